@@ -1,0 +1,50 @@
+"""Pass 1b — dedupe: structurally identical anonymous types become one.
+
+MathML declares the same anonymous content model and attribute types on
+hundreds of elements; sharing them keeps the plan and the JSON Schemas small.
+Named types are never merged (their keys are part of the published schema).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .extract import _rewrite
+from .ir import BundleIR
+
+
+def _signature(ir: Any) -> str:
+    d = dataclasses.asdict(ir)
+    d["key"] = ""
+    d["qname"] = None
+    return repr(d)
+
+
+def dedupe_anonymous(ir: BundleIR) -> int:
+    """Merge identical anonymous types; returns how many were removed."""
+    removed = 0
+    while True:
+        rename: dict[str, str] = {}
+        for table in (ir.simple_types, ir.complex_types):
+            by_sig: dict[str, str] = {}
+            for key in sorted(table):
+                if "__" not in key:
+                    continue
+                sig = _signature(table[key])
+                first = by_sig.setdefault(sig, key)
+                if first != key:
+                    rename[key] = first
+        if not rename:
+            return removed
+        removed += len(rename)
+        for table in (ir.simple_types, ir.complex_types):
+            for key in list(table):
+                if key in rename:
+                    del table[key]
+                else:
+                    table[key] = _rewrite(table[key], rename)
+        ir.elements = {k: rename.get(v, v) for k, v in ir.elements.items()}
+        for doc in ir.documents.values():
+            doc.root_type = rename.get(doc.root_type, doc.root_type)
+            doc.types = sorted({rename.get(t, t) for t in doc.types})

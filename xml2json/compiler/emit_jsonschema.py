@@ -1,0 +1,371 @@
+"""Emitter (b): the ST.97 JSON Schema (2020-12) for every document root of a bundle.
+
+Reads the same IR as :mod:`.emit_plan`, so arrays, required members and value
+types agree with the runtime plan by construction. Structure and facts only:
+no annotation prose from the XSDs is carried over (rule 25).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..errors import SchemaCompileError
+from ..policy import (
+    CONTENT_KEY,
+    DATE_PATTERNS,
+    JSON_SCHEMA_DIALECT,
+    OTHER_ATTRIBUTES_KEY,
+    QNAME_KEY,
+    VALUE_KEY,
+)
+from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR
+from .patterns import translate_pattern
+
+SCHEMA_ID_BASE = "urn:xml2json:st97"
+_NUMERIC_LEXICAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_INTEGER_LEXICAL = r"^[+-]?[0-9]+$"
+_BOOLEAN_LEXICAL = ["true", "false", "1", "0"]
+
+
+def _ref(key: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{key}"}
+
+
+def _num(text: str) -> int | float:
+    d = Decimal(text)
+    if d == d.to_integral_value():
+        return int(d)
+    f = float(d)
+    if Decimal(repr(f)) != d:
+        raise SchemaCompileError(f"numeric facet {text!r} is not exactly representable", code="compile-facet")
+    return f
+
+
+class _Emitter:
+    def __init__(self, ir: BundleIR) -> None:
+        self.ir = ir
+        self.notes: list[str] = []
+
+    # -- simple types ---------------------------------------------------------------
+    def _patterns(self, st: SimpleTypeIR) -> list[str]:
+        out = []
+        for step in st.facets.patterns:
+            try:
+                translated = [translate_pattern(p) for p in step]
+            except SchemaCompileError as exc:
+                raise SchemaCompileError(f"{st.key}: {exc.message}", code=exc.code) from exc
+            out.append(translated[0] if len(translated) == 1 else "|".join(f"(?:{t})" for t in translated))
+        return out
+
+    def _string_facets(self, st: SimpleTypeIR, schema: dict[str, Any]) -> dict[str, Any]:
+        f = st.facets
+        if f.enumeration is not None:
+            schema["enum"] = list(f.enumeration)
+        if f.length is not None:
+            schema["minLength"] = schema["maxLength"] = f.length
+        if f.min_length is not None:
+            schema["minLength"] = f.min_length
+        if f.max_length is not None:
+            schema["maxLength"] = f.max_length
+        pats = self._patterns(st)
+        if st.primitive in DATE_PATTERNS:
+            pats.append(DATE_PATTERNS[st.primitive])
+        if len(pats) == 1:
+            schema["pattern"] = pats[0]
+        elif pats:
+            schema["allOf"] = [{"pattern": p} for p in pats]
+        return schema
+
+    def simple(self, st: SimpleTypeIR) -> dict[str, Any]:
+        if st.variety == "list":
+            assert st.item is not None
+            s: dict[str, Any] = {"type": "array", "items": _ref(st.item)}
+            f = st.facets
+            if f.length is not None:
+                s["minItems"] = s["maxItems"] = f.length
+            if f.min_length is not None:
+                s["minItems"] = f.min_length
+            if f.max_length is not None:
+                s["maxItems"] = f.max_length
+            if f.enumeration is not None:
+                s["enum"] = [e.split() for e in f.enumeration]
+            return s
+        if st.variety == "union":
+            if st.codec == "string":
+                s = {"anyOf": [self.as_string(m) for m in st.members]}
+            else:
+                s = {"anyOf": [_ref(m) for m in st.members]}
+            if st.facets.enumeration is not None:
+                s["enum"] = self._enum_values(st)
+            pats = self._patterns(st)
+            if pats and st.codec == "string":
+                s["allOf"] = [{"pattern": p} for p in pats]
+            return s
+        if st.codec == "boolean":
+            return {"type": "boolean"}
+        if st.codec in ("decimal", "integer"):
+            s = {"type": "integer" if st.codec == "integer" else "number"}
+            f = st.facets
+            for attr, kw in (("min_inclusive", "minimum"), ("max_inclusive", "maximum"),
+                             ("min_exclusive", "exclusiveMinimum"), ("max_exclusive", "exclusiveMaximum")):
+                v = getattr(f, attr)
+                if v is not None:
+                    s[kw] = _num(v)
+            if f.enumeration is not None:
+                s["enum"] = self._enum_values(st)
+            if f.patterns:
+                self.notes.append(f"{st.key}: pattern facet on a numeric type is checked by the XSD only")
+            return s
+        return self._string_facets(st, {"type": "string"})
+
+    def _enum_values(self, st: SimpleTypeIR) -> list[Any]:
+        vals = st.facets.enumeration or []
+        if st.codec in ("decimal", "integer"):
+            return [_num(v) for v in vals]
+        if st.codec == "boolean":
+            return sorted({v.strip() in ("true", "1") for v in vals})
+        return list(vals)
+
+    def as_string(self, key: str) -> dict[str, Any]:
+        """A union member's schema where the union's value is a JSON string."""
+        st = self.ir.simple_types[key]
+        if st.codec == "string":
+            return _ref(key)
+        if st.codec == "boolean":
+            return {"type": "string", "enum": _BOOLEAN_LEXICAL}
+        if st.codec in ("decimal", "integer"):
+            s: dict[str, Any] = {"type": "string",
+                                 "pattern": _INTEGER_LEXICAL if st.codec == "integer" else _NUMERIC_LEXICAL}
+            if st.facets.enumeration is not None:
+                s["enum"] = list(st.facets.enumeration)
+            return s
+        return {"type": "string"}  # a list inside a string union: any whitespace-separated text
+
+    # -- complex types ------------------------------------------------------------------
+    def _particle_schema(self, p: ParticleIR) -> dict[str, Any]:
+        item = _ref(p.type)
+        if not p.array:
+            return item
+        s: dict[str, Any] = {"type": "array", "items": item, "minItems": max(1, p.eff_min)}
+        if p.eff_max is not None:
+            s["maxItems"] = p.eff_max
+        return s
+
+    def complex(self, ct: ComplexTypeIR) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for a in ct.attributes:
+            props[a.json] = _ref(a.type)
+            if a.required:
+                required.append(a.json)
+        if ct.any_attribute is not None:
+            props[OTHER_ATTRIBUTES_KEY] = {"type": "object", "additionalProperties": {"type": "string"}}
+        s: dict[str, Any] = {"type": "object"}
+        if ct.content == "simple":
+            assert ct.simple is not None
+            props[VALUE_KEY] = _ref(ct.simple)
+            required.append(VALUE_KEY)
+        for p in ct.particles:
+            if p.ordered:
+                continue
+            props[p.json] = self._particle_schema(p)
+            if p.required:
+                required.append(p.json)
+        if ct.has_ordered:
+            ordered = [p for p in ct.particles if p.ordered]
+            item: dict[str, Any] = {
+                "type": ["string", "object"] if ct.content == "mixed" else "object",
+                "properties": {p.json: _ref(p.type) for p in ordered},
+                "minProperties": 1,
+                "maxProperties": 1,
+            }
+            if ct.any_element is not None:
+                item["patternProperties"] = {"^[^:]+:": {"type": "object"}}
+            item["additionalProperties"] = False
+            content: dict[str, Any] = {"type": "array", "items": item}
+            props[CONTENT_KEY] = content
+            if ct.content == "mixed":
+                required.append(CONTENT_KEY)
+            elif any(p.ordered and p.eff_min >= 1 for p in self._raw_particles(ct)):
+                required.append(CONTENT_KEY)
+                content["minItems"] = 1
+        s["properties"] = props
+        if required:
+            s["required"] = required
+        if ct.any_element is not None and not ct.has_ordered:
+            s["patternProperties"] = {"^[^:]+:": {"type": ["object", "array"]}}
+        constraints = self._choice_constraints(ct)
+        if constraints:
+            s["allOf"] = constraints
+        s["additionalProperties"] = False
+        return s
+
+    def _raw_particles(self, ct: ComplexTypeIR) -> list[ParticleIR]:
+        out: list[ParticleIR] = []
+
+        def walk(g: GroupIR) -> None:
+            for i in g.items:
+                if isinstance(i, GroupIR):
+                    walk(i)
+                elif isinstance(i, ParticleIR):
+                    out.append(i)
+
+        if ct.model is not None:
+            walk(ct.model)
+        return out
+
+    def _choice_constraints(self, ct: ComplexTypeIR) -> list[dict[str, Any]]:
+        """Rule 12: a flattened choice is stated with ``oneOf`` (or ``anyOf`` where branches overlap)."""
+        if ct.model is None:
+            return []
+        names = {p.qname: p for p in ct.particles}
+        out: list[dict[str, Any]] = []
+
+        def members(item: ParticleIR | GroupIR | WildcardIR) -> list[ParticleIR]:
+            if isinstance(item, ParticleIR):
+                return [names[item.qname]]
+            if isinstance(item, GroupIR):
+                return [m for i in item.items for m in members(i)]
+            return []
+
+        def required_in(item: ParticleIR | GroupIR | WildcardIR) -> list[str]:
+            if isinstance(item, ParticleIR):
+                return [names[item.qname].json] if item.min >= 1 else []
+            if isinstance(item, GroupIR):
+                if item.min < 1 or (item.model == "choice" and len(item.items) > 1):
+                    return []
+                return [r for i in item.items for r in required_in(i)]
+            return []
+
+        def walk(g: GroupIR, optional: bool, repeating: bool) -> None:
+            repeating = repeating or g.max is None or g.max > 1
+            optional = optional or g.min < 1
+            branchy = g.model == "choice" and len(g.items) > 1
+            all_members = [m for m in members(g)]
+            if any(m.ordered for m in all_members):
+                return
+            if branchy and not repeating:
+                out.append(self._choice(g, optional, members, required_in))
+            elif branchy and repeating and not optional and g.min >= 1:
+                out.append({"anyOf": [{"required": [m.json]} for m in all_members]})
+            for item in g.items:
+                if isinstance(item, GroupIR):
+                    walk(item, optional or branchy, repeating)
+
+        walk(ct.model, False, False)
+        return out
+
+    @staticmethod
+    def _choice(g: GroupIR, optional: bool, members: Any, required_in: Any) -> dict[str, Any]:
+        """Exactly one branch is present (``oneOf``), each branch with its required members.
+
+        A branch is *present* when any of its members is; mixing branches therefore
+        matches two alternatives and fails. An optional choice adds a "none present"
+        alternative. Where a member belongs to two branches the alternatives are not
+        exclusive, so ``anyOf`` is used (weaker, never rejects a valid instance).
+        """
+        branches: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        overlap = False
+        every: list[str] = []
+        for item in g.items:
+            names = list(dict.fromkeys(m.json for m in members(item)))
+            if not names:
+                optional = True
+                continue
+            if seen & set(names):
+                overlap = True
+            seen |= set(names)
+            every.extend(n for n in names if n not in every)
+            req = required_in(item)
+            b: dict[str, Any] = {"required": req} if req else {}
+            if len(names) == 1 and req == names:
+                branches.append(b)
+                continue
+            b["anyOf"] = [{"required": [n]} for n in names]
+            branches.append(b)
+        if optional:
+            branches.append({"not": {"anyOf": [{"required": [n]} for n in every]}})
+        return {"anyOf" if overlap else "oneOf": branches}
+
+    # -- documents --------------------------------------------------------------------
+    def defs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, st in self.ir.simple_types.items():
+            out[key] = self.simple(st)
+        for key, ct in self.ir.complex_types.items():
+            out[key] = self.complex(ct)
+        return out
+
+
+def _with_shared(keys: list[str], defs: dict[str, Any]) -> list[str]:
+    extra = {f"{k}__contentItem" for k in keys} | {
+        r["$ref"].rsplit("/", 1)[1]
+        for k in keys
+        if isinstance(r := defs[k].get("properties", {}).get(CONTENT_KEY, {}).get("items"), dict) and "$ref" in r
+    }
+    return sorted(set(keys) | {e for e in extra if e in defs})
+
+
+def _reachable(ir: BundleIR, root: str) -> list[str]:
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        st = ir.simple_types.get(k)
+        if st is not None:
+            stack.extend(([st.item] if st.item else []) + st.members)
+            continue
+        ct = ir.complex_types[k]
+        stack.extend(a.type for a in ct.attributes)
+        if ct.simple:
+            stack.append(ct.simple)
+        stack.extend(p.type for p in ct.particles)
+    return sorted(seen)
+
+
+def _share_content_items(defs: dict[str, Any]) -> None:
+    """Identical ``content`` item schemas (MathML's expression choice, ~200 members) are
+    emitted once, as ``$defs/<first type key>__contentItem``, and referenced."""
+    import orjson
+
+    by_body: dict[bytes, list[str]] = {}
+    for key in sorted(defs):
+        item = defs[key].get("properties", {}).get(CONTENT_KEY, {}).get("items")
+        if isinstance(item, dict) and len(item.get("properties", {})) > 8:
+            by_body.setdefault(orjson.dumps(item, option=orjson.OPT_SORT_KEYS), []).append(key)
+    for keys in by_body.values():
+        if len(keys) < 2:
+            continue
+        shared = f"{keys[0]}__contentItem"
+        defs[shared] = defs[keys[0]]["properties"][CONTENT_KEY]["items"]
+        for k in keys:
+            defs[k]["properties"][CONTENT_KEY]["items"] = _ref(shared)
+
+
+def emit_json_schemas(ir: BundleIR) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Return ``{document name: JSON Schema}`` and the emitter's notes."""
+    em = _Emitter(ir)
+    all_defs = em.defs()
+    _share_content_items(all_defs)
+    out: dict[str, dict[str, Any]] = {}
+    for name, doc in sorted(ir.documents.items()):
+        keys = _reachable(ir, doc.root_type)
+        out[name] = {
+            "$schema": JSON_SCHEMA_DIALECT,
+            "$id": f"{SCHEMA_ID_BASE}:{ir.version}:{name}",
+            "title": f"ST.97 {name} (from ST.96 {ir.version})",
+            "type": "object",
+            "properties": {doc.json_root: _ref(doc.root_type)},
+            "required": [doc.json_root],
+            "additionalProperties": False,
+            "$defs": {k: all_defs[k] for k in _with_shared(keys, all_defs)},
+        }
+    return out, sorted(set(em.notes))
+
+
+__all__ = ["emit_json_schemas", "QNAME_KEY"]

@@ -1,0 +1,280 @@
+"""ST.97 JSON → ST.96 XML, by inverting the same compiled plan.
+
+Element order comes from the XSD content model (the plan's ``order``), names
+come from the plan's tables (never by re-capitalising a JSON name, rule 3),
+namespaces get the standard prefixes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from ..config import Options
+from ..errors import ConversionError
+from ..plan import LEAF, MIXED, SIMPLE, CodecError, DocumentPlan, Plan, TypePlan
+from ..policy import (
+    CONTENT_KEY,
+    OTHER_ATTRIBUTES_KEY,
+    QNAME_KEY,
+    STRAY_TEXT_KEY,
+    VALUE_KEY,
+    XSI_NS,
+)
+
+
+class _PathError(Exception):
+    """Internal: carries the JSON path outwards while the stack unwinds."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.path: list[str] = []
+
+
+def _pointer(parts: list[str]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in reversed(parts))
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, bool):
+        return "a boolean"
+    if v is None:
+        return "null"
+    return "a number"
+
+
+class JsonToXml:
+    def __init__(self, plan: Plan, options: Options) -> None:
+        self.plan = plan
+        self.options = options
+        self.nsmap = dict(plan.namespaces)
+        self.max_depth = options.limits.max_json_depth
+
+    def document(self, data: Any, doc: DocumentPlan) -> Any:
+        if not isinstance(data, dict) or list(data) != [doc.json_root]:
+            got = list(data) if isinstance(data, dict) else _kind(data)
+            raise ConversionError(
+                f"expected an object with the single member {doc.json_root!r}, got {got!r}",
+                code="json-root", json_pointer="",
+            )
+        root = etree.Element(doc.root, nsmap=self.nsmap)
+        try:
+            self.fill(root, data[doc.json_root], doc.type, 0)
+        except _PathError as exc:
+            exc.path.append(doc.json_root)
+            raise ConversionError(exc.message, code=exc.code, json_pointer=_pointer(exc.path)) from None
+        if self.options.schema_location:
+            ns = doc.root[1:].split("}")[0]
+            domain = ns.rstrip("/").rsplit("/", 1)[-1]
+            loc = (f"{ns} https://www.wipo.int/standards/XMLSchema/ST96/{self.plan.version}/{domain}/"
+                   f"Document/{doc.name}_{self.plan.version}.xsd")
+            root.set(f"{{{XSI_NS}}}schemaLocation", loc)
+            etree.cleanup_namespaces(root, top_nsmap={"xsi": XSI_NS})
+        else:
+            etree.cleanup_namespaces(root)
+        return root
+
+    # -- values ------------------------------------------------------------------------
+    @staticmethod
+    def _enc(codec: Any, v: Any) -> str:
+        try:
+            s: str = codec.encode(v)
+        except CodecError as exc:
+            raise _PathError("json-type", str(exc)) from None
+        return s
+
+    def fill(self, el: Any, value: Any, tp: TypePlan, depth: int) -> None:
+        if depth > self.max_depth:
+            raise _PathError("limit-depth", f"nesting deeper than {self.max_depth}")
+        kind = tp.kind
+        if kind == LEAF:
+            if isinstance(value, dict) and VALUE_KEY in value:  # exception form with unknown attributes
+                self._other_attrs(el, value)
+                unexpected = set(value) - {VALUE_KEY, OTHER_ATTRIBUTES_KEY}
+                if unexpected:
+                    k = sorted(unexpected)[0]
+                    err = _PathError("unknown-member", f"member {k!r} is not allowed here")
+                    err.path.append(k)
+                    raise err
+                value = value[VALUE_KEY]
+            el.text = self._enc(tp.value, value)
+            return
+        if not isinstance(value, dict):
+            raise _PathError("json-type", f"expected an object, got {_kind(value)}")
+        attrs_json = tp.attrs_json
+        children_json = tp.children_json
+        for k, v in value.items():
+            a = attrs_json.get(k)
+            if a is not None:
+                try:
+                    el.set(a.tag, self._enc(a.codec, v))
+                except _PathError as exc:
+                    exc.path.append(k)
+                    raise
+                continue
+            if k in children_json:
+                continue
+            if k == VALUE_KEY and kind == SIMPLE:
+                continue
+            if k == CONTENT_KEY and tp.has_content:
+                continue
+            if k in (OTHER_ATTRIBUTES_KEY, QNAME_KEY, STRAY_TEXT_KEY) or ":" in k:
+                continue
+            err = _PathError("unknown-member", f"member {k!r} is not in the ST.97 schema of this object")
+            err.path.append(k)
+            raise err
+        self._other_attrs(el, value)
+        if kind == SIMPLE:
+            if VALUE_KEY not in value:
+                raise _PathError("missing-value", f"member {VALUE_KEY!r} is required here")
+            try:
+                el.text = self._enc(tp.value, value[VALUE_KEY])
+            except _PathError as exc:
+                exc.path.append(VALUE_KEY)
+                raise
+            return
+        stray = value.get(STRAY_TEXT_KEY)
+        if isinstance(stray, str):
+            el.text = stray
+        if kind == MIXED:
+            self._content(el, value.get(CONTENT_KEY, []), tp, depth)
+            self._unknown_members(el, value, depth)
+            return
+        content_done = False
+        for c in tp.order:
+            if c.ordered:
+                if not content_done:
+                    content_done = True
+                    self._content(el, value.get(CONTENT_KEY, []), tp, depth)
+                continue
+            v = value.get(c.json)
+            if v is None:
+                if c.json in value:
+                    err = _PathError("json-type", "null is not a value in ST.97 (omit the member)")
+                    err.path.append(c.json)
+                    raise err
+                continue
+            try:
+                if c.array:
+                    if not isinstance(v, list):
+                        raise _PathError("json-type", f"expected an array, got {_kind(v)}")
+                    for i, item in enumerate(v):
+                        try:
+                            self.fill(etree.SubElement(el, c.tag), item, c.type, depth + 1)
+                        except _PathError as exc:
+                            exc.path.append(str(i))
+                            raise
+                else:
+                    if isinstance(v, list):
+                        raise _PathError("json-type", "expected a single value, got an array")
+                    self.fill(etree.SubElement(el, c.tag), v, c.type, depth + 1)
+            except _PathError as exc:
+                exc.path.append(c.json)
+                raise
+        self._unknown_members(el, value, depth)
+
+    def _content(self, el: Any, content: Any, tp: TypePlan, depth: int) -> None:
+        if not isinstance(content, list):
+            err = _PathError("json-type", f"expected an array, got {_kind(content)}")
+            err.path.append(CONTENT_KEY)
+            raise err
+        ordered = tp.ordered_json
+        last: Any = None
+        for i, item in enumerate(content):
+            try:
+                if isinstance(item, str):
+                    if tp.kind != MIXED:
+                        raise _PathError("json-type", "text is not allowed in this content")
+                    if last is None:
+                        el.text = (el.text or "") + item
+                    else:
+                        last.tail = (last.tail or "") + item
+                    continue
+                if not isinstance(item, dict) or len(item) != 1:
+                    raise _PathError("json-type", "a content item is a string or an object with one member")
+                ((k, v),) = item.items()
+                c = ordered.get(k)
+                try:
+                    if c is not None:
+                        last = etree.SubElement(el, c.tag)
+                        self.fill(last, v, c.type, depth + 1)
+                    elif ":" in k:
+                        last = self._generic(el, v, depth + 1, k)
+                    else:
+                        raise _PathError("unknown-member", f"{k!r} is not allowed in this content")
+                except _PathError as exc:
+                    exc.path.append(k)
+                    raise
+            except _PathError as exc:
+                exc.path.append(str(i))
+                exc.path.append(CONTENT_KEY)
+                raise
+
+    def _other_attrs(self, el: Any, value: dict[str, Any]) -> None:
+        other = value.get(OTHER_ATTRIBUTES_KEY)
+        if other is None:
+            return
+        if not isinstance(other, dict) or not all(isinstance(v, str) for v in other.values()):
+            err = _PathError("json-type", "expected an object of strings")
+            err.path.append(OTHER_ATTRIBUTES_KEY)
+            raise err
+        for name, v in other.items():
+            el.set(name, v)
+
+    def _unknown_members(self, el: Any, value: dict[str, Any], depth: int) -> None:
+        for k, v in value.items():
+            if ":" not in k:
+                continue
+            try:
+                for item in v if isinstance(v, list) else [v]:
+                    self._generic(el, item, depth + 1, k)
+            except _PathError as exc:
+                exc.path.append(k)
+                raise
+
+    def _generic(self, parent: Any, v: Any, depth: int, key: str) -> Any:
+        if depth > self.max_depth:
+            raise _PathError("limit-depth", f"nesting deeper than {self.max_depth}")
+        if not isinstance(v, dict) or not isinstance(v.get(QNAME_KEY), str):
+            raise _PathError("json-type", f"content the schema does not know needs an object with {QNAME_KEY!r}")
+        qname = v[QNAME_KEY]
+        nsmap = None
+        if qname.startswith("{"):
+            # keep the prefix of the JSON key, so that XML → JSON gives the same key again
+            ns = qname[1:].split("}")[0]
+            prefix = key.split(":", 1)[0]
+            if parent.nsmap.get(prefix, ns) == ns and prefix not in self.plan.namespaces:
+                nsmap = {prefix: ns}
+        try:
+            el = etree.SubElement(parent, qname, nsmap=nsmap)
+        except ValueError as exc:
+            raise _PathError("json-value", f"invalid XML name: {exc}") from None
+        self._other_attrs(el, v)
+        if VALUE_KEY in v:
+            if not isinstance(v[VALUE_KEY], str):
+                raise _PathError("json-type", "expected a string")
+            el.text = v[VALUE_KEY]
+        if CONTENT_KEY in v:
+            last = None
+            for item in v[CONTENT_KEY]:
+                if isinstance(item, str):
+                    if last is None:
+                        el.text = (el.text or "") + item
+                    else:
+                        last.tail = (last.tail or "") + item
+                elif isinstance(item, dict) and len(item) == 1:
+                    ((ik, iv),) = item.items()
+                    last = self._generic(el, iv, depth + 1, ik)
+                else:
+                    raise _PathError("json-type", "a content item is a string or an object with one member")
+        self._unknown_members(el, v, depth)
+        return el

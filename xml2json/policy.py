@@ -1,0 +1,154 @@
+"""The ST.97 mapping policy: every naming and shaping decision in one place.
+
+The official ST.97 annexes are not available to this project, so the rules in
+``docs/mapping.md`` are this project's profile. Every rule that is a *choice*
+(rather than a consequence of the XSD) is a constant or a small function in
+this module, so that aligning with the official annex is a one-place change.
+The schema compiler and the runtime read these; nothing else hard-codes them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# --- Namespaces and standard prefixes (rule 15) ---------------------------------
+
+XSD_NS: Final = "http://www.w3.org/2001/XMLSchema"
+XSI_NS: Final = "http://www.w3.org/2001/XMLSchema-instance"
+XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+
+#: Standard prefixes the XML writer re-creates, and the prefixes used to key
+#: ``$defs`` entries (``com_ApplicationNumberType``). Namespaces not listed get
+#: ``ns1``, ``ns2``… in order of first use.
+STANDARD_PREFIXES: Final[dict[str, str]] = {
+    "com": "http://www.wipo.int/standards/XMLSchema/ST96/Common",
+    "tmk": "http://www.wipo.int/standards/XMLSchema/ST96/Trademark",
+    "pat": "http://www.wipo.int/standards/XMLSchema/ST96/Patent",
+    "dgn": "http://www.wipo.int/standards/XMLSchema/ST96/Design",
+    "gi": "http://www.wipo.int/standards/XMLSchema/ST96/GeographicalIndication",
+    "cpy": "http://www.wipo.int/standards/XMLSchema/ST96/Copyright",
+    "m": "http://www.w3.org/1998/Math/MathML3",
+    "tbl": "http://www.oasis-open.org/tables/exchange/1.0",
+}
+PREFIX_BY_NAMESPACE: Final[dict[str, str]] = {v: k for k, v in STANDARD_PREFIXES.items()}
+ST96_NAMESPACE_BASE: Final = "http://www.wipo.int/standards/XMLSchema/ST96/"
+
+#: The attribute that carries the ST.96 version on a document root.
+VERSION_ATTRIBUTE: Final = "{%s}st96Version" % STANDARD_PREFIXES["com"]
+
+# --- Reserved JSON keys (rules 8, 9, 21) -----------------------------------------
+
+VALUE_KEY: Final = "value"  # simple content of an element that also has attributes
+CONTENT_KEY: Final = "content"  # ordered mixed / document-flow content
+#: Unknown element: its exact XML name in Clark notation, inside its object.
+QNAME_KEY: Final = "$qname"
+#: Unknown attributes of any element: Clark-notation name -> lexical value.
+OTHER_ATTRIBUTES_KEY: Final = "$attributes"
+#: Non-whitespace text found where the schema allows none (element-only content).
+STRAY_TEXT_KEY: Final = "$text"
+RESERVED_KEYS: Final = frozenset({VALUE_KEY, CONTENT_KEY})
+
+# --- Ordered groups (rule 13, document-flow exception) ---------------------------
+
+#: A repeating choice with a branch of one of these types keeps document order as
+#: a ``content`` array. (namespace, type local name)
+PARAGRAPH_LEVEL_TYPES: Final[frozenset[tuple[str, str]]] = frozenset(
+    (STANDARD_PREFIXES["com"], name)
+    for name in ("PType", "HeadingType", "DTType", "DDType")
+)
+
+#: Project extension of rule 13 (documented in docs/mapping.md): a repeating choice
+#: whose particles all belong to one of these namespaces also keeps document order.
+#: MathML presentation markup (``<mi>a</mi><mo>-</mo><mi>b</mi>``) means nothing
+#: once its children are regrouped by name.
+ORDERED_CHOICE_NAMESPACES: Final = frozenset({STANDARD_PREFIXES["m"]})
+
+#: Project extension of rule 13: a repeating *sequence* of more than one element
+#: (``(NationalDesignClassification, NationalDesignProductIndicationText?)+``)
+#: keeps document order as ``content`` too, since separate arrays could not tell
+#: which items belong together. This is always on; the constant documents it.
+REPEATING_SEQUENCES_ORDERED: Final = True
+
+# --- Names (rules 1, 2, 4) ------------------------------------------------------
+
+_LEADING_RUN = re.compile(r"[A-Z0-9]+")
+
+
+def json_name(local_name: str) -> str:
+    """lowerCamelCase with WIPO's acronym rule (rule 1).
+
+    >>> json_name("IPOfficeCode"), json_name("DOI"), json_name("TrademarkBag")
+    ('ipOfficeCode', 'doi', 'trademarkBag')
+    """
+    m = _LEADING_RUN.match(local_name)
+    if m is None:
+        return local_name
+    run = m.group(0)
+    if len(run) == len(local_name):
+        return local_name.lower()
+    if len(run) == 1:
+        return run.lower() + local_name[1:]
+    # Keep the run's last capital as the start of the next word, unless the run
+    # ends in a digit (ST13ApplicationNumber: the run is "ST13A" -> "st13" + "ApplicationNumber").
+    head = run[:-1]
+    return head.lower() + local_name[len(head) :]
+
+
+def attribute_json_name(local_name: str) -> str:
+    """Attributes keep their ST.96 name verbatim (rule 2)."""
+    return local_name
+
+
+def collision_name(json: str, prefix: str, taken: set[str]) -> str:
+    """Deterministic resolution of a JSON-name collision inside one object (rule 4).
+
+    The first member in content-model order (attributes first, then particles)
+    keeps the plain name; each later member that would get the same name is
+    renamed ``<name>_<prefix>`` (its namespace prefix), then ``<name>_<prefix>2``…
+    """
+    candidate = f"{json}_{prefix}"
+    n = 2
+    while candidate in taken:
+        candidate = f"{json}_{prefix}{n}"
+        n += 1
+    return candidate
+
+
+def unknown_element_key(prefix: str | None, local_name: str) -> str:
+    """JSON key for an element the schema does not know (rule 21).
+
+    Known keys never contain ``:``, so an unknown element can never collide
+    with a schema member; its exact name is kept in ``$qname``.
+    """
+    return f"{prefix or 'ns'}:{json_name(local_name)}"
+
+
+def prefix_for(namespace: str, extra: dict[str, str]) -> str:
+    """The standard prefix of a namespace, or a generated ``nsN`` recorded in *extra*."""
+    p = PREFIX_BY_NAMESPACE.get(namespace)
+    if p is not None:
+        return p
+    if namespace not in extra:
+        extra[namespace] = f"ns{len(extra) + 1}"
+    return extra[namespace]
+
+
+# --- Values (rules 16-20) --------------------------------------------------------
+
+#: XSD primitive -> codec. Anything not listed stays a string, lexically unchanged.
+NUMERIC_PRIMITIVES: Final = frozenset({"decimal"})
+BOOLEAN_PRIMITIVES: Final = frozenset({"boolean"})
+#: Built-in list types (their item type is an NCName-like string).
+BUILTIN_LIST_TYPES: Final = frozenset({"IDREFS", "NMTOKENS", "ENTITIES"})
+
+#: Regex (ECMA-262) for the com:DateType-like union members (rule 23): dates stay strings.
+DATE_PATTERNS: Final[dict[str, str]] = {
+    "date": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "gYear": r"^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "gYearMonth": r"^-?[0-9]{4,}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "dateTime": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+}
+
+JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
