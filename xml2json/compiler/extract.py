@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import copy
 import logging
+import multiprocessing
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import xmlschema
@@ -322,27 +326,50 @@ def _merge(bundle: BundleIR, local: dict[str, Any]) -> dict[str, str]:
     return rename
 
 
-def extract_bundle(bundle: Bundle) -> BundleIR:
+@dataclass
+class _DocResult:
+    root: str
+    root_key: str
+    types: dict[str, Any]
+    elements: dict[str, str]
+    namespaces: dict[str, str]
+
+
+def _extract_document(doc: DocumentSchema) -> _DocResult:
+    """Extract one document schema (runs in a worker process)."""
+    schema = load_schema(doc)
+    root = next((e for e in schema.elements.values() if e.local_name == doc.root_local), None)
+    if root is None:
+        raise BundleError(f"{doc.path.name} declares no element {doc.root_local}", code="bundle-no-root")
+    namespaces: dict[str, str] = {}
+    ex = _Extractor(namespaces)
+    root_key = ex.run(root)
+    elements = {name: ex._keys[id(el.type)] for name, el in schema.maps.elements.items() if id(el.type) in ex._keys}
+    return _DocResult(root.name, root_key, {**ex.simple, **ex.complex}, elements, namespaces)
+
+
+def extract_bundle(bundle: Bundle, *, jobs: int | None = None) -> BundleIR:
+    """Extract every document schema (in parallel processes), then merge in document order."""
     out = BundleIR(version=bundle.version)
-    for doc in bundle.documents:
-        schema = load_schema(doc)
-        root = next((e for e in schema.elements.values() if e.local_name == doc.root_local), None)
-        if root is None:
-            raise BundleError(f"{doc.path.name} declares no element {doc.root_local}", code="bundle-no-root")
-        ex = _Extractor(out.namespaces)
-        root_key = ex.run(root)
-        local: dict[str, Any] = {**ex.simple, **ex.complex}
-        rename = _merge(out, local)
-        for name, el in schema.maps.elements.items():
-            k = ex._keys.get(id(el.type))
-            if k is None:
-                continue
+    docs = list(bundle.documents)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(docs)))
+    if workers == 1:
+        results = [_extract_document(d) for d in docs]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            results = list(pool.map(_extract_document, docs))
+    for doc, res in zip(docs, results):
+        for p, ns in res.namespaces.items():
+            out.namespaces.setdefault(p, ns)
+        rename = _merge(out, res.types)
+        for name, k in res.elements.items():
             k = rename.get(k, k)
             prev = out.elements.setdefault(name, k)
             if prev != k:
                 out.notes.append(f"global element {name} has type {prev} in one document and {k} in {doc.name}")
         out.documents[doc.name] = DocumentIR(
-            name=doc.name, root=root.name, root_type=rename.get(root_key, root_key), json_root="",
-            source=doc.path.name, types=sorted(rename.get(k, k) for k in local),
+            name=doc.name, root=res.root, root_type=rename.get(res.root_key, res.root_key), json_root="",
+            source=doc.path.name, types=sorted(rename.get(k, k) for k in res.types),
         )
     return out

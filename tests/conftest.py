@@ -1,0 +1,64 @@
+"""Shared test setup.
+
+Reference data (the WIPO XSDs and the real office documents) is read in place
+from ``../shared`` — never copied into the repository. One setting locates it:
+``XML2JSON_SHARED`` (default: the ``shared`` folder beside the checkout). Tests
+that need it skip with a reason where it is missing, except under ``CI=true``,
+where a missing ``../shared`` fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("XML2JSON_SHARED", ROOT.parent / "shared")).resolve()
+XSD_V6 = SHARED / "st96" / "V6_0_Flattened"
+SAMPLES = SHARED / "st96-samples"
+WIPO_V6 = SAMPLES / "wipo-annex-vii-V6_0"
+WIPO_V8 = SAMPLES / "wipo-example-instances-V8_0"
+USPTO = SAMPLES / "uspto-tsdr-plumage"
+CASES = ROOT / "tests" / "cases"
+EXAMPLE = ROOT / "xml2json" / "examples" / "TrademarkApplication_V6_0.xml"
+
+
+def require_shared(path: Path = SHARED) -> Path:
+    """Return *path* if the reference data is there; skip (or fail under CI=true) otherwise."""
+    if path.exists():
+        return path
+    msg = f"reference data not found at {path} (set XML2JSON_SHARED to the shared folder)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg + " — CI must have ../shared beside the checkout")
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def xsd_dir() -> Path:
+    return require_shared(XSD_V6)
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return require_shared(SAMPLES)
+
+
+@pytest.fixture(autouse=True)
+def _xsd_path(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point XML validation at the shared V6_0 bundle and keep the user cache out of tests."""
+    if XSD_V6.exists():
+        monkeypatch.setenv("XML2JSON_XSD_PATH", str(XSD_V6))
+    monkeypatch.setenv("XML2JSON_CACHE", str(tmp_path_factory.getbasetemp() / "xml2json-cache"))
+
+
+@pytest.fixture(scope="session")
+def validators():  # type: ignore[no-untyped-def]
+    """One set of compiled validators for the whole session (XSDs take seconds to load)."""
+    from xml2json.registry import Registry
+    from xml2json.validate import Validators
+
+    if XSD_V6.exists():
+        os.environ.setdefault("XML2JSON_XSD_PATH", str(XSD_V6))
+    return Validators(registry=Registry(cache=Path("/nonexistent-xml2json-cache")), xsd_dirs=[XSD_V6])
