@@ -20,13 +20,15 @@ XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 
 #: Standard prefixes the XML writer re-creates, and the prefixes used to key
 #: ``$defs`` entries (``com_ApplicationNumberType``). Namespaces not listed get
-#: ``ns1``, ``ns2``… in order of first use.
+#: ``ns1``, ``ns2``… in order of first use. Project decision: the ST.96 namespaces
+#: use the prefixes of WIPO's own schemas and examples (so GeographicalIndication is
+#: ``gin``, not the ``gi`` of the mapping notes); MathML and OASIS tables use ``m``/``tbl``.
 STANDARD_PREFIXES: Final[dict[str, str]] = {
     "com": "http://www.wipo.int/standards/XMLSchema/ST96/Common",
     "tmk": "http://www.wipo.int/standards/XMLSchema/ST96/Trademark",
     "pat": "http://www.wipo.int/standards/XMLSchema/ST96/Patent",
     "dgn": "http://www.wipo.int/standards/XMLSchema/ST96/Design",
-    "gi": "http://www.wipo.int/standards/XMLSchema/ST96/GeographicalIndication",
+    "gin": "http://www.wipo.int/standards/XMLSchema/ST96/GeographicalIndication",
     "cpy": "http://www.wipo.int/standards/XMLSchema/ST96/Copyright",
     "m": "http://www.w3.org/1998/Math/MathML3",
     "tbl": "http://www.oasis-open.org/tables/exchange/1.0",

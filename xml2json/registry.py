@@ -73,9 +73,22 @@ class Registry:
     def __init__(self, cache: Path | None = None) -> None:
         self.cache = cache if cache is not None else cache_dir()
         self._plans: dict[str, Plan] = {}
-        self._lock = threading.Lock()
+        self._entries: dict[str, VersionEntry] | None = None
+        self._lock = threading.RLock()
+
+    def refresh(self) -> None:
+        """Forget what was scanned and loaded (after a version was built or fetched)."""
+        with self._lock:
+            self._entries = None
+            self._plans.clear()
 
     def entries(self) -> dict[str, VersionEntry]:
+        """The available versions (scanned once; a user-cache entry overrides a shipped one)."""
+        if self._entries is None:
+            self._entries = self._scan()
+        return self._entries
+
+    def _scan(self) -> dict[str, VersionEntry]:
         out: dict[str, VersionEntry] = {}
         if SHIPPED_PLANS.is_dir():
             for p in sorted(SHIPPED_PLANS.glob("*.plan.json.gz")):

@@ -119,6 +119,16 @@ class _Emitter:
             return s
         return self._string_facets(st, {"type": "string"})
 
+    def _fixed(self, key: str, text: str) -> Any:
+        st = self.ir.simple_types[key]
+        if st.codec in ("decimal", "integer"):
+            return _num(text)
+        if st.codec == "boolean":
+            return text.strip() in ("true", "1")
+        if st.codec == "list":
+            return text.split()
+        return text
+
     def _enum_values(self, st: SimpleTypeIR) -> list[Any]:
         vals = st.facets.enumeration or []
         if st.codec in ("decimal", "integer"):
@@ -157,6 +167,8 @@ class _Emitter:
         required: list[str] = []
         for a in ct.attributes:
             props[a.json] = _ref(a.type)
+            if a.fixed is not None:
+                props[a.json] = {**_ref(a.type), "const": self._fixed(a.type, a.fixed)}
             if a.required:
                 required.append(a.json)
         if ct.any_attribute is not None:

@@ -1,0 +1,68 @@
+"""Golden cases: tests/cases/<name>/input.xml + expected.json, each run in both directions.
+
+Every case: XML → JSON equals expected.json; the JSON validates against the committed
+JSON Schema; expected.json → XML is canonically equal to input.xml and validates against
+the XSD; JSON → XML → JSON is exact. Regenerate expected files (then review the diff!)
+with ``XML2JSON_REGEN=1 python -m pytest tests/test_cases.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xml2json import Converter
+from xml2json.config import Limits
+from xml2json.io import dumps_json, loads_json
+from xml2json.roundtrip import CanonicalComparer
+from xml2json.safe import parse_document
+
+from conftest import CASES, EXAMPLE
+
+CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "input.xml").is_file())
+LIMITS = Limits()
+
+
+def _expected(case: Path, data: dict[str, Any]) -> Any:
+    exp = case / "expected.json"
+    if os.environ.get("XML2JSON_REGEN") == "1":
+        exp.write_bytes(dumps_json(data, pretty=True) + b"\n")
+    return loads_json(exp.read_bytes(), LIMITS)
+
+
+@pytest.mark.parametrize("case", CASE_DIRS, ids=[p.name for p in CASE_DIRS])
+def test_golden_case(case: Path, validators: Any) -> None:
+    conv = Converter()
+    xml = (case / "input.xml").read_bytes()
+    result = conv.xml_to_json(xml)
+    assert result.warnings == ()
+    # exact expected JSON (compared after a JSON round trip: Decimal values stay exact)
+    got = loads_json(dumps_json(result.data), LIMITS)
+    assert got == _expected(case, result.data)
+    # JSON validates against the committed schema
+    assert validators.check_json(got, result.version, result.document) == []
+    # expected.json → XML: canonically equal to the input, and XSD-valid
+    out = conv.json_to_xml(_expected(case, result.data))
+    root_in = parse_document(xml, LIMITS)
+    root_out = parse_document(out.xml, LIMITS)
+    plan = conv.registry.plan(result.version)
+    assert CanonicalComparer(plan).first_difference(root_in, root_out, plan.document(result.document).type) is None
+    assert validators.check_xml(root_out, result.version, result.document) == []
+    # JSON → XML → JSON is exact
+    assert loads_json(dumps_json(conv.xml_to_json(out.xml).data), LIMITS) == got
+
+
+def test_every_case_has_expected_output() -> None:
+    missing = [p.name for p in CASE_DIRS if not (p / "expected.json").is_file()]
+    assert not missing
+    assert len(CASE_DIRS) >= 12
+
+
+def test_builtin_example_converts_cleanly(validators: Any) -> None:
+    result = Converter().xml_to_json(EXAMPLE.read_bytes())
+    assert result.document == "TrademarkApplication"
+    assert result.warnings == ()
+    assert validators.check_json(result.data, "V6_0", "TrademarkApplication") == []
