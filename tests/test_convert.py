@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE, USPTO, WIPO_V6, WIPO_V8, require_shared
 from lxml import etree
 
 from xml2json import Converter, Options, convert, roundtrip, to_json, to_xml, validate_json
+from xml2json.config import Limits
 from xml2json.errors import (
     ConversionError,
     DocumentTypeError,
@@ -20,9 +22,6 @@ from xml2json.errors import (
     Xml2JsonError,
 )
 from xml2json.io import loads_json
-from xml2json.config import Limits
-
-from conftest import EXAMPLE, USPTO, WIPO_V6, WIPO_V8, require_shared
 
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 

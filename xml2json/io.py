@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,66 +14,167 @@ from typing import IO, Any
 import orjson
 
 from .config import Limits
-from .errors import InputError, MalformedJSONError
+from .errors import InputError, MalformedJSONError, MalformedXMLError, UnsafeXMLError
 
 XmlSource = bytes | bytearray | str | os.PathLike[str] | IO[bytes]
 
+# An XML declaration's encoding in a str: the text is already decoded, so the bytes handed
+# to libxml2 are UTF-8 whatever the declaration said (lxml itself refuses such strings).
+_DECL_ENCODING = re.compile(r"""^(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
+
+
+def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
+    return UnsafeXMLError(f"{what} larger than the document size limit ({limits.max_document_bytes} bytes)",
+                          code="limit-document-size")
+
 
 def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
-    """bytes → as is; a str that starts with ``<`` → XML text; other str / PathLike → a file path."""
+    """bytes → as is; a str that starts with ``<`` → XML text; other str / PathLike → a file path.
+
+    Never reads more than ``limits.max_document_bytes`` + 1 bytes; a larger input is an
+    :class:`UnsafeXMLError` ``limit-document-size``.
+    """
     if isinstance(source, (bytes, bytearray)):
+        if len(source) > limits.max_document_bytes:
+            raise _too_large("input", limits)
         return bytes(source)
     if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
-        return source.encode("utf-8")
+        if source.startswith(("<?xml", "\ufeff<?xml")):
+            head = _DECL_ENCODING.sub(r"\1\2UTF-8\2", source[:512], count=1)
+            source = head + source[512:]
+        try:
+            data = source.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedXMLError(f"the XML text contains a lone surrogate at character {exc.start}",
+                                    code="xml-encoding") from None
+        if len(data) > limits.max_document_bytes:
+            raise _too_large("input", limits)
+        return data
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            size = path.stat().st_size
-            if size > limits.max_document_bytes:
-                raise InputError(f"{path}: larger than the document size limit", code="limit-document-size")
-            return path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read(limits.max_document_bytes + 1)
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
+        if len(data) > limits.max_document_bytes:
+            raise _too_large(str(path), limits)
+        return data
     data = source.read(limits.max_document_bytes + 1)
     if len(data) > limits.max_document_bytes:
-        raise InputError("input larger than the document size limit", code="limit-document-size")
+        raise _too_large("input", limits)
     return bytes(data)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise MalformedJSONError(f"duplicate member {k!r}", code="json-duplicate-key")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise MalformedJSONError(f"duplicate member {_clip(k)!r}", code="json-duplicate-key")
+            seen.add(k)
     return out
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _no_constant(name: str) -> Any:
     raise MalformedJSONError(f"{name} is not valid JSON", code="json-nan")
 
 
-def loads_json(data: bytes | str, limits: Limits) -> Any:
-    """Parse JSON exactly: numbers with a fraction or exponent become ``Decimal`` (no float loss),
-    duplicate keys, NaN/Infinity and invalid UTF-8 are errors; nesting is bounded by the
-    parser's recursion guard here and by ``limits.max_json_depth`` in the XML writer."""
+def _number_hooks(limits: Limits) -> tuple[Any, Any]:
+    """``parse_int`` / ``parse_float`` that keep numbers exact but bounded: at most
+    ``max_json_number_chars`` characters, and no exponent whose plain decimal form
+    (which the XML writer produces) would be longer than that."""
+    cap = limits.max_json_number_chars
+
+    def too_long(s: str, why: str) -> MalformedJSONError:
+        return MalformedJSONError(f"number {_clip(s, 40)} {why} (the limit is {cap} characters)",
+                                  code="limit-json-number")
+
+    def parse_int(s: str) -> int:
+        if len(s) > cap:
+            raise too_long(s, f"has {len(s)} characters")
+        return int(s)
+
+    def parse_float(s: str) -> Decimal:
+        if len(s) > cap:
+            raise too_long(s, f"has {len(s)} characters")
+        d = Decimal(s)
+        if "e" in s or "E" in s:
+            _sign, digits, exp = d.as_tuple()
+            assert isinstance(exp, int)  # finite: JSON has no NaN/Infinity literals here
+            plain = len(digits) + exp if exp >= 0 else max(len(digits), -exp) + 1
+            if plain > cap:
+                raise too_long(s, f"has {plain} digits written out")
+        return d
+
+    return parse_int, parse_float
+
+
+def json_depth_exceeds(obj: Any, limit: int) -> bool:
+    """True when arrays/objects nest more than *limit* levels (the outermost one is level 1)."""
+    stack = [(obj, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            items: Any = v.values()
+        elif isinstance(v, list):
+            items = v
+        else:
+            continue
+        if d > limit:
+            return True
+        for c in items:
+            if isinstance(c, (dict, list)):
+                stack.append((c, d + 1))
+    return False
+
+
+def loads_json(data: bytes | bytearray | str, limits: Limits) -> Any:
+    """Parse JSON exactly and defensively.
+
+    Numbers with a fraction or exponent become ``Decimal`` (no float loss); integers stay
+    ``int``; both are bounded by ``limits.max_json_number_chars``. Duplicate keys,
+    NaN/Infinity, invalid UTF-8 (and so UTF-16/32) are errors; nesting deeper than
+    ``limits.max_json_depth`` is an error; the input is bounded by
+    ``limits.max_document_bytes``. Every failure is a :class:`MalformedJSONError` with a
+    stable code (``malformed-json``, ``json-encoding``, ``json-duplicate-key``,
+    ``json-nan``, ``limit-json-depth``, ``limit-json-number``) or an
+    :class:`UnsafeXMLError` ``limit-document-size``.
+    """
     if isinstance(data, (bytes, bytearray)):
+        if len(data) > limits.max_document_bytes:
+            raise _too_large("JSON input", limits)
         try:
             text = bytes(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedJSONError(f"JSON input is not UTF-8 (byte {exc.start})", code="json-encoding") from None
     else:
         text = data
+        if len(text) > limits.max_document_bytes:
+            raise _too_large("JSON input", limits)
     if text.startswith("\ufeff"):
         text = text[1:]
+    parse_int, parse_float = _number_hooks(limits)
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant,
-                          object_pairs_hook=_no_duplicates)
+        obj = json.loads(text, parse_float=parse_float, parse_int=parse_int, parse_constant=_no_constant,
+                         object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise MalformedJSONError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                                  code="malformed-json", line=exc.lineno) from None
     except RecursionError:
-        raise MalformedJSONError("JSON nesting too deep", code="limit-json-depth") from None
+        raise MalformedJSONError(f"JSON nesting deeper than {limits.max_json_depth}",
+                                 code="limit-json-depth") from None
+    except (ValueError, ArithmeticError) as exc:  # a number the hooks could not take
+        raise MalformedJSONError(f"invalid JSON number: {_clip(str(exc))}", code="limit-json-number") from None
+    limit = limits.max_json_depth
+    if (text.count("[") + text.count("{") > limit) and json_depth_exceeds(obj, limit):
+        raise MalformedJSONError(f"JSON nesting deeper than {limit}", code="limit-json-depth")
+    return obj
 
 
 def _default(obj: Any) -> Any:
@@ -95,8 +198,6 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -37,7 +37,7 @@ PREFIX_BY_NAMESPACE: Final[dict[str, str]] = {v: k for k, v in STANDARD_PREFIXES
 ST96_NAMESPACE_BASE: Final = "http://www.wipo.int/standards/XMLSchema/ST96/"
 
 #: The attribute that carries the ST.96 version on a document root.
-VERSION_ATTRIBUTE: Final = "{%s}st96Version" % STANDARD_PREFIXES["com"]
+VERSION_ATTRIBUTE: Final = "{" + STANDARD_PREFIXES["com"] + "}st96Version"
 
 # --- Reserved JSON keys (rules 8, 9, 21) -----------------------------------------
 

@@ -17,7 +17,7 @@ from .errors import Issue
 from .plan import LEAF, MIXED, SIMPLE, CodecError, Plan, TypePlan
 from .policy import XSI_NS
 
-_XSI = "{%s}" % XSI_NS
+_XSI = f"{{{XSI_NS}}}"
 
 
 @dataclass
@@ -139,7 +139,7 @@ class CanonicalComparer:
 
     def _seq(self, ia: list[Any], ib: list[Any], tp: TypePlan | None, path: str) -> str | None:
         counts: dict[str, int] = {}
-        for n, (x, y) in enumerate(zip(ia, ib)):
+        for n, (x, y) in enumerate(zip(ia, ib, strict=False)):
             if isinstance(x, str) or isinstance(y, str):
                 if x != y:
                     return f"{path}: content item {n + 1}: {_short(x)} became {_short(y)}"

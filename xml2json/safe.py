@@ -1,71 +1,558 @@
-"""The one factory for lxml parsers: no entities, no DTDs, no network, bounded input.
+"""The one factory for lxml parsers, and every guard against hostile input.
 
 Every XML byte this library reads goes through :func:`make_parser` /
-:func:`parse_document` / :func:`iterparse_records`. ``resolve_entities=False``
-plus a DTD check after parsing means that entity declarations are rejected,
-never expanded; ``no_network`` and ``load_dtd=False`` keep lxml from fetching
-anything; ``huge_tree=False`` keeps libxml2's own text and depth guards on.
+:func:`parse_document` / :func:`iterparse`; compressed inputs go through
+:func:`bounded_gzip_reader` and :func:`safe_zip_members` / :func:`open_zip_member`.
+What each guard does, and which limit it enforces, is in docs/security.md:
+
+* **No DTD at all.** :func:`reject_doctype` runs libxml2 over the prolog only and
+  stops at the first ``<!DOCTYPE`` — before its internal subset is read — so entity
+  declarations (billion laughs, quadratic blow-up, external general and parameter
+  entities) and external DTDs are rejected, never expanded or fetched.
+  ``resolve_entities=False``, ``load_dtd=False`` and ``no_network=True`` stay on as
+  a second line, and :func:`check_docinfo` as a third.
+* **No XInclude, no schemaLocation.** Nothing here calls ``xinclude()`` or fetches
+  ``xsi:schemaLocation``; such elements and attributes are plain content.
+* **Bounded resources.** libxml2 without ``XML_PARSE_HUGE`` caps nesting at 256
+  levels and one text node, attribute value, comment or processing instruction at
+  10 000 000 bytes, and its entity-amplification guard stays on. The defaults of
+  :class:`~xml2json.config.Limits` equal those caps; a smaller limit is enforced
+  after parsing by :func:`check_tree`, and a larger one switches libxml2 to huge
+  mode, in which :func:`check_tree` enforces the configured value. The element
+  count of a document or record is always checked by :func:`check_tree` (cheaply:
+  it is skipped when the input is too small to hold that many elements).
+* **Clear failures.** libxml2 errors become :class:`~xml2json.errors.MalformedXMLError`
+  (not well-formed, encoding) or :class:`~xml2json.errors.UnsafeXMLError` (limits,
+  entities, DTDs), each with a stable code; messages are cut at 300 characters.
 """
 
 from __future__ import annotations
 
-from typing import IO, Any
+import gzip
+import io
+import os
+import re
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 from lxml import etree
 
-from .config import Limits
-from .errors import MalformedXMLError, UnsafeXMLError
+from .config import LIBXML2_MAX_DEPTH, LIBXML2_MAX_TEXT, Limits
+from .errors import InputError, Issue, MalformedXMLError, UnsafeXMLError
+
+_CHUNK = 64 * 1024
+_MAX_MESSAGE = 300
+
+
+# -- parsers ------------------------------------------------------------------------------
+
+
+def huge_mode(limits: Limits) -> bool:
+    """True when a limit is above libxml2's own guard, so libxml2 must run with ``XML_PARSE_HUGE``."""
+    return limits.max_depth > LIBXML2_MAX_DEPTH or limits.max_text_bytes > LIBXML2_MAX_TEXT
+
+
+def parser_options(limits: Limits) -> dict[str, Any]:
+    """The keyword arguments of every lxml parser here (``XMLParser``, ``iterparse``)."""
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "dtd_validation": False,
+        "attribute_defaults": False,
+        "huge_tree": huge_mode(limits),
+        "remove_blank_text": False,
+        "remove_comments": False,
+        "remove_pis": False,
+        "recover": False,
+        "collect_ids": False,
+    }
 
 
 def make_parser(limits: Limits, **extra: Any) -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        remove_comments=False,
-        remove_pis=False,
-        recover=False,
-        collect_ids=False,
-        **extra,
-    )
+    return etree.XMLParser(**parser_options(limits), **extra)
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def _looks_like_utf16_without_bom(head: bytes) -> bool:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:3] == b"\xef\xbb\xbf":
+        return False
+    return b"\x00" in head[:4]
+
+
+def syntax_error(exc: etree.XMLSyntaxError, head: bytes = b"") -> MalformedXMLError | UnsafeXMLError:
+    """Map a libxml2 error to the library's error tree (stable codes; the message is clipped)."""
+    raw = str(exc.msg if getattr(exc, "msg", None) else exc)
+    msg = _clip(raw)
+    line = exc.lineno if getattr(exc, "lineno", None) else None
+    low = raw.lower()
+    if "entity" in low and ("not defined" in low or "loop" in low or "amplification" in low):
+        return UnsafeXMLError(f"entity reference rejected: {msg}", code="unsafe-entity", line=line)
+    if "excessive depth" in low:
+        return UnsafeXMLError(f"nesting deeper than libxml2 allows: {msg}", code="limit-depth", line=line)
+    if "name too long" in low:
+        return UnsafeXMLError(f"name longer than libxml2 allows (50 000 characters): {msg}",
+                              code="limit-name-size", line=line)
+    if "huge" in low or "too long" in low or "too big" in low or "resource limit" in low:
+        return UnsafeXMLError(f"text, attribute, comment or instruction larger than allowed: {msg}",
+                              code="limit-text-size", line=line)
+    if "encoding" in low or _looks_like_utf16_without_bom(head):
+        hint = ""
+        if _looks_like_utf16_without_bom(head):
+            hint = " (the input looks like UTF-16 or UTF-32 without a byte order mark)"
+        return MalformedXMLError(f"cannot decode the XML input{hint}: {msg}", code="xml-encoding", line=line)
+    return MalformedXMLError(f"not well-formed XML: {msg}", code="malformed-xml", line=line)
+
+
+def _doctype_error(name: str | None, public: str | None, system: str | None) -> UnsafeXMLError:
+    what = f"<!DOCTYPE {name or ''}>"
+    if system or public:
+        what += " with an external DTD reference"
+    return UnsafeXMLError(f"DOCTYPE declarations are not accepted (entities and DTDs are never processed): "
+                          f"{_clip(what)}", code="unsafe-doctype", line=1)
+
+
+# -- the DOCTYPE gate -----------------------------------------------------------------------
+
+
+class _PrologDone(Exception):
+    pass
+
+
+class _Doctype(Exception):
+    def __init__(self, name: str | None, public: str | None, system: str | None) -> None:
+        super().__init__(name)
+        self.args3 = (name, public, system)
+
+
+class _PrologTarget:
+    """A parser target that stops at the first DOCTYPE or start tag, whichever comes first."""
+
+    def doctype(self, name: str | None, public: str | None, system: str | None) -> None:
+        raise _Doctype(name, public, system)  # called before the internal subset is parsed
+
+    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
+        raise _PrologDone
+
+    def close(self) -> None:
+        return None
+
+
+class _PrologScanner:
+    """Feeds chunks to a target parser until the prolog is decided; raises on a DOCTYPE."""
+
+    def __init__(self, limits: Limits) -> None:
+        target: Any = _PrologTarget()
+        self.parser = etree.XMLParser(target=target, **parser_options(limits))
+        self.done = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.done or not chunk:
+            return
+        try:
+            self.parser.feed(chunk)
+        except _PrologDone:
+            self.done = True
+        except _Doctype as exc:
+            self.done = True
+            raise _doctype_error(*exc.args3) from None
+        except etree.XMLSyntaxError:
+            self.done = True  # the real parse reports it, with its full context
+
+    def close(self) -> None:
+        if not self.done:
+            self.done = True
+            try:
+                self.parser.close()
+            except _Doctype as exc:
+                raise _doctype_error(*exc.args3) from None
+            except (_PrologDone, etree.XMLSyntaxError):
+                pass
+
+
+def reject_doctype(data: bytes, limits: Limits) -> None:
+    """Raise :class:`UnsafeXMLError` ``unsafe-doctype`` if the prolog of *data* has a DOCTYPE.
+
+    libxml2 itself reads the prolog (so every encoding it accepts is covered), and
+    stops at the root start tag: the cost is that of the prolog, not of the document.
+    """
+    scan = _PrologScanner(limits)
+    for i in range(0, len(data), _CHUNK):
+        scan.feed(data[i : i + _CHUNK])
+        if scan.done:
+            return
+    scan.close()
 
 
 def check_docinfo(tree: Any) -> None:
     """Reject documents that carry a DTD (internal subset or external reference)."""
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-        raise UnsafeXMLError("DOCTYPE declarations are not accepted (entity and DTD attacks)",
-                             code="unsafe-doctype", line=1)
+        raise _doctype_error(docinfo.root_name, docinfo.public_id, docinfo.system_url)
 
 
-def _syntax_error(exc: etree.XMLSyntaxError) -> MalformedXMLError | UnsafeXMLError:
-    msg = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
-    line = exc.lineno if getattr(exc, "lineno", None) else None
-    low = msg.lower()
-    if "entity" in low and ("not defined" in low or "loop" in low or "amplification" in low):
-        return UnsafeXMLError(f"entity reference rejected: {msg}", code="unsafe-entity", line=line)
-    if "excessive depth" in low or "depth" in low and "huge" in low:
-        return UnsafeXMLError(f"nesting too deep: {msg}", code="limit-depth", line=line)
-    return MalformedXMLError(f"not well-formed XML: {msg}", code="malformed-xml", line=line)
+# -- limits after parsing ------------------------------------------------------------------
 
 
-def parse_document(data: bytes | IO[bytes], limits: Limits) -> Any:
-    """Parse a whole (small) document safely and return its root element."""
-    parser = make_parser(limits)
+@lru_cache(maxsize=16)
+def _too_deep(max_depth: int) -> etree.XPath:
+    # elements at level max_depth + 1 below the context element (level 1); linear in the tree size
+    return etree.XPath("boolean(." + "/*" * max_depth + ")")
+
+
+_COUNT = etree.XPath("count(descendant-or-self::*)")
+_TOO_LONG = etree.XPath(
+    "boolean(descendant-or-self::node()[not(self::*)][string-length(.) > $n]"
+    " | descendant-or-self::*/@*[string-length(.) > $n])"
+)
+
+
+def check_tree(root: Any, limits: Limits, *, input_size: int | None = None) -> None:
+    """Enforce the limits libxml2 does not enforce itself on a parsed document or record.
+
+    *input_size* (bytes) lets cheap cases skip a check: an element takes at least 4
+    bytes (``<a/>``), a level of nesting at least 7 (``<a></a>``).
+    """
+    n = limits.max_elements_per_record
+    if input_size is None or input_size // 4 > n:
+        count = int(_COUNT(root))  # type: ignore[arg-type]
+        if count > n:
+            raise UnsafeXMLError(f"{count} elements; the limit is {n} per document or record",
+                                 code="limit-elements")
+    huge = huge_mode(limits)
+    d = limits.max_depth
+    if (huge or d < LIBXML2_MAX_DEPTH) and (input_size is None or input_size // 7 >= d) and _too_deep(d)(root):
+        raise UnsafeXMLError(f"nesting deeper than {d} levels", code="limit-depth")
+    t = limits.max_text_bytes
+    if (huge or t < LIBXML2_MAX_TEXT) and (input_size is None or input_size > t) and _TOO_LONG(root, n=t):
+        raise UnsafeXMLError(f"a text, attribute value, comment or instruction longer than {t} characters",
+                             code="limit-text-size")
+
+
+# -- whole documents ----------------------------------------------------------------------
+
+
+def parse_document(data: bytes | bytearray | IO[bytes], limits: Limits) -> Any:
+    """Parse one whole document safely and return its root element.
+
+    Order: size limit, DOCTYPE gate, libxml2 parse (its own guards on), DTD check,
+    :func:`check_tree`.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        data = data.read(limits.max_document_bytes + 1)
+    if len(data) > limits.max_document_bytes:
+        raise UnsafeXMLError(f"document larger than {limits.max_document_bytes} bytes",
+                             code="limit-document-size")
+    data = bytes(data)
+    reject_doctype(data, limits)
     try:
-        if isinstance(data, (bytes, bytearray)):
-            if len(data) > limits.max_document_bytes:
-                raise UnsafeXMLError(f"document larger than {limits.max_document_bytes} bytes",
-                                     code="limit-document-size")
-            root = etree.fromstring(bytes(data), parser)
-            tree = root.getroottree()
-        else:
-            tree = etree.parse(data, parser)
-            root = tree.getroot()
+        root = etree.fromstring(data, make_parser(limits))
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc) from None
-    check_docinfo(tree)
+        raise syntax_error(exc, data[:4]) from None
+    check_docinfo(root.getroottree())
+    check_tree(root, limits, input_size=len(data))
     return root
+
+
+# -- streams (bulk) -----------------------------------------------------------------------
+
+
+class _GatedReader(io.RawIOBase):
+    """Reads ahead until the prolog is decided (raising on a DOCTYPE), then serves the bytes unchanged."""
+
+    def __init__(self, raw: IO[bytes], limits: Limits) -> None:
+        super().__init__()
+        self._raw = raw
+        self._buf = bytearray()
+        scan = _PrologScanner(limits)
+        while not scan.done:
+            chunk = raw.read(_CHUNK)
+            if not chunk:
+                scan.close()
+                break
+            self._buf += chunk
+            scan.feed(chunk)
+        self.head = bytes(self._buf[:4])
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        view = memoryview(b).cast("B")
+        if self._buf:
+            n = min(len(view), len(self._buf))
+            view[:n] = self._buf[:n]
+            del self._buf[:n]
+            return n
+        data = self._raw.read(len(view))
+        n = len(data)
+        view[:n] = data
+        return n
+
+
+def iterparse(source: str | os.PathLike[str] | IO[bytes], limits: Limits, *,
+              events: tuple[str, ...] = ("end",), tag: Any = None) -> Iterator[tuple[str, Any]]:
+    """``lxml.etree.iterparse`` with this module's options, the DOCTYPE gate and mapped errors.
+
+    For bulk files: the caller picks its record elements from the events and calls
+    :func:`check_tree` on each record (element count, and depth/text limits that
+    differ from libxml2's), then clears it. Errors raised by a bounded reader
+    (:func:`bounded_gzip_reader`, :func:`open_zip_member`) pass through unchanged.
+    """
+    own = not hasattr(source, "read")
+    raw: IO[bytes] = open(source, "rb") if own else source  # type: ignore[arg-type,assignment]  # noqa: SIM115
+    try:
+        gated = _GatedReader(raw, limits)
+        it = etree.iterparse(gated, events=events, tag=tag, **parser_options(limits))
+        first = True
+        while True:
+            try:
+                ev = next(it)
+            except StopIteration:
+                return
+            except etree.XMLSyntaxError as exc:
+                raise syntax_error(exc, gated.head) from None
+            if first:
+                first = False
+                check_docinfo(ev[1].getroottree())
+            yield ev
+    finally:
+        if own:
+            raw.close()
+
+
+# -- compressed inputs ----------------------------------------------------------------------
+
+
+class BoundedReader(io.RawIOBase):
+    """A reader that stops a decompression bomb: at most *limit* bytes out, and — once past
+    ``limits.compression_ratio_floor`` bytes — at most ``limits.max_compression_ratio`` times
+    the compressed bytes consumed so far (as told by *consumed*)."""
+
+    def __init__(self, inner: io.BufferedIOBase | IO[bytes], limits: Limits, *, limit: int,
+                 consumed: Callable[[], int] | None, label: str,
+                 on_error: Callable[[Exception], Exception] | None = None, also_close: IO[bytes] | None = None) -> None:
+        super().__init__()
+        self._inner = inner
+        self._also_close = also_close
+        self._limits = limits
+        self._limit = limit
+        self._consumed = consumed
+        self._label = label
+        self._on_error = on_error
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        view = memoryview(b).cast("B")
+        want = min(len(view), self._limit - self.total + 1)
+        try:
+            data = self._inner.read(max(want, 1))
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            if self._on_error is None:
+                raise
+            raise self._on_error(exc) from None
+        n = len(data)
+        self.total += n
+        if self.total > self._limit:
+            raise UnsafeXMLError(f"{self._label}: expands to more than {self._limit} bytes",
+                                 code="limit-decompressed-size")
+        lim = self._limits
+        if self._consumed is not None and self.total > lim.compression_ratio_floor:
+            packed = max(self._consumed(), 1)
+            if self.total > packed * lim.max_compression_ratio:
+                raise UnsafeXMLError(f"{self._label}: compression ratio above {lim.max_compression_ratio} "
+                                     f"({self.total} bytes from {packed})", code="limit-compression-ratio")
+        view[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+            if self._also_close is not None:
+                self._also_close.close()
+        finally:
+            super().close()
+
+
+def _gzip_error(label: str) -> Callable[[Exception], Exception]:
+    def make(exc: Exception) -> Exception:
+        return InputError(f"{label}: not a readable gzip stream ({_clip(str(exc)) or type(exc).__name__})",
+                          code="malformed-gzip")
+
+    return make
+
+
+def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limits) -> BinaryIO:
+    """Open a gzip file (path or binary file object) for reading, bounded by
+    ``limits.max_decompressed_bytes`` and ``limits.max_compression_ratio``.
+
+    Returns a buffered binary reader; reading raises :class:`UnsafeXMLError`
+    (``limit-decompressed-size``, ``limit-compression-ratio``) or
+    :class:`InputError` ``malformed-gzip``. Closing it closes a file it opened.
+    """
+    own = not hasattr(source, "read")
+    raw: IO[bytes] = open(source, "rb") if own else source  # type: ignore[arg-type,assignment]  # noqa: SIM115
+    label = str(source) if own else "gzip input"
+    seekable = raw.seekable()
+    start = raw.tell() if seekable else 0
+
+    def consumed() -> int:
+        return raw.tell() - start
+
+    bounded = BoundedReader(gzip.GzipFile(fileobj=raw, mode="rb"), limits, limit=limits.max_decompressed_bytes,
+                            consumed=consumed if seekable else None, label=label, on_error=_gzip_error(label),
+                            also_close=raw if own else None)
+    return io.BufferedReader(bounded, buffer_size=_CHUNK)
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why a zip member name is unsafe to use as a path (absolute, ``..``, drive, NUL), or None."""
+    if not name:
+        return "empty name"
+    if "\x00" in name:
+        return "NUL in name"
+    norm = name.replace("\\", "/")
+    if norm.startswith("/") or _DRIVE.match(norm):
+        return "absolute path"
+    if any(part == ".." for part in norm.split("/")):
+        return "'..' in path"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ZipMember:
+    """A member of a zip archive: safe to open when ``issue`` is None, else a reject with its reason."""
+
+    info: zipfile.ZipInfo
+    issue: Issue | None = None
+
+    @property
+    def name(self) -> str:
+        return self.info.filename
+
+
+def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: Limits) -> list[ZipMember]:
+    """List the file members of a zip archive, each checked before anything is decompressed.
+
+    Raises for the archive as a whole: :class:`InputError` ``malformed-zip`` (not a zip,
+    broken central directory), :class:`UnsafeXMLError` ``limit-zip-members`` (more
+    than ``limits.max_zip_members`` entries). Returns every non-directory member in
+    archive order; a member that must not be read carries an :class:`Issue`:
+    ``unsafe-zip-path`` (absolute, ``..``, drive letter, NUL), ``unsafe-zip-symlink``,
+    ``unsafe-zip-duplicate`` (same name twice), ``unsafe-zip-overlap`` (its data
+    overlaps another member's: the non-recursive zip bomb), ``unsafe-zip-method``
+    (not stored/deflated, or encrypted), ``limit-compression-ratio``,
+    ``limit-decompressed-size`` (alone, or with the members before it, above
+    ``limits.max_decompressed_bytes``).
+    """
+    label = str(source.filename if isinstance(source, zipfile.ZipFile) else source)
+    if isinstance(source, zipfile.ZipFile):
+        infos = source.infolist()
+    else:
+        try:
+            with zipfile.ZipFile(source) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise InputError(f"{label}: not a readable zip archive ({_clip(str(exc))})", code="malformed-zip") from None
+    if len(infos) > limits.max_zip_members:
+        raise UnsafeXMLError(f"{label}: {len(infos)} members; the limit is {limits.max_zip_members}",
+                             code="limit-zip-members")
+    # data extents, for the overlap check. The local header takes 30 bytes + name + extra; the
+    # name's length in characters (never more than its bytes) and no extra give a lower bound,
+    # so that legitimate archives never look overlapping.
+    extents = sorted((i.header_offset, i.header_offset + 30 + len(i.orig_filename) + i.compress_size, id(i))
+                     for i in infos)
+    overlapping: set[int] = set()
+    end, owner = -1, 0
+    for s0, e0, i0 in extents:
+        if s0 < end:
+            overlapping.update((owner, i0))
+        if e0 > end:
+            end, owner = e0, i0
+    seen: set[str] = set()
+    budget = limits.max_decompressed_bytes
+    out: list[ZipMember] = []
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = info.filename
+        reason = unsafe_member_name(info.orig_filename)
+        issue: Issue | None = None
+        if reason:
+            issue = Issue("unsafe-zip-path", f"zip member {_clip(name)!r}: {reason}")
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            issue = Issue("unsafe-zip-symlink", f"zip member {_clip(name)!r} is a symbolic link")
+        elif name in seen:
+            issue = Issue("unsafe-zip-duplicate", f"zip member {_clip(name)!r} occurs more than once")
+        elif id(info) in overlapping:
+            issue = Issue("unsafe-zip-overlap", f"zip member {_clip(name)!r} shares its data with another member")
+        elif info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            issue = Issue("unsafe-zip-method", f"zip member {_clip(name)!r} is encrypted or uses compression "
+                          f"method {info.compress_type} (only stored and deflated are read)")
+        elif (info.file_size > limits.compression_ratio_floor
+              and info.file_size > max(info.compress_size, 1) * limits.max_compression_ratio):
+            issue = Issue("limit-compression-ratio", f"zip member {_clip(name)!r}: compression ratio above "
+                          f"{limits.max_compression_ratio} ({info.file_size} bytes from {info.compress_size})")
+        elif info.file_size > budget:
+            issue = Issue("limit-decompressed-size", f"zip member {_clip(name)!r}: {info.file_size} bytes, "
+                          f"more than the {limits.max_decompressed_bytes} bytes allowed per archive")
+        seen.add(name)
+        if issue is None:
+            budget -= info.file_size
+        out.append(ZipMember(info, issue))
+    return out
+
+
+def open_zip_member(zf: zipfile.ZipFile, member: ZipMember, limits: Limits) -> BinaryIO:
+    """Open a member returned by :func:`safe_zip_members` (without an issue) for reading.
+
+    The reader stops at the member's declared size (zipfile checks it and the CRC)
+    and at ``limits.max_decompressed_bytes``; errors are :class:`UnsafeXMLError` /
+    :class:`InputError` ``malformed-zip``.
+    """
+    if member.issue is not None:
+        raise UnsafeXMLError(member.issue.message, code=member.issue.code)
+    info = member.info
+    label = f"zip member {_clip(info.filename)!r}"
+    try:
+        inner = zf.open(info, "r")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise InputError(f"{label}: cannot be read ({_clip(str(exc))})", code="malformed-zip") from None
+    limit = min(info.file_size, limits.max_decompressed_bytes)
+
+    def on_error(exc: Exception) -> Exception:
+        return InputError(f"{label}: cannot be read ({_clip(str(exc))})", code="malformed-zip")
+
+    # the ratio was checked on the declared sizes, and zipfile stops at the declared size
+    bounded = BoundedReader(inner, limits, limit=limit, consumed=None, label=label, on_error=on_error)
+    return io.BufferedReader(bounded, buffer_size=_CHUNK)
+
+
+def member_path(base: Path, member: ZipMember) -> Path:
+    """Where a member may be extracted below *base*; raises if it would leave *base*."""
+    if member.issue is not None:
+        raise UnsafeXMLError(member.issue.message, code=member.issue.code)
+    target = (base / member.name.replace("\\", "/")).resolve()
+    if not target.is_relative_to(base.resolve()):
+        raise UnsafeXMLError(f"zip member {_clip(member.name)!r} would be written outside {base}",
+                             code="unsafe-zip-path")
+    return target

@@ -56,7 +56,7 @@ def find_xsd(version: str, document: str, *, xsd_dirs: Sequence[str | Path] = ()
 class _NoNetworkResolver(etree.Resolver):
     """XSD imports may only be local files."""
 
-    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
+    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:  # type: ignore[override]
         if url and "://" in url and not url.startswith("file:"):
             raise SchemaNotAvailableError(f"XSD import from the network refused: {url}", code="xsd-network")
         return None
@@ -101,7 +101,7 @@ class Validators:
         if schema.validate(root.getroottree() if hasattr(root, "getroottree") else root):
             return []
         out = []
-        for e in list(schema.error_log)[:MAX_REPORTED]:
+        for e in list(schema.error_log)[:MAX_REPORTED]:  # type: ignore[call-overload]
             out.append(Issue("xsd-invalid", e.message, xml_path=e.path or None, line=e.line or None))
         return out
 
@@ -127,4 +127,4 @@ def default_validators() -> Validators:
     return _default
 
 
-__all__ = ["Validators", "default_validators", "find_xsd", "Limits"]
+__all__ = ["Limits", "Validators", "default_validators", "find_xsd"]

@@ -30,7 +30,7 @@ def example_bytes() -> bytes:
     return resources.files("xml2json.examples").joinpath(EXAMPLE).read_bytes()
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("convert", help="ST.96 XML → ST.97 JSON",
                        description="Convert one ST.96 XML document (a file or - for stdin) to ST.97 JSON.")
     p.add_argument("input", nargs="?", help="XML file, or - for stdin")

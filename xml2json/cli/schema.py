@@ -12,7 +12,7 @@ from ..registry import default_registry
 from ._common import EXIT_OK, write_output
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("schema", help="compile ST.96 XSD bundles; show and list ST.97 JSON Schemas")
     ssub = p.add_subparsers(dest="schema_command", metavar="SUBCOMMAND", required=True)
 

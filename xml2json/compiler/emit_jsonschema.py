@@ -270,14 +270,16 @@ class _Emitter:
 
     @staticmethod
     def _choice(g: GroupIR, optional: bool, members: Any, required_in: Any) -> dict[str, Any]:
-        """Exactly one branch is present (``oneOf``), each branch with its required members.
+        """Exactly one branch is present; a present branch has its required members.
 
-        A branch is *present* when any of its members is; mixing branches therefore
-        matches two alternatives and fails. An optional choice adds a "none present"
-        alternative. Where a member belongs to two branches the alternatives are not
-        exclusive, so ``anyOf`` is used (weaker, never rejects a valid instance).
+        A branch is *present* when any of its members is, so mixing two branches makes
+        two alternatives of the ``oneOf`` match, which fails. An optional choice adds a
+        "nothing present" alternative. Where one member belongs to two branches the
+        alternatives are not exclusive and ``anyOf`` is used instead (weaker, but it
+        never rejects a valid instance). The size stays linear in the number of members.
         """
-        branches: list[dict[str, Any]] = []
+        presence: list[dict[str, Any]] = []
+        implied: list[dict[str, Any]] = []
         seen: set[str] = set()
         overlap = False
         every: list[str] = []
@@ -290,16 +292,15 @@ class _Emitter:
                 overlap = True
             seen |= set(names)
             every.extend(n for n in names if n not in every)
+            p = {"required": names} if len(names) == 1 else {"anyOf": [{"required": [n]} for n in names]}
+            presence.append(p)
             req = required_in(item)
-            b: dict[str, Any] = {"required": req} if req else {}
-            if len(names) == 1 and req == names:
-                branches.append(b)
-                continue
-            b["anyOf"] = [{"required": [n]} for n in names]
-            branches.append(b)
+            if req and req != names:
+                implied.append({"if": p, "then": {"required": req}})
         if optional:
-            branches.append({"not": {"anyOf": [{"required": [n]} for n in every]}})
-        return {"anyOf" if overlap else "oneOf": branches}
+            presence.append({"not": {"anyOf": [{"required": [n]} for n in every]}})
+        choice: dict[str, Any] = {"anyOf" if overlap else "oneOf": presence}
+        return {"allOf": [choice, *implied]} if implied else choice
 
     # -- documents --------------------------------------------------------------------
     def defs(self) -> dict[str, Any]:
@@ -380,4 +381,4 @@ def emit_json_schemas(ir: BundleIR) -> tuple[dict[str, dict[str, Any]], list[str
     return out, sorted(set(em.notes))
 
 
-__all__ = ["emit_json_schemas", "QNAME_KEY"]
+__all__ = ["QNAME_KEY", "emit_json_schemas"]

@@ -36,6 +36,7 @@ from .ir import (
     AttributeIR,
     BundleIR,
     ComplexTypeIR,
+    ContentKind,
     DocumentIR,
     Facets,
     GroupIR,
@@ -45,7 +46,7 @@ from .ir import (
 )
 from .load import Bundle, DocumentSchema
 
-_F = "{%s}" % XSD_NS
+_F = f"{{{XSD_NS}}}"
 
 
 def load_schema(doc: DocumentSchema) -> xmlschema.XMLSchema:
@@ -55,7 +56,7 @@ def load_schema(doc: DocumentSchema) -> xmlschema.XMLSchema:
             warnings.simplefilter("ignore")
             logging.getLogger("xmlschema").setLevel(logging.ERROR)
             return xmlschema.XMLSchema10(str(doc.path), allow="local", defuse="always")
-    except xmlschema.XMLResourceForbidden as exc:
+    except xmlschema.XMLResourceForbidden as exc:  # type: ignore[attr-defined]
         raise BundleError(f"{doc.path.name}: a schema tried to load a remote resource: {exc}",
                           code="bundle-network-import") from exc
     except (xmlschema.XMLSchemaException, OSError) as exc:
@@ -117,7 +118,7 @@ class _Extractor:
         base = t
         # restriction of a list or union: keep the variety of the base
         while not isinstance(base, XsdAtomicBuiltin) and getattr(base, "base_type", None) is not None:
-            if isinstance(base.base_type, XsdList) or isinstance(base.base_type, XsdUnion):
+            if isinstance(base.base_type, (XsdList, XsdUnion)):
                 inner = self._simple(base.base_type, key)
                 inner.facets = _facets(t)
                 inner.qname = qname
@@ -133,7 +134,7 @@ class _Extractor:
         any_attr = None
         for name, a in t.attributes.items():
             if isinstance(a, XsdAnyAttribute) or name is None:
-                any_attr = WildcardIR(list(a.namespace), a.process_contents)
+                any_attr = WildcardIR(list(a.namespace), a.process_contents)  # type: ignore[union-attr]
                 continue
             if a.use == "prohibited":
                 continue
@@ -144,6 +145,7 @@ class _Extractor:
             return ComplexTypeIR(key, t.name, "simple", attrs, any_attr,
                                  simple=self.key_of(content, key + "__value"))
         model = self._group(t.content, key) if isinstance(t.content, XsdGroup) else None
+        kind: ContentKind
         if t.mixed:
             kind = "mixed"
         elif model is None or not _has_items(model):
@@ -157,7 +159,7 @@ class _Extractor:
         return ComplexTypeIR(key, t.name, kind, attrs, any_attr, model=model)
 
     def _group(self, g: XsdGroup, owner: str) -> GroupIR:
-        out = GroupIR(g.model, g.min_occurs, g.max_occurs)
+        out = GroupIR(g.model, g.min_occurs, g.max_occurs)  # type: ignore[arg-type]
         for p in g:
             if isinstance(p, XsdGroup):
                 out.items.append(self._group(p, owner))
@@ -319,7 +321,7 @@ def _merge(bundle: BundleIR, local: dict[str, Any]) -> dict[str, str]:
                 n += 1
             rename[key] = alt
             changed = True
-    for key, ir in local.items():
+    for ir in local.values():
         cand = _rewrite(ir, rename)
         target = bundle.simple_types if isinstance(cand, SimpleTypeIR) else bundle.complex_types
         target.setdefault(cand.key, cand)
@@ -359,7 +361,7 @@ def extract_bundle(bundle: Bundle, *, jobs: int | None = None) -> BundleIR:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             results = list(pool.map(_extract_document, docs))
-    for doc, res in zip(docs, results):
+    for doc, res in zip(docs, results, strict=True):
         for p, ns in res.namespaces.items():
             out.namespaces.setdefault(p, ns)
         rename = _merge(out, res.types)

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 
 from ..plan import dump_plan
+from .dedupe import dedupe_anonymous
 from .emit_jsonschema import emit_json_schemas
 from .emit_plan import emit_plan
-from .dedupe import dedupe_anonymous
 from .extract import extract_bundle
 from .ir import BundleIR
 from .load import open_bundle

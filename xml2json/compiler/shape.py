@@ -11,7 +11,7 @@ from ..policy import (
     ORDERED_CHOICE_NAMESPACES,
     PARAGRAPH_LEVEL_TYPES,
 )
-from .ir import BundleIR, Codec, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR
+from .ir import BundleIR, Codec, ComplexTypeIR, GroupIR, ParticleIR, WildcardIR
 
 _INTEGER_BUILTINS = frozenset({
     "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..config import Options
 from ..errors import ConversionError, Issue, UnknownContentError
-from ..plan import ELEMENT, EMPTY, LEAF, MIXED, SIMPLE, CodecError, DocumentPlan, Plan, TypePlan
+from ..plan import LEAF, MIXED, SIMPLE, CodecError, DocumentPlan, Plan, TypePlan
 from ..policy import (
     CONTENT_KEY,
     OTHER_ATTRIBUTES_KEY,
@@ -22,7 +22,7 @@ from ..policy import (
     unknown_element_key,
 )
 
-_XSI = "{%s}" % XSI_NS
+_XSI = f"{{{XSI_NS}}}"
 
 
 def xml_path(el: Any, prefixes: dict[str, str]) -> str:
@@ -211,9 +211,7 @@ class XmlToJson:
             tail = ch.tail
             if tail and not tail.isspace():
                 self._stray(el, obj, tail)
-        if kind == EMPTY or kind == ELEMENT:
-            return obj
-        return obj  # pragma: no cover
+        return obj
 
     def _stray(self, el: Any, obj: dict[str, Any], text: str) -> None:
         self._unknown(el, "unexpected-text", "text in element-only content", False)
