@@ -105,12 +105,31 @@ def _ordered_reason(ir: BundleIR, g: GroupIR, eff_max: int | None) -> str | None
     return None
 
 
+def _alternatives_only(paths: list[tuple[tuple[int, str, int], ...]]) -> bool:
+    """True when every two occurrences of an element sit in different branches of one choice.
+
+    Then they are the same position of the content model (``(A, B*) | B+``) and one
+    merged array can be written back in any branch; otherwise (``A, B?, A``) their
+    relative order is data.
+    """
+    for i, a in enumerate(paths):
+        for b in paths[i + 1 :]:
+            n = 0
+            while n < min(len(a), len(b)) and a[n] == b[n]:
+                n += 1
+            # a[n] and b[n] are the first steps that differ: same group, different items
+            if n >= min(len(a), len(b)) or a[n][0] != b[n][0] or a[n][1] != "choice":
+                return False
+    return True
+
+
 def shape_complex(ir: BundleIR, ct: ComplexTypeIR) -> None:
     flat: list[ParticleIR] = []
     by_name: dict[str, ParticleIR] = {}
+    paths: dict[str, list[tuple[tuple[int, str, int], ...]]] = {}
     reasons: set[str] = set()
 
-    def walk(g: GroupIR, fmin: int, fmax: int | None, ordered: bool) -> None:
+    def walk(g: GroupIR, fmin: int, fmax: int | None, ordered: bool, path: tuple[tuple[int, str, int], ...]) -> None:
         gmax = _mul(fmax, g.max)
         gmin = fmin * g.min
         reason = None if ordered else _ordered_reason(ir, g, gmax)
@@ -118,24 +137,27 @@ def shape_complex(ir: BundleIR, ct: ComplexTypeIR) -> None:
             reasons.add(reason)
         ordered = ordered or reason is not None
         branchy = g.model == "choice" and len(g.items) > 1
-        for item in g.items:
+        for idx, item in enumerate(g.items):
+            step = (*path, (id(g), g.model, idx))
             if isinstance(item, WildcardIR):
                 ct.any_element = item
                 continue
             if isinstance(item, GroupIR):
-                walk(item, 0 if branchy else gmin, gmax, ordered)
+                walk(item, 0 if branchy else gmin, gmax, ordered, step)
                 continue
             p = item
             p.eff_min = (0 if branchy else gmin) * p.min
             p.eff_max = _mul(gmax, p.max)
             p.ordered = ordered or ct.content == "mixed"
+            paths.setdefault(p.qname, []).append(step)
             prev = by_name.get(p.qname)
             if prev is not None:
-                # the same element twice in one content model: one member, an array
-                prev.array = True
-                prev.eff_max = None if prev.eff_max is None or p.eff_max is None else prev.eff_max + p.eff_max
+                # the same element in two particles of one content model: one member
+                prev.array = prev.array or _repeats(p.eff_max)
+                prev.eff_max = None if prev.eff_max is None or p.eff_max is None else max(prev.eff_max, p.eff_max)
+                prev.eff_min = min(prev.eff_min, p.eff_min)
                 prev.ordered = prev.ordered or p.ordered
-                prev.required = prev.required or p.eff_min >= 1
+                prev.required = prev.eff_min >= 1 and not prev.ordered
                 p.json = ""  # marker: merged into prev
                 continue
             p.array = _repeats(p.eff_max)
@@ -144,9 +166,10 @@ def shape_complex(ir: BundleIR, ct: ComplexTypeIR) -> None:
             flat.append(p)
 
     if ct.model is not None:
-        walk(ct.model, 1, 1, False)
-        if len(flat) < len(_particles(ct.model)) and not all(p.ordered for p in flat):
-            # An element that occurs in two particles of one content model (MathML's
+        walk(ct.model, 1, 1, False, ())
+        repeated = [q for q, ps in paths.items() if len(ps) > 1 and not by_name[q].ordered]
+        if any(not _alternatives_only(paths[q]) for q in repeated):
+            # An element that occurs at two positions of one content model (MathML's
             # positional arguments: <mfrac> numerator, denominator) can only be written
             # back from document order: the whole content model keeps its order.
             reasons.add("repeated-particle")
