@@ -62,3 +62,11 @@ def validators():  # type: ignore[no-untyped-def]
     if XSD_V6.exists():
         os.environ.setdefault("XML2JSON_XSD_PATH", str(XSD_V6))
     return Validators(registry=Registry(cache=Path("/nonexistent-xml2json-cache")), xsd_dirs=[XSD_V6])
+
+
+@pytest.fixture(scope="session")
+def compiled_v6():  # type: ignore[no-untyped-def]
+    """The full V6_0 bundle compiled from ../shared, once per session (about half a minute)."""
+    from xml2json.compiler.pipeline import compile_bundle
+
+    return compile_bundle(require_shared(XSD_V6))

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CASES, EXAMPLE
 
 from xml2json import Converter
 from xml2json.config import Limits
 from xml2json.io import dumps_json, loads_json
 from xml2json.roundtrip import CanonicalComparer
 from xml2json.safe import parse_document
-
-from conftest import CASES, EXAMPLE
 
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "input.xml").is_file())
 LIMITS = Limits()
