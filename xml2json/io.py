@@ -115,6 +115,26 @@ def _number_hooks(limits: Limits) -> tuple[Any, Any]:
     return parse_int, parse_float
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(obj: Any) -> bool:
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
 def json_depth_exceeds(obj: Any, limit: int) -> bool:
     """True when arrays/objects nest more than *limit* levels (the outermost one is level 1)."""
     stack = [(obj, 1)]
@@ -139,8 +159,8 @@ def loads_json(data: bytes | bytearray | str, limits: Limits) -> Any:
 
     Numbers with a fraction or exponent become ``Decimal`` (no float loss); integers stay
     ``int``; both are bounded by ``limits.max_json_number_chars``. Duplicate keys,
-    NaN/Infinity, invalid UTF-8 (and so UTF-16/32) are errors; nesting deeper than
-    ``limits.max_json_depth`` is an error; the input is bounded by
+    NaN/Infinity, invalid UTF-8 (and so UTF-16/32) and lone surrogates are errors; nesting
+    deeper than ``limits.max_json_depth`` is an error; the input is bounded by
     ``limits.max_document_bytes``. Every failure is a :class:`MalformedJSONError` with a
     stable code (``malformed-json``, ``json-encoding``, ``json-duplicate-key``,
     ``json-nan``, ``limit-json-depth``, ``limit-json-number``) or an
@@ -157,6 +177,11 @@ def loads_json(data: bytes | bytearray | str, limits: Limits) -> Any:
         text = data
         if len(text) > limits.max_document_bytes:
             raise _too_large("JSON input", limits)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MalformedJSONError(f"JSON text has a lone surrogate (character {exc.start})",
+                                     code="json-encoding") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     parse_int, parse_float = _number_hooks(limits)
@@ -174,6 +199,9 @@ def loads_json(data: bytes | bytearray | str, limits: Limits) -> Any:
     limit = limits.max_json_depth
     if (text.count("[") + text.count("{") > limit) and json_depth_exceeds(obj, limit):
         raise MalformedJSONError(f"JSON nesting deeper than {limit}", code="limit-json-depth")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(obj):
+        raise MalformedJSONError("a \\u escape makes a lone surrogate, which neither UTF-8 nor XML can carry",
+                                 code="json-encoding")
     return obj
 
 
@@ -183,10 +211,31 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+_INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def _big_ints(obj: Any) -> Any:
+    """A copy of *obj* with integers outside orjson's 64-bit range as exact fragments."""
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int):
+        return obj if _INT64_MIN <= obj <= _UINT64_MAX else orjson.Fragment(str(obj))
+    if isinstance(obj, dict):
+        return {k: _big_ints(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_big_ints(v) for v in obj]
+    return obj
+
+
 def dumps_json(obj: Any, *, pretty: bool = False) -> bytes:
-    """Serialise with orjson; exact decimals are written from their lexical form."""
+    """Serialise with orjson; exact decimals and big integers are written from their lexical form."""
     opt = orjson.OPT_INDENT_2 if pretty else 0
-    return orjson.dumps(obj, default=_default, option=opt)
+    try:
+        return orjson.dumps(obj, default=_default, option=opt)
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        return orjson.dumps(_big_ints(obj), default=_default, option=opt)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

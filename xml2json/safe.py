@@ -5,10 +5,11 @@ Every XML byte this library reads goes through :func:`make_parser` /
 :func:`bounded_gzip_reader` and :func:`safe_zip_members` / :func:`open_zip_member`.
 What each guard does, and which limit it enforces, is in docs/security.md:
 
-* **No DTD at all.** :func:`reject_doctype` runs libxml2 over the prolog only and
-  stops at the first ``<!DOCTYPE`` — before its internal subset is read — so entity
-  declarations (billion laughs, quadratic blow-up, external general and parameter
-  entities) and external DTDs are rejected, never expanded or fetched.
+* **No DTD at all.** :func:`reject_doctype` reads the prolog only — with a linear byte
+  pattern for the common UTF-8 prolog, else with libxml2, stopping at the first
+  ``<!DOCTYPE`` before its internal subset is read — so entity declarations (billion
+  laughs, quadratic blow-up, external general and parameter entities) and external DTDs
+  are rejected, never expanded, opened or fetched.
   ``resolve_entities=False``, ``load_dtd=False`` and ``no_network=True`` stay on as
   a second line, and :func:`check_docinfo` as a third.
 * **No XInclude, no schemaLocation.** Nothing here calls ``xinclude()`` or fetches
@@ -19,8 +20,9 @@ What each guard does, and which limit it enforces, is in docs/security.md:
   :class:`~xml2json.config.Limits` equal those caps; a smaller limit is enforced
   after parsing by :func:`check_tree`, and a larger one switches libxml2 to huge
   mode, in which :func:`check_tree` enforces the configured value. The element
-  count of a document or record is always checked by :func:`check_tree` (cheaply:
-  it is skipped when the input is too small to hold that many elements).
+  count of a document or record, and the attribute count of each element (lxml
+  reads an element's attributes in quadratic time), are always checked by
+  :func:`check_tree` (cheaply: skipped when the input is too small to exceed them).
 * **Clear failures.** libxml2 errors become :class:`~xml2json.errors.MalformedXMLError`
   (not well-formed, encoding) or :class:`~xml2json.errors.UnsafeXMLError` (limits,
   entities, DTDs), each with a stable code; messages are cut at 300 characters.
@@ -183,12 +185,35 @@ class _PrologScanner:
                 pass
 
 
+# A prolog without DOCTYPE, in UTF-8/ASCII: BOM, XML declaration, comments, PIs and blanks, then
+# the root's start tag. Possessive quantifiers keep the match linear. Any other shape (UTF-16,
+# another declared encoding, a DOCTYPE, something odd) goes to libxml2.
+_PLAIN_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?(<\?xml\s(?:[^?]++|\?(?!>))*+\?>)?"
+    rb"(?:[ \t\r\n]++|<!--(?:[^-]++|-(?!-))*+-->|<\?(?!xml[\s?])(?:[^?]++|\?(?!>))*+\?>)*+"
+    rb"<[A-Za-z_:\x80-\xff]")
+_DECL_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
+_PLAIN_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
+def _plain_prolog(data: bytes) -> bool:
+    m = _PLAIN_PROLOG.match(data, 0, 1 << 20)
+    if m is None:
+        return False
+    decl = m.group(1)
+    enc = _DECL_ENCODING.search(decl) if decl else None
+    return enc is None or enc.group(1).lower() in _PLAIN_ENCODINGS
+
+
 def reject_doctype(data: bytes, limits: Limits) -> None:
     """Raise :class:`UnsafeXMLError` ``unsafe-doctype`` if the prolog of *data* has a DOCTYPE.
 
-    libxml2 itself reads the prolog (so every encoding it accepts is covered), and
-    stops at the root start tag: the cost is that of the prolog, not of the document.
+    The common UTF-8 prolog is recognised by a linear byte pattern; anything else is read
+    by libxml2 itself (so every encoding it accepts is covered), which stops at the root
+    start tag or the DOCTYPE: the cost is that of the prolog, not of the document.
     """
+    if _plain_prolog(data):
+        return
     scan = _PrologScanner(limits)
     for i in range(0, len(data), _CHUNK):
         scan.feed(data[i : i + _CHUNK])
@@ -214,24 +239,61 @@ def _too_deep(max_depth: int) -> etree.XPath:
 
 
 _COUNT = etree.XPath("count(descendant-or-self::*)")
+_MANY_ATTRS = etree.XPath("boolean(descendant-or-self::*[count(@*) > $n])")
 _TOO_LONG = etree.XPath(
     "boolean(descendant-or-self::node()[not(self::*)][string-length(.) > $n]"
     " | descendant-or-self::*/@*[string-length(.) > $n])"
 )
 
 
-def check_tree(root: Any, limits: Limits, *, input_size: int | None = None) -> None:
+@lru_cache(maxsize=16)
+def _long_run(n: int) -> re.Pattern[bytes]:
+    # a '<' followed by enough bytes without '<' to hold n + 1 attributes (`` a=""`` each)
+    return re.compile(rb"<[^<]{%d}" % (5 * (n + 1)))
+
+
+def _may_have_many_attributes(data: bytes, n: int) -> bool:
+    """False only if no start tag in *data* (UTF-8 or ASCII) can have more than *n* attributes.
+
+    A start tag with more than n attributes lies between a '<' and the next '<' (attribute
+    values cannot hold a literal '<') and has more than n '=' there; in UTF-8 these bytes are
+    never part of another character. Long text runs qualify too; XPath then decides.
+    """
+    if data.count(b"=") <= n:
+        return False
+    find = data.find
+    for m in _long_run(n).finditer(data):
+        start = m.start()
+        end = find(b"<", m.end())
+        if data.count(b"=", start, len(data) if end < 0 else end) > n:
+            return True
+    return False
+
+
+def check_tree(root: Any, limits: Limits, *, input_size: int | None = None, data: bytes | None = None) -> None:
     """Enforce the limits libxml2 does not enforce itself on a parsed document or record.
 
     *input_size* (bytes) lets cheap cases skip a check: an element takes at least 4
-    bytes (``<a/>``), a level of nesting at least 7 (``<a></a>``).
+    bytes (``<a/>``), an attribute 5 (`` a=""``), a level of nesting 7 (``<a></a>``).
+    With the raw *data*, byte counts decide more precisely whether the element and
+    attribute checks can fail at all.
     """
+    if data is not None:
+        input_size = len(data)
     n = limits.max_elements_per_record
-    if input_size is None or input_size // 4 > n:
+    # every element has a '<' of its own (a 0x3C byte in every encoding libxml2 reads here)
+    if (input_size is None or input_size // 4 > n) and (data is None or data.count(b"<") > n):
         count = int(_COUNT(root))  # type: ignore[arg-type]
         if count > n:
             raise UnsafeXMLError(f"{count} elements; the limit is {n} per document or record",
                                  code="limit-elements")
+    a = limits.max_attributes
+    if data is not None and _plain_prolog(data):  # UTF-8/ASCII: '<' and '=' bytes are what they seem
+        maybe = _may_have_many_attributes(data, a)
+    else:
+        maybe = input_size is None or input_size // 5 > a
+    if maybe and _MANY_ATTRS(root, n=a):
+        raise UnsafeXMLError(f"an element with more than {a} attributes", code="limit-attributes")
     huge = huge_mode(limits)
     d = limits.max_depth
     if (huge or d < LIBXML2_MAX_DEPTH) and (input_size is None or input_size // 7 >= d) and _too_deep(d)(root):
@@ -263,7 +325,7 @@ def parse_document(data: bytes | bytearray | IO[bytes], limits: Limits) -> Any:
     except etree.XMLSyntaxError as exc:
         raise syntax_error(exc, data[:4]) from None
     check_docinfo(root.getroottree())
-    check_tree(root, limits, input_size=len(data))
+    check_tree(root, limits, data=data)
     return root
 
 
@@ -284,6 +346,8 @@ class _GatedReader(io.RawIOBase):
                 scan.close()
                 break
             self._buf += chunk
+            if len(self._buf) == len(chunk) and _plain_prolog(chunk):
+                break  # the common UTF-8 prolog, recognised without a parser
             scan.feed(chunk)
         self.head = bytes(self._buf[:4])
 
