@@ -16,7 +16,6 @@ from lxml import etree
 from ..errors import BundleError
 from ..policy import VERSION_ATTRIBUTE, XSD_NS
 
-_VERSION_IN_NAME = re.compile(r"_(V\d+_\d+)(?:_[A-Za-z]+)?\.xsd$")
 _DOC_NAME = re.compile(r"^(?P<doc>[A-Za-z]+(?:_[A-Za-z]+)?)_(?P<ver>V\d+_\d+)\.xsd$")
 
 #: Limits for reading a zipped bundle (a bundle is ~15 MB; these leave room for growth).
@@ -36,6 +35,8 @@ class Bundle:
     root: Path
     version: str
     documents: tuple[DocumentSchema, ...]
+    #: every ``.xsd`` file of the bundle (sorted), for copying it into the schema cache
+    files: tuple[Path, ...] = ()
 
 
 def _xsd_parser() -> etree.XMLParser:
@@ -90,82 +91,159 @@ def _safe_extract(zpath: Path, dest: Path) -> None:
                     out.write(chunk)
 
 
-def _imports(xsd: Path) -> list[str]:
+def _parse(xsd: Path) -> etree._ElementTree:
     try:
-        tree = etree.parse(str(xsd), _xsd_parser())
+        return etree.parse(str(xsd), _xsd_parser())
     except etree.XMLSyntaxError as exc:
         raise BundleError(f"{xsd.name} is not well-formed: {exc}", code="bundle-broken") from exc
+    except OSError as exc:
+        raise BundleError(f"{xsd.name} cannot be read: {exc}", code="bundle-broken") from exc
+
+
+def _imports(xsd: Path) -> list[str]:
+    """The ``schemaLocation`` of every ``xs:import``/``xs:include``/``xs:redefine`` of a schema file."""
     out = []
-    for el in tree.getroot():
-        if el.tag in (f"{{{XSD_NS}}}import", f"{{{XSD_NS}}}include"):
+    for el in _parse(xsd).getroot():
+        if el.tag in _IMPORT_TAGS:
             loc = el.get("schemaLocation")
             if loc:
                 out.append(loc)
     return out
 
 
+_IMPORT_TAGS = frozenset(f"{{{XSD_NS}}}{t}" for t in ("import", "include", "redefine", "override"))
+
+
 def _global_element_names(xsd: Path) -> set[str]:
-    tree = etree.parse(str(xsd), _xsd_parser())
-    return {el.get("name", "") for el in tree.getroot() if el.tag == f"{{{XSD_NS}}}element"}
+    return {el.get("name", "") for el in _parse(xsd).getroot() if el.tag == f"{{{XSD_NS}}}element"}
+
+
+class _ImportChecker:
+    """Follows the imports of document schemas through the bundle (each file parsed once).
+
+    A partial bundle fails here, before the (slow) compiler starts, naming the file
+    that is missing and the file that imports it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.seen: set[Path] = set()
+
+    def _rel(self, p: Path) -> str:
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(p)
+
+    def check(self, start: Path, imports: list[str] | None = None) -> None:
+        stack: list[tuple[Path, list[str] | None]] = [(start.resolve(), imports)]
+        while stack:
+            f, locs = stack.pop()
+            if f in self.seen:
+                continue
+            self.seen.add(f)
+            for loc in _imports(f) if locs is None else locs:
+                if "://" in loc and not loc.startswith("file:"):
+                    raise BundleError(
+                        f"{self._rel(f)} imports {loc!r} from the network; bundles must be self-contained",
+                        code="bundle-network-import",
+                    )
+                target = (f.parent / loc.removeprefix("file:")).resolve()
+                if not target.is_relative_to(self.root):
+                    raise BundleError(f"{self._rel(f)} imports {loc!r}, which is outside the bundle",
+                                      code="bundle-unsafe-path")
+                if not target.is_file():
+                    raise BundleError(
+                        f"the bundle is incomplete: {self._rel(f)} imports {loc!r} "
+                        f"({PurePosixPath(loc).name}), which is not in the bundle",
+                        code="bundle-missing-import",
+                    )
+                if target not in self.seen:
+                    stack.append((target, None))
 
 
 def scan_bundle(root: Path) -> Bundle:
-    """Find the document schemas and the version of a bundle folder (either layout)."""
+    """Find the document schemas and the version of a bundle folder (either layout).
+
+    * flattened layout (one folder): a document schema ``<Doc>_<V>.xsd`` imports its own
+      ``<Doc>_<V>_Common.xsd`` subset;
+    * modular layout: document schemas live in ``<Domain>/Document/`` folders and import
+      component schemas from sibling folders with relative paths.
+
+    Either way a document schema declares a global element named after the document
+    (``TMK_TransactionData`` declares ``TransactionData``). Every import reachable
+    from a document must be in the bundle (checked here, with a clear error).
+    The version comes from the bundle itself: the ``fixed`` value of the
+    ``com:st96Version`` attribute declaration and the ``_Vx_y`` in file names; the two must agree.
+    """
     files = sorted(p for p in root.rglob("*.xsd") if p.is_file())
     if not files:
         raise BundleError(f"no .xsd files in {root}", code="bundle-empty")
-    docs: list[DocumentSchema] = []
-    versions: set[str] = set()
+    checker = _ImportChecker(root)
+    found: dict[str, list[tuple[bool, DocumentSchema, str]]] = {}  # name -> [(flattened, doc, version)]
     for f in files:
         m = _DOC_NAME.match(f.name)
         if not m:
             continue
         stem = f.name[: -len(".xsd")]
         imports = _imports(f)
-        # Flattened layout: a document imports its own "<Doc>_<ver>_Common.xsd" subset.
-        # Modular layout: documents live in a "Document" folder.
-        is_doc = any(PurePosixPath(i).name == f"{stem}_Common.xsd" for i in imports) or (
-            f.parent.name == "Document"
-        )
-        if not is_doc:
+        flattened = any(PurePosixPath(i).name == f"{stem}_Common.xsd" for i in imports)
+        modular = f.parent.name == "Document"
+        if not (flattened or modular):
             continue
-        for loc in imports:
-            if "://" in loc:
-                raise BundleError(
-                    f"{f.name} imports {loc!r} from the network; bundles must be self-contained",
-                    code="bundle-network-import",
-                )
-            if not (f.parent / loc).resolve().is_file():
-                raise BundleError(
-                    f"{f.relative_to(root)} imports {loc!r}, which is not in the bundle",
-                    code="bundle-missing-import",
-                )
         doc = m.group("doc")
         root_local = doc.split("_", 1)[1] if "_" in doc else doc
         if root_local not in _global_element_names(f):
             continue
-        docs.append(DocumentSchema(name=doc, root_local=root_local, path=f))
-        versions.add(m.group("ver"))
+        checker.check(f, imports)
+        found.setdefault(doc, []).append((not modular, DocumentSchema(name=doc, root_local=root_local, path=f),
+                                          m.group("ver")))
+    docs: list[DocumentSchema] = []
+    versions: set[str] = set()
+    for name in sorted(found):
+        cands = found[name]
+        if len(cands) > 1:  # a package with both layouts: the copy outside a Document folder wins
+            flat = [c for c in cands if c[0]]
+            if len(flat) != 1:
+                paths = ", ".join(c[1].path.relative_to(root).as_posix() for c in cands)
+                raise BundleError(f"the bundle holds more than one document schema {name}: {paths}; "
+                                  "build from one of the folders", code="bundle-duplicate-document")
+            cands = flat
+        docs.append(cands[0][1])
+        versions.add(cands[0][2])
     if not docs:
-        raise BundleError(f"no ST.96 document schemas found in {root}", code="bundle-no-documents")
-    fixed = _fixed_version(files)
-    if fixed:
-        versions = {fixed}
+        raise BundleError(
+            f"no ST.96 document schemas found in {root} (expected <Doc>_Vx_y.xsd files that import their "
+            "<Doc>_Vx_y_Common.xsd, or <Domain>/Document/<Doc>_Vx_y.xsd)", code="bundle-no-documents")
+    # merge order decides variant keys (``com_XType~2``): by file name, so that every layout agrees
+    docs.sort(key=lambda d: d.path.name)
     if len(versions) != 1:
         raise BundleError(f"bundle mixes versions: {sorted(versions)}", code="bundle-mixed-versions")
-    return Bundle(root=root, version=versions.pop(), documents=tuple(docs))
+    named = versions.pop()
+    fixed = _fixed_versions(files)
+    if len(fixed) > 1:
+        raise BundleError(f"the bundle declares com:st96Version fixed to more than one value: "
+                          f"{', '.join(sorted(fixed))}", code="bundle-mixed-versions")
+    if fixed and fixed != {named}:
+        raise BundleError(
+            f"the bundle's file names say {named} but com:st96Version is fixed to {fixed.pop()}; "
+            "is this a renamed copy of another version?", code="bundle-version-mismatch")
+    return Bundle(root=root, version=named, documents=tuple(docs), files=tuple(files))
 
 
-def _fixed_version(files: list[Path]) -> str | None:
-    """The ``fixed`` value of the ``com:st96Version`` attribute declaration, if present."""
+def _fixed_versions(files: list[Path]) -> set[str]:
+    """The ``fixed`` values of the ``com:st96Version`` attribute declarations in the bundle."""
     ns, local = VERSION_ATTRIBUTE[1:].split("}")
+    needle = f'name="{local}"'.encode()
+    out: set[str] = set()
     for f in files:
-        if not f.name.startswith("Common") or "_" not in f.name:
+        data = f.read_bytes()
+        if needle not in data and f"name='{local}'".encode() not in data:
             continue
-        tree = etree.parse(str(f), _xsd_parser())
-        if tree.getroot().get("targetNamespace") != ns:
+        root = _parse(f).getroot()
+        if root.get("targetNamespace") != ns:
             continue
-        for el in tree.getroot():
+        for el in root:
             if el.tag == f"{{{XSD_NS}}}attribute" and el.get("name") == local and el.get("fixed"):
-                return el.get("fixed")
-    return None
+                out.add(el.get("fixed", ""))
+    return out
