@@ -1,0 +1,108 @@
+"""Bulk conversion: many files, zips of files, and huge bag-style documents, streamed record by record.
+
+The public surface:
+
+* :func:`iter_records` — stream the records of one document (or of every XML member of a zip)
+  with flat memory, as :class:`Record` objects;
+* :func:`run_bulk` — convert files, folders, globs, zips, gzip files and standard input into an
+  output folder, on all cores or on a Dask cluster, with rejects, a manifest, resume and a
+  :class:`BulkSummary`;
+* :func:`record_layout` — which elements of a document type are its records.
+
+See docs/bulk.md for the envelope, the output layout and the exit codes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, cast
+
+from ..api import Converter
+from ..config import Options
+from ..errors import InputError
+from ..registry import Registry
+from ..safe import bounded_gzip_reader
+from .engine import BulkSummary, run_bulk
+from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
+from .layout import RecordLayout, RecordSpec, record_layout
+from .records import PeekedStream, Record, stream_document
+
+__all__ = [
+    "BulkSummary",
+    "Record",
+    "RecordLayout",
+    "RecordSpec",
+    "iter_records",
+    "record_layout",
+    "run_bulk",
+]
+
+
+def iter_records(
+    source: str | os.PathLike[str] | bytes | bytearray | IO[bytes],
+    *,
+    options: Options | None = None,
+    registry: Registry | None = None,
+    rest: bool = False,
+    name: str | None = None,
+) -> Iterator[Record]:
+    """Yield the records of an ST.96 document, one at a time, with flat memory.
+
+    *source* is a path (an XML file, a gzip file, or a zip whose XML members are read in
+    turn), XML bytes or text (a string starting with ``<``), or a binary stream. Each
+    :class:`Record` carries its envelope fields and either ``data`` or, for a record that
+    could not be converted, ``errors``; the stream goes on after such a record. A document
+    that cannot be read on (malformed XML, a DOCTYPE, an unknown root, a version that is not
+    compiled, a limit) raises :class:`~xml2json.Xml2JsonError` after the records before that
+    point. With *rest*, each document ends with a record of ``record=None`` holding
+    everything that is not inside a record (headers, identifiers). *name* labels
+    ``Record.source`` (default: the path, or ``"<bytes>"`` / ``"<stream>"``).
+    """
+    conv = Converter(options=options, registry=registry)
+    limits = conv.options.limits
+    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
+        source = source.encode("utf-8")  # XML text, as everywhere in the API
+    if isinstance(source, (bytes, bytearray)):
+        yield from _from_stream(io.BytesIO(bytes(source)), name or "<bytes>", conv, rest)
+        return
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = name or os.fspath(source)
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head == ZIP_MAGIC:
+            yield from _from_zip(path, label, conv, rest)
+            return
+        with open_file(path, limits) as stream:
+            yield from stream_document(stream, label, conv, rest=rest)
+        return
+    yield from _from_stream(source, name or "<stream>", conv, rest)
+
+
+def _from_stream(raw: IO[bytes], label: str, conv: Converter, rest: bool) -> Iterator[Record]:
+    limits = conv.options.limits
+    head = raw.read(2)
+    body = PeekedStream(raw, head)
+    if head == GZIP_MAGIC:
+        with bounded_gzip_reader(cast(IO[bytes], body), limits) as gz:
+            yield from stream_document(Meter(gz, limit=limits.max_document_bytes), label, conv, rest=rest)
+        return
+    yield from stream_document(Meter(body, limit=limits.max_document_bytes), label, conv, rest=rest)
+
+
+def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[Record]:
+    """Every XML member of a zip, with the same name and size checks as :func:`run_bulk`."""
+    plan = plan_inputs([path], path.parent, records=True, limits=conv.options.limits)
+    if plan.rejects:
+        first = plan.rejects[0]
+        raise InputError(f"{first['source']}: {first['message']}", code=first["code"])
+    with zipfile.ZipFile(path) as zf:
+        infos = {i.header_offset: i for i in zf.infolist()}
+        for task in plan.tasks:
+            for m in task.members:
+                with open_member(zf, m, conv.options.limits, infos) as stream:
+                    yield from stream_document(stream, f"{label}!{m.name}", conv, rest=rest)

@@ -1,0 +1,392 @@
+"""Turning command-line inputs into units of work, and opening them safely.
+
+Inputs are files, folders (recursive), glob patterns, ``.zip`` files, ``.gz``
+files and ``-`` (standard input), mixed freely. Each becomes one or more
+:class:`Task` objects: a file is one task; the XML members of a zip are cut
+into batches of consecutive members (:data:`BATCH_MEMBERS`, :data:`BATCH_BYTES`),
+one task each, so that a zip of thousands of small files spreads over all
+workers. Output names mirror the input tree (docs/bulk.md, "Output layout").
+
+Safety: zip members are never extracted to disk. :func:`xml2json.safe.safe_zip_members`
+checks every member before anything is decompressed (unsafe names, symlinks,
+duplicates, overlapping data, encryption, member count, declared sizes and
+compression ratios against :class:`~xml2json.config.Limits`), and the names of
+the members that pass are normalised again (:func:`safe_member_path`) before
+they name an output, so no output can land outside the output folder. While
+reading, :func:`xml2json.safe.open_zip_member` and
+:func:`xml2json.safe.bounded_gzip_reader` count every decompressed byte, so a
+lying header cannot expand beyond the limits; :class:`Meter` adds the document
+size limit and counts bytes for progress and throughput.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Limits
+from ..errors import ConfigError, InputError, Issue, UnsafeXMLError, Xml2JsonError
+from ..safe import ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
+from .records import Readable, reject_line
+
+#: Members of one zip per task (more when a zip would otherwise make more than MAX_BATCHES tasks).
+BATCH_MEMBERS = 100
+MAX_BATCHES = 64
+#: Declared uncompressed bytes of one zip task, at most (a bigger member is a task on its own).
+BATCH_BYTES = 32 * 1024 * 1024
+
+#: Files picked up inside folders (explicitly named files are taken whatever their name).
+FOLDER_SUFFIXES = (".xml", ".xml.gz", ".zip")
+#: Names the run itself writes at the top of the output folder.
+RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json"})
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+_MAGIC = re.compile(r"[*?[]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One XML member of a zip."""
+
+    name: str  # the name inside the zip, as stored
+    offset: int  # where its local header starts: identifies it even if a name occurs twice
+    source: str  # "<zip source>!<name>"
+    out: str  # output path (without extension) relative to the output folder, non-record mode
+    size: int  # declared uncompressed size
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of work: a file, a batch of zip members, or the standard input."""
+
+    index: int
+    key: str  # unique relative path without extension: manifest key and record-mode partition name
+    kind: str  # "file", "zip" or "stdin"
+    path: str  # absolute path of the file, the zip, or the spooled standard input
+    source: str  # the input as the user named it (relative paths stay relative)
+    identity: tuple[int, int] | None  # (size, mtime_ns) of the file or zip; None: never resumed
+    members: tuple[Member, ...] = ()
+    size: int = 0  # bytes to read (declared uncompressed size for zip members)
+
+    @property
+    def docs(self) -> int:
+        return len(self.members) if self.kind == "zip" else 1
+
+
+
+@dataclass(slots=True)
+class InputPlan:
+    tasks: list[Task] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)  # problems found while planning
+    skipped: int = 0  # files in folders and zip members that are not XML
+
+
+def strip_suffix(rel: str) -> str:
+    """``a/b.xml.gz`` → ``a/b``; ``a/b.zip`` → ``a/b``; ``a/b.txt`` → ``a/b.txt``."""
+    low = rel.lower()
+    for suf in (".gz", ".zip"):
+        if low.endswith(suf):
+            rel, low = rel[: -len(suf)], low[: -len(suf)]
+            break
+    if low.endswith(".xml"):
+        rel = rel[:-4]
+    return rel
+
+
+def safe_member_path(name: str) -> str | None:
+    """A zip member name as a relative POSIX path that stays inside the output folder, or None
+    (absolute, drive letter, ``..``, control characters, empty)."""
+    n = name.replace("\\", "/")
+    if n.startswith("/") or _DRIVE.match(n) or any(ord(ch) < 32 for ch in n):
+        return None
+    parts = [p for p in n.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _is_junk_member(path: str) -> bool:
+    """macOS resource forks and hidden files that zip tools add: not documents."""
+    return any(p.startswith(".") or p == "__MACOSX" for p in path.split("/"))
+
+
+def _sniff(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4)
+    except OSError:
+        return b""
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _glob_base(pattern: str) -> Path:
+    parts = Path(pattern).parts
+    base: list[str] = []
+    for p in parts:
+        if _MAGIC.search(p):
+            break
+        base.append(p)
+    return Path(*base) if base else Path(".")
+
+
+def _wanted(name: str) -> bool:
+    low = name.lower()
+    return any(low.endswith(s) for s in FOLDER_SUFFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: Path  # absolute
+    source: str  # as named
+    rel: str  # output path relative to the output folder, POSIX, with the input's suffix
+    stdin: bool = False
+
+
+def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan) -> Iterator[_Entry]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and (here / d).resolve() != out_dir)
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            if not _wanted(name):
+                plan.skipped += 1
+                continue
+            full = here / name
+            rel = full.relative_to(folder).as_posix()
+            yield _Entry(full.resolve(), f"{display.rstrip('/')}/{rel}" if display else rel,
+                         f"{rel_prefix}/{rel}" if rel_prefix else rel)
+
+
+def _expand(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, stdin_path: Path | None,
+            plan: InputPlan) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for arg in inputs:
+        s = os.fspath(arg)
+        if s == "-":
+            if stdin_path is None:
+                raise ConfigError("standard input (-) is not available here", code="usage")
+            entries.append(_Entry(stdin_path, "-", "stdin", stdin=True))
+            continue
+        p = Path(s)
+        if p.is_dir():
+            name = p.resolve().name
+            entries.extend(_walk(p, s, name, out_dir, plan))
+        elif p.is_file():
+            entries.append(_Entry(p.resolve(), s, p.name))
+        elif _MAGIC.search(s):
+            matches = sorted(glob.glob(s, recursive=True))
+            if not matches:
+                raise ConfigError(f"no input matches {s!r}", code="no-input")
+            base = _glob_base(s)
+            for m in matches:
+                mp = Path(m)
+                rel = Path(os.path.relpath(mp, base)).as_posix()
+                if mp.is_dir():
+                    entries.extend(_walk(mp, m, rel if rel != "." else "", out_dir, plan))
+                elif mp.is_file() and not mp.name.startswith("."):
+                    entries.append(_Entry(mp.resolve(), m, rel))
+        else:
+            raise ConfigError(f"no such file or folder: {s}", code="no-input")
+    return entries
+
+
+class _Outputs:
+    """Output names handed out so far: two inputs never write the same file."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, str] = {}
+
+    def claim(self, rel: str, source: str) -> str | None:
+        """Returns the source that already holds *rel* (or a reserved name), else claims it."""
+        top = rel.split("/", 1)[0]
+        if top in RESERVED:
+            return "the run's own files"
+        prev = self.taken.get(rel)
+        if prev is not None:
+            return prev
+        self.taken[rel] = source
+        return None
+
+
+def _collision(source: str, rel: str, holder: str) -> dict[str, Any]:
+    return reject_line(source, None, [Issue("output-collision", f"its output {rel} is already written for "
+                                            f"{holder}; rename the input or convert it separately")])
+
+
+def plan_inputs(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, *, records: bool, limits: Limits,
+                stdin_path: Path | None = None) -> InputPlan:
+    """Expand *inputs* into tasks (in input order), rejecting what cannot be converted safely."""
+    plan = InputPlan()
+    out_dir = out_dir.resolve()
+    seen: set[Path] = set()
+    outputs = _Outputs()
+    keys: set[str] = set()
+    for e in _expand(inputs, out_dir, stdin_path, plan):
+        if not e.stdin:
+            if e.path in seen:
+                continue  # named twice (a folder and a file in it): converted once
+            seen.add(e.path)
+        head = b"" if e.stdin else _sniff(e.path)
+        is_zip = head == ZIP_MAGIC or (e.rel.lower().endswith(".zip") and not e.stdin)
+        key = strip_suffix(e.rel)
+        if key in keys:
+            plan.rejects.append(_collision(e.source, key, "another input"))
+            continue
+        if is_zip:
+            _plan_zip(e, key, records, limits, plan, outputs, keys)
+            continue
+        out = key + (".jsonl" if records else ".json")
+        holder = outputs.claim(out, e.source)
+        if holder is not None:
+            plan.rejects.append(_collision(e.source, out, holder))
+            continue
+        keys.add(key)
+        try:
+            ident = None if e.stdin else _identity(e.path)
+            size = e.path.stat().st_size
+        except OSError as exc:
+            plan.rejects.append(reject_line(e.source, None, [Issue("io", f"cannot read: {exc.strerror or exc}")]))
+            continue
+        plan.tasks.append(Task(len(plan.tasks), key, "stdin" if e.stdin else "file", str(e.path), e.source,
+                               ident, size=size))
+    return plan
+
+
+def _batches(members: list[Member]) -> list[list[Member]]:
+    """Consecutive members, at least :data:`BATCH_MEMBERS` per batch (more for huge zips: at most
+    :data:`MAX_BATCHES` batches, since every task reads the zip's central directory again), and at
+    most :data:`BATCH_BYTES` declared bytes unless a single member is larger."""
+    per = max(BATCH_MEMBERS, -(-len(members) // MAX_BATCHES))
+    batches: list[list[Member]] = []
+    size = 0
+    for m in members:
+        if not batches or len(batches[-1]) >= per or (size + m.size > BATCH_BYTES and batches[-1]):
+            batches.append([])
+            size = 0
+        batches[-1].append(m)
+        size += m.size
+    return batches
+
+
+def _plan_zip(e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPlan, outputs: _Outputs,
+              keys: set[str]) -> None:
+    def reject(source: str, issue: Issue) -> None:
+        plan.rejects.append(reject_line(source, None, [issue]))
+
+    try:
+        ident = _identity(e.path)
+        with zipfile.ZipFile(e.path) as zf:
+            checked = safe_zip_members(zf, limits)
+    except Xml2JsonError as exc:
+        reject(e.source, exc.issues[0])
+        return
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        reject(e.source, Issue("malformed-zip", f"not a readable zip archive: {exc}"))
+        return
+    members: list[Member] = []
+    for zm in checked:
+        info = zm.info
+        src = f"{e.source}!{info.filename}"
+        safe = safe_member_path(info.filename)
+        if zm.issue is not None:
+            reject(src, zm.issue)
+            continue
+        if safe is None:
+            reject(src, Issue("unsafe-zip-path", "the member name contains control characters; not converted"))
+            continue
+        if _is_junk_member(safe) or not safe.lower().endswith(".xml"):
+            plan.skipped += 1
+            continue
+        if info.file_size > limits.max_document_bytes:
+            reject(src, Issue("limit-document-size", f"{info.file_size} bytes uncompressed, more than the limit "
+                              f"of {limits.max_document_bytes}"))
+            continue
+        out = f"{zkey}/{strip_suffix(safe)}"
+        if not records:
+            holder = outputs.claim(out + ".json", src)
+            if holder is not None:
+                plan.rejects.append(_collision(src, out + ".json", holder))
+                continue
+        members.append(Member(info.filename, info.header_offset, src, out, info.file_size))
+    for n, batch in enumerate(_batches(members)):
+        key = f"{zkey}/part-{n:05d}"
+        if records:
+            holder = outputs.claim(key + ".jsonl", e.source)
+            if holder is not None:
+                plan.rejects.append(_collision(e.source, key + ".jsonl", holder))
+                return
+        keys.add(key)
+        plan.tasks.append(Task(len(plan.tasks), key, "zip", str(e.path), e.source, ident, tuple(batch),
+                               sum(m.size for m in batch)))
+
+
+# -- reading, with every byte counted -------------------------------------------------------
+
+
+class Meter:
+    """A read-only binary stream that counts what it returns (progress, throughput) and enforces
+    the document size limit; decompression limits are enforced below it by
+    :mod:`xml2json.safe`'s bounded readers."""
+
+    def __init__(self, raw: Readable, *, limit: int, on_read: Callable[[int], None] | None = None) -> None:
+        self._raw = raw
+        self._limit = limit
+        self._on_read = on_read
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            n = self._limit - self.count + 1
+        data = self._raw.read(n)
+        k = len(data)
+        self.count += k
+        if self.count > self._limit:
+            raise UnsafeXMLError(f"the document is larger than {self._limit} bytes", code="limit-document-size")
+        if k and self._on_read is not None:
+            self._on_read(k)
+        return data
+
+
+@contextmanager
+def open_file(path: str | os.PathLike[str], limits: Limits,
+              on_read: Callable[[int], None] | None = None) -> Iterator[Meter]:
+    """A file — plain, or gzip (detected from its first bytes) — as a metered XML byte stream."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from None
+    if head == GZIP_MAGIC:
+        with bounded_gzip_reader(path, limits) as gz:
+            yield Meter(gz, limit=limits.max_document_bytes, on_read=on_read)
+        return
+    with open(path, "rb") as raw:
+        yield Meter(raw, limit=limits.max_document_bytes, on_read=on_read)
+
+
+@contextmanager
+def open_member(zf: zipfile.ZipFile, member: Member, limits: Limits, infos: dict[int, zipfile.ZipInfo],
+                on_read: Callable[[int], None] | None = None) -> Iterator[Meter]:
+    """A zip member (checked when planning) as a metered XML byte stream; *infos* maps local header
+    offsets to the zip's entries."""
+    info = infos.get(member.offset)
+    if info is None or info.filename != member.name:
+        raise InputError(f"zip member {member.name!r} is no longer in the zip (did the zip change?)",
+                         code="malformed-zip")
+    with open_zip_member(zf, ZipMember(info), limits) as fh:
+        yield Meter(fh, limit=limits.max_document_bytes, on_read=on_read)

@@ -1,0 +1,287 @@
+"""Streaming records out of one ST.96 document with flat memory.
+
+:func:`stream_document` reads the start of the document with a pull parser
+(root element, ``com:st96Version``, DOCTYPE check), selects the compiled plan
+like :meth:`xml2json.Converter.select`, derives the record elements of the
+document type (:mod:`.layout`) and then runs ``lxml.etree.iterparse`` filtered
+on the record tags. Each finished record element whose ancestry matches a
+record path is converted with :class:`~xml2json.convert.xml_to_json.XmlToJson`,
+cleared, and removed from the tree once the next record has been seen, so only
+the current record and the small rest of the document are ever in memory.
+
+Failures are of two kinds. A record that cannot be converted (a value or a
+shape the plan rejects, unknown content under ``strict``) is *data*: it is
+yielded as a :class:`Record` with ``errors`` and no ``data``, and the stream
+goes on. A stream that cannot be read on (malformed XML, a DOCTYPE, an unknown
+root, a version that is not compiled, a size limit) raises the library's
+:class:`~xml2json.errors.Xml2JsonError` after every record before that point
+has been yielded; libxml2 cannot resynchronise after a well-formedness error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Protocol, cast
+
+from lxml import etree
+
+from ..api import Converter
+from ..config import Limits
+from ..convert.xml_to_json import XmlToJson
+from ..errors import Issue, MalformedXMLError, UnsafeXMLError, Xml2JsonError
+from ..plan import DocumentPlan, Plan
+from ..policy import VERSION_ATTRIBUTE
+from ..safe import check_tree, iterparse, parse_document, parser_options, syntax_error
+from .layout import RecordLayout, record_layout
+
+#: Bytes read at a time while looking for the root element.
+PEEK_CHUNK = 64 * 1024
+
+
+class Readable(Protocol):
+    """A binary input stream: lxml only ever calls ``read``."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of a bulk document (or the rest of the document, when ``record`` is None).
+
+    ``data`` is ``{record: value}`` — the record element as ST.97 JSON, keyed by its JSON
+    name — or, for the rest and for a whole-document record, ``{documentRoot: value}``.
+    A record that could not be converted has ``data`` None and its issues in ``errors``.
+    """
+
+    source: str
+    document: str
+    st96_version: str
+    index: int | None  # 0-based among the document's records; None for the rest of the document
+    line: int | None  # where the record element starts
+    record: str | None  # JSON name of the record element; None for the rest of the document
+    type: str  # the $defs key of the record's type in the document's JSON Schema
+    data: dict[str, Any] | None
+    warnings: tuple[Issue, ...] = ()
+    errors: tuple[Issue, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON Lines object (docs/bulk.md, "The envelope")."""
+        env: dict[str, Any] = {
+            "source": self.source,
+            "index": self.index,
+            "line": self.line,
+            "document": self.document,
+            "st96Version": self.st96_version,
+            "record": self.record,
+            "type": self.type,
+        }
+        if self.warnings:
+            env["warnings"] = [w.to_dict() for w in self.warnings]
+        env["data"] = self.data
+        return env
+
+    def reject(self) -> dict[str, Any]:
+        """The rejects.jsonl object of a record that failed."""
+        return reject_line(self.source, self.index, self.errors, line=self.line, document=self.document,
+                           version=self.st96_version, record=self.record)
+
+
+def reject_line(source: str, index: int | None, issues: tuple[Issue, ...] | list[Issue], *,
+                line: int | None = None, document: str | None = None, version: str | None = None,
+                record: str | None = None) -> dict[str, Any]:
+    """One line of rejects.jsonl: where, then the first issue flattened, then all issues if several."""
+    first = issues[0] if issues else Issue("error", "unknown failure")
+    out: dict[str, Any] = {
+        "source": source,
+        "index": index,
+        "line": first.line if first.line is not None else line,
+        "document": document,
+        "st96Version": version,
+        "record": record,
+        "code": first.code,
+        "message": first.message,
+    }
+    if first.xml_path:
+        out["xml_path"] = first.xml_path
+    if len(issues) > 1:
+        out["issues"] = [i.to_dict() for i in issues]
+    return out
+
+
+class PeekedStream:
+    """A binary stream with bytes pushed back in front (the bytes the root sniffing consumed)."""
+
+    def __init__(self, raw: Readable, head: bytes) -> None:
+        self._raw = raw
+        self._head = head
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, n: int = -1) -> bytes:
+        head = self._head
+        if head:
+            if n is None or n < 0:
+                self._head = b""
+                return head + self._raw.read()
+            if n <= len(head):
+                self._head = head[n:]
+                return head[:n]
+            self._head = b""
+            return head + self._raw.read(n - len(head))
+        return self._raw.read(n)
+
+
+@dataclass(frozen=True, slots=True)
+class RootInfo:
+    tag: str
+    version: str | None
+
+
+class _Found(Exception):
+    pass
+
+
+class _Doctype(Exception):
+    pass
+
+
+class _RootTarget:
+    """A parser target that stops at the root start tag, or at a DOCTYPE before its internal
+    subset is read (the same gate as :func:`xml2json.safe.reject_doctype`)."""
+
+    root: RootInfo | None = None
+
+    def doctype(self, name: str | None, public: str | None, system: str | None) -> None:
+        raise _Doctype(name)
+
+    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
+        self.root = RootInfo(tag, attrib.get(VERSION_ATTRIBUTE))
+        raise _Found
+
+    def close(self) -> None:
+        return None
+
+
+def peek_root(stream: Readable, limits: Limits) -> tuple[RootInfo, PeekedStream]:
+    """Find the root element and its ``com:st96Version`` without building anything; a DOCTYPE is
+    rejected before its internal subset is read. Returns the stream with the bytes read so far
+    pushed back."""
+    target = _RootTarget()
+    parser = etree.XMLParser(target=target, **parser_options(limits))  # type: ignore[arg-type]
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = stream.read(PEEK_CHUNK)
+            if not chunk:
+                parser.close()
+                raise MalformedXMLError("not well-formed XML: the input has no root element", code="malformed-xml",
+                                        line=1)
+            chunks.append(chunk)
+            parser.feed(chunk)
+    except _Found:
+        assert target.root is not None
+        return target.root, PeekedStream(stream, b"".join(chunks))
+    except _Doctype:
+        raise UnsafeXMLError("DOCTYPE declarations are not accepted (entities and DTDs are never processed)",
+                             code="unsafe-doctype", line=1) from None
+    except etree.XMLSyntaxError as exc:
+        raise syntax_error(exc, b"".join(chunks)[:4]) from None
+
+
+def _ancestry(el: Any) -> tuple[str, ...]:
+    tags = []
+    while el is not None:
+        tags.append(el.tag)
+        el = el.getparent()
+    tags.reverse()
+    return tuple(tags)
+
+
+def stream_document(stream: Readable, source: str, converter: Converter, *,
+                    rest: bool = True) -> Iterator[Record]:
+    """Yield the records of one document (see the module docstring); with *rest*, finish with
+    the rest of the document (everything that is not inside a record) as a record of ``None``."""
+    info, body = peek_root(stream, converter.options.limits)
+    plan, doc, doc_warnings = converter.select(info.tag, info.version)
+    layout = record_layout(plan, doc)
+    if not layout.streaming:
+        yield _whole_document(body, source, converter, plan, doc, doc_warnings)
+        return
+    yield from _stream_records(body, source, converter, plan, layout, doc_warnings, rest=rest)
+
+
+
+def _whole_document(body: Readable, source: str, converter: Converter, plan: Plan, doc: DocumentPlan,
+                    doc_warnings: list[Issue]) -> Record:
+    root = parse_document(cast(IO[bytes], body), converter.options.limits)
+    conv = XmlToJson(plan, converter.options)
+    try:
+        data = conv.document(root, doc)
+    except Xml2JsonError as exc:
+        return Record(source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, None,
+                      tuple(doc_warnings + conv.warnings), exc.issues)
+    return Record(source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, data,
+                  tuple(doc_warnings + conv.warnings))
+
+
+def _stream_records(body: Readable, source: str, converter: Converter, plan: Plan, layout: RecordLayout,
+                    doc_warnings: list[Issue], *, rest: bool) -> Iterator[Record]:
+    doc = layout.document
+    options = converter.options
+    specs = layout.specs
+    version = plan.version
+    limits = options.limits
+    index = 0
+    root: Any = None
+    last: Any = None  # the previous record: cleared, removed once the parser has moved past it
+    tags = sorted(layout.tags | {doc.root})  # the root's end event comes last, records or not
+    for _event, el in iterparse(cast(IO[bytes], body), limits, events=("end",), tag=tags):
+        if el.getparent() is None:
+            root = el
+            continue
+        path = _ancestry(el)
+        spec = specs.get(path)
+        if spec is None:
+            continue  # the same name elsewhere (for example inside a record): not a record
+        conv = XmlToJson(plan, options)
+        line = el.sourceline
+        try:
+            check_tree(el, limits)
+            value = conv.element(el, spec.type, len(path) - 1)
+        except Xml2JsonError as exc:
+            rec = Record(source, doc.name, version, index, line, spec.json_name, spec.type.key, None,
+                         tuple(conv.warnings), exc.issues)
+        else:
+            rec = Record(source, doc.name, version, index, line, spec.json_name, spec.type.key,
+                         {spec.json_name: value}, tuple(conv.warnings))
+        el.clear()
+        if last is not None:
+            parent = last.getparent()
+            if parent is not None:
+                parent.remove(last)
+        last = el
+        index += 1
+        yield rec
+    if last is not None:
+        parent = last.getparent()
+        if parent is not None:
+            parent.remove(last)
+    if rest and root is not None:
+        conv = XmlToJson(plan, options)
+        try:
+            data = conv.document(root, doc)
+        except Xml2JsonError as exc:
+            yield Record(source, doc.name, version, None, None, None, doc.type.key, None,
+                         tuple(doc_warnings + conv.warnings), exc.issues)
+        else:
+            yield Record(source, doc.name, version, None, None, None, doc.type.key, data,
+                         tuple(doc_warnings + conv.warnings))

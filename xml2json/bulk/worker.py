@@ -1,0 +1,377 @@
+"""Running one task: the code every engine runs, in whichever process it runs.
+
+A worker process (a local pool process or a Dask worker) keeps one
+:class:`~xml2json.Converter` per :class:`RunConfig`, so compiled plans load once
+per process. A task writes its outputs itself, each to a temporary file in the
+destination folder that is renamed into place when complete, and reports a
+small :class:`TaskResult` back; nothing large travels between processes.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from ..api import Converter
+from ..config import Options
+from ..errors import InputError, Issue, SchemaError, Xml2JsonError
+from ..io import dumps_json
+from ..safe import parse_document
+from .inputs import Task, open_file, open_member
+from .records import reject_line, stream_document
+
+#: The hidden folder inside the output folder for the run's own bookkeeping.
+STATE_DIR = ".xml2json"
+PART_SUFFIX = ".part"
+#: Seconds between two progress messages from a worker.
+PROGRESS_EVERY = 0.5
+
+
+def _read_umask() -> int:
+    try:  # Linux: read it without touching it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore, once, at import
+    os.umask(mask)
+    return mask
+
+
+#: Outputs get the permissions of an ordinary new file (mkstemp would make them private).
+FILE_MODE = 0o666 & ~_read_umask()
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """What every task of one run needs to know (small and picklable)."""
+
+    out_dir: str  # absolute
+    records: bool = False
+    pretty: bool = False
+    options: Options = field(default_factory=Options)
+    durable: bool = False  # fsync every output before renaming it into place (see docs/bulk.md)
+
+
+@dataclass(slots=True)
+class TaskResult:
+    index: int
+    key: str
+    outputs: list[tuple[str, int]] = field(default_factory=list)  # (path relative to out_dir, bytes)
+    docs: int = 0
+    records: int = 0
+    rejects: int = 0
+    reject_codes: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+    schema_missing: bool = False
+
+    def manifest_entry(self, task: Task) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "source": task.source,
+            "identity": list(task.identity) if task.identity else None,
+            "outputs": [list(o) for o in self.outputs],
+            "docs": self.docs,
+            "records": self.records,
+            "rejects": self.rejects,
+            "rejectCodes": dict(sorted(self.reject_codes.items())),
+            "warnings": dict(sorted(self.warnings.items())),
+            "bytes": self.bytes,
+            "schemaMissing": self.schema_missing,
+        }
+
+
+def rejects_path(out_dir: Path, key: str) -> Path:
+    return out_dir / STATE_DIR / "rejects" / (key + ".jsonl")
+
+
+# -- atomic outputs ----------------------------------------------------------------------------
+
+
+class AtomicFile:
+    """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
+    :meth:`commit`. Nothing is created until the first write; committing without any write removes
+    a stale file of the final name (from an earlier run) instead."""
+
+    def __init__(self, path: Path, *, durable: bool) -> None:
+        self.path = path
+        self.durable = durable
+        self._fh: IO[bytes] | None = None
+        self._tmp: str | None = None
+        self.lines = 0
+
+    def write(self, data: bytes) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX,
+                                             dir=self.path.parent)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, FILE_MODE)
+            self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
+        self._fh.write(data)
+        self.lines += 1
+
+    def commit(self) -> int | None:
+        """Rename into place; returns the file's size, or None when nothing was written."""
+        if self._fh is None:
+            with suppress(FileNotFoundError):
+                self.path.unlink()
+            return None
+        fh, tmp = self._fh, self._tmp
+        self._fh = self._tmp = None
+        assert tmp is not None
+        fh.flush()
+        if self.durable:
+            os.fsync(fh.fileno())
+        size = fh.tell()
+        fh.close()
+        os.replace(tmp, self.path)
+        return size
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._tmp is not None:
+            with suppress(OSError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool) -> int:
+    f = AtomicFile(path, durable=durable)
+    try:
+        f.write(data)
+        size = f.commit()
+    except BaseException:
+        f.abort()
+        raise
+    assert size is not None
+    return size
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+class Reporter:
+    """Counts what a task has done and passes it on at most every :data:`PROGRESS_EVERY` seconds."""
+
+    def __init__(self, sink: Callable[[tuple[int, int, int]], None] | None) -> None:
+        self.sink = sink
+        self.docs = self.records = self.bytes = 0
+        self._next = time.monotonic() + PROGRESS_EVERY
+
+    def read(self, n: int) -> None:
+        self.bytes += n
+
+    def tick(self) -> None:
+        if self.sink is not None and time.monotonic() >= self._next:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.sink is not None and (self.docs or self.records or self.bytes):
+            self.sink((self.docs, self.records, self.bytes))
+        self.docs = self.records = self.bytes = 0
+        self._next = time.monotonic() + PROGRESS_EVERY
+
+
+# -- per-process state -------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_CONVERTERS: dict[RunConfig, Converter] = {}
+_PROGRESS: Any = None  # a multiprocessing queue in pool workers
+
+
+def converter_for(cfg: RunConfig) -> Converter:
+    """This process's converter for *cfg*; the compiled plan is loaded the first time."""
+    with _LOCK:
+        conv = _CONVERTERS.get(cfg)
+        if conv is None:
+            conv = Converter(options=cfg.options)
+            reg = conv.registry
+            reg.plan(cfg.options.st96_version or reg.newest())  # load the plan now, once
+            _CONVERTERS[cfg] = conv
+        return conv
+
+
+def init_pool_worker(cfg: RunConfig, progress: Any) -> None:
+    """Initializer of local pool processes: Ctrl-C is the parent's business; load the plan once."""
+    global _PROGRESS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PROGRESS = progress
+    converter_for(cfg)
+
+
+def _queue_sink(q: Any) -> Callable[[tuple[int, int, int]], None]:
+    def put(item: tuple[int, int, int]) -> None:
+        with suppress(queue.Full, OSError, ValueError):
+            q.put_nowait(item)
+
+    return put
+
+
+def run_pool_task(task: Task, cfg: RunConfig) -> TaskResult:
+    """Entry point in a local pool worker."""
+    return run_task(task, cfg, progress=_queue_sink(_PROGRESS) if _PROGRESS is not None else None)
+
+
+def run_dask_task(task: Task, cfg: RunConfig) -> TaskResult:
+    """Entry point on a Dask worker (the converter is cached in the worker process)."""
+    return run_task(task, cfg)
+
+
+# -- the task itself ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _documents(task: Task, cfg: RunConfig,
+               on_read: Callable[[int], None]) -> Iterator[Iterator[tuple[str, str, Callable[[], Any]]]]:
+    """(source, output path without extension, opener) for each document of *task*."""
+    limits = cfg.options.limits
+    if task.kind == "zip":
+        try:
+            zf = zipfile.ZipFile(task.path)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise InputError(f"cannot open the zip: {exc}", code="malformed-zip") from None
+        with zf:
+            infos = {i.header_offset: i for i in zf.infolist()}
+            yield ((m.source, m.out, (lambda m=m: open_member(zf, m, limits, infos, on_read)))  # type: ignore[misc]
+                   for m in task.members)
+    else:
+        yield iter([(task.source, task.key, lambda: open_file(task.path, limits, on_read))])
+
+
+def _issues_of(exc: BaseException) -> tuple[tuple[Issue, ...], bool]:
+    """Issues for any failure while converting a document, and whether it was a schema problem."""
+    if isinstance(exc, Xml2JsonError):
+        return exc.issues, isinstance(exc, SchemaError)
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or type(exc).__name__ == "BadGzipFile":
+        return (Issue("bad-compression", f"the compressed data is damaged: {exc}"),), False
+    if isinstance(exc, OSError):
+        return (Issue("io", f"cannot read: {exc.strerror or exc}"),), False
+    if isinstance(exc, MemoryError):
+        return (Issue("out-of-memory", "ran out of memory converting this input"),), False
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    loc = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return (Issue("internal-error", f"{type(exc).__name__}: {exc}{loc} (please report this)"),), False
+
+
+def run_task(task: Task, cfg: RunConfig, *,
+             progress: Callable[[tuple[int, int, int]], None] | None = None) -> TaskResult:
+    """Convert every document of *task*, write its outputs and rejects atomically, and count."""
+    conv = converter_for(cfg)
+    out_dir = Path(cfg.out_dir)
+    res = TaskResult(task.index, task.key)
+    warnings: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    rep = Reporter(progress)
+    meter_bytes = [0]
+
+    def on_read(n: int) -> None:
+        meter_bytes[0] += n
+        rep.read(n)
+
+    rejects = AtomicFile(rejects_path(out_dir, task.key), durable=cfg.durable)
+    part = AtomicFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
+
+    def reject(line: dict[str, Any]) -> None:
+        rejects.write(dumps_json(line) + b"\n")
+        res.rejects += 1
+        codes[line["code"]] += 1
+
+    try:
+        try:
+            with _documents(task, cfg, on_read) as docs:
+                for source, out_rel, opener in docs:
+                    res.docs += 1
+                    if part is not None:
+                        _records_of(source, opener, conv, part, res, warnings, reject, rep)
+                    else:
+                        _document_of(source, out_rel, opener, conv, cfg, res, warnings, reject)
+                    rep.docs += 1
+                    rep.tick()
+        except Exception as exc:  # the task's container itself (a zip that cannot be opened)
+            issues, schema = _issues_of(exc)
+            res.schema_missing |= schema
+            reject(reject_line(task.source, None, issues))
+        if part is not None:
+            size = part.commit()
+            if size is not None:
+                res.outputs.append((task.key + ".jsonl", size))
+        rejects.commit()
+    except BaseException:
+        if part is not None:
+            part.abort()
+        rejects.abort()
+        raise
+    rep.flush()
+    res.bytes = meter_bytes[0]
+    res.warnings = dict(warnings)
+    res.reject_codes = dict(codes)
+    return res
+
+
+def _records_of(source: str, opener: Callable[[], Any], conv: Converter, part: AtomicFile, res: TaskResult,
+                warnings: Counter[str], reject: Callable[[dict[str, Any]], None], rep: Reporter) -> None:
+    index = 0
+    document = version = None
+    try:
+        with opener() as stream:
+            for rec in stream_document(stream, source, conv, rest=True):
+                document, version = rec.document, rec.st96_version
+                for w in rec.warnings:
+                    warnings[w.code] += 1
+                if rec.index is not None:
+                    index = rec.index + 1
+                if rec.ok:
+                    part.write(dumps_json(rec.envelope()) + b"\n")
+                    if rec.record is not None:
+                        res.records += 1
+                        rep.records += 1
+                else:
+                    reject(rec.reject())
+                rep.tick()
+    except Exception as exc:
+        issues, schema = _issues_of(exc)
+        res.schema_missing |= schema
+        if index and issues:
+            first = issues[0]
+            issues = (Issue(first.code, f"{first.message}; the {index} record(s) before this point were "
+                            "processed (their lines and rejects are written), the rest of the document could "
+                            "not be read", first.xml_path, first.line, first.json_pointer), *issues[1:])
+        reject(reject_line(source, index if document else None, issues, document=document, version=version))
+
+
+def _document_of(source: str, out_rel: str, opener: Callable[[], Any], conv: Converter, cfg: RunConfig,
+                 res: TaskResult, warnings: Counter[str], reject: Callable[[dict[str, Any]], None]) -> None:
+    out = Path(cfg.out_dir) / (out_rel + ".json")
+    try:
+        with opener() as stream:
+            root = parse_document(cast(IO[bytes], stream), cfg.options.limits)
+        result = conv.convert_element(root)
+    except Exception as exc:
+        issues, schema = _issues_of(exc)
+        res.schema_missing |= schema
+        reject(reject_line(source, None, issues))
+        out.unlink(missing_ok=True)  # a stale output of an earlier run must not survive a failure
+        return
+    for w in result.warnings:
+        warnings[w.code] += 1
+    size = write_atomic(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
+    res.outputs.append((out_rel + ".json", size))
