@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ._common import EXIT_USAGE, run_command
 
-COMMAND_MODULES = ["convert", "schema"]
+COMMAND_MODULES = ["convert", "schema", "bulk", "profile"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,210 @@
+"""``profile report``: how much of a corpus of ST.96 documents a profile carries.
+
+Inputs are files, folders (searched recursively for ``*.xml`` and ``*.zip``) and
+zip archives (their ``*.xml`` members, opened through the guards of
+:mod:`xml2json.safe`). Every document is converted, simplified, and each of its
+values is counted under its ST.96 path: *values* (how many occurred) and
+*carried* (how many the profile carries — by a field, or by a default rule that
+re-creates exactly that value). Values outside every trademark record (the
+envelope of a ``TrademarkTransaction``) count as occurred and not carried.
+Structural markers (``$qname``, empty elements) are not values.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..api import Converter
+from ..errors import Issue, Xml2JsonError
+from ..safe import open_zip_member, parse_document, safe_zip_members
+from .trademark import NAME, SimplifyResult, simplify_element
+
+FOLDER_SUFFIXES = (".xml", ".zip")
+
+
+@dataclass
+class PathStats:
+    path: str
+    occurred: int = 0
+    carried: int = 0
+    fields: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def missing(self) -> int:
+        return self.occurred - self.carried
+
+
+@dataclass
+class FileStats:
+    source: str
+    document: str | None = None
+    records: int = 0
+    occurred: int = 0
+    carried: int = 0
+    error: Issue | None = None
+    skipped: bool = False  # a document without any trademark record: outside the profile, not counted
+
+
+@dataclass
+class CoverageReport:
+    profile: str = NAME
+    files: list[FileStats] = field(default_factory=list)
+    paths: dict[str, PathStats] = field(default_factory=dict)
+
+    @property
+    def occurred(self) -> int:
+        return sum(p.occurred for p in self.paths.values())
+
+    @property
+    def carried(self) -> int:
+        return sum(p.carried for p in self.paths.values())
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    def add(self, source: str, result: SimplifyResult) -> FileStats:
+        fs = FileStats(source, result.document, len(result.records))
+        if not result.records:
+            fs.skipped = True
+            self.files.append(fs)
+            return fs
+        for leaf, claim in result.accounting():
+            ps = self.paths.get(leaf.path)
+            if ps is None:
+                ps = self.paths[leaf.path] = PathStats(leaf.path)
+            ps.occurred += 1
+            fs.occurred += 1
+            if claim is not None:
+                ps.carried += 1
+                fs.carried += 1
+                ps.fields[claim.label] += 1
+        self.files.append(fs)
+        return fs
+
+    def fail(self, source: str, issue: Issue) -> None:
+        self.files.append(FileStats(source, error=issue))
+
+    def gaps(self, top: int = 10) -> list[PathStats]:
+        ranked = sorted((p for p in self.paths.values() if p.missing), key=lambda p: (-p.missing, p.path))
+        return ranked[:top]
+
+    def to_dict(self, top: int = 10) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "overall": {"files": len(self.files), "failed": sum(1 for f in self.files if f.error),
+                        "skipped": sum(1 for f in self.files if f.skipped),
+                        "records": self.records, "values": self.occurred, "carried": self.carried,
+                        "coverage": _ratio(self.carried, self.occurred)},
+            "files": [{"source": f.source, "document": f.document, "records": f.records, "values": f.occurred,
+                       "carried": f.carried, "coverage": _ratio(f.carried, f.occurred), "skipped": f.skipped}
+                      if f.error is None else {"source": f.source, "error": f.error.to_dict()}
+                      for f in self.files],
+            "paths": [{"path": p.path, "values": p.occurred, "carried": p.carried,
+                       "fields": dict(sorted(p.fields.items()))} for p in sorted(self.paths.values(),
+                                                                                 key=lambda p: p.path)],
+            "gaps": [{"path": p.path, "values": p.occurred, "notCarried": p.missing} for p in self.gaps(top)],
+        }
+
+    def format_text(self, top: int = 10) -> str:
+        lines = [f"Coverage of {self.profile}", ""]
+        width = max([len(f.source) for f in self.files] + [4])
+        lines.append(f"{'file':<{width}}  {'records':>7}  {'values':>7}  {'carried':>7}  coverage")
+        for f in self.files:
+            if f.error is not None:
+                lines.append(f"{f.source:<{width}}  FAILED [{f.error.code}] {_clip(f.error.message, 160)}")
+            elif f.skipped:
+                lines.append(f"{f.source:<{width}}  skipped: a {f.document} has no tmk:Trademark record")
+            else:
+                lines.append(f"{f.source:<{width}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  "
+                             f"{_percent(f.carried, f.occurred):>8}")
+        lines.append("")
+        pwidth = max([len(p) for p in self.paths] + [10])
+        lines.append(f"{'ST.96 path':<{pwidth}}  {'values':>7}  {'carried':>7}")
+        for p in sorted(self.paths.values(), key=lambda p: p.path):
+            lines.append(f"{p.path:<{pwidth}}  {p.occurred:>7}  {p.carried:>7}")
+        lines.append("")
+        failed = sum(1 for f in self.files if f.error)
+        skipped = sum(1 for f in self.files if f.skipped)
+        lines.append(f"overall: {len(self.files)} file(s) ({failed} failed, {skipped} without trademarks), "
+                     f"{self.records} record(s), "
+                     f"{self.occurred} values, {self.carried} carried ({_percent(self.carried, self.occurred)})")
+        gaps = self.gaps(top)
+        if gaps:
+            lines.append(f"largest gaps (values not carried), top {len(gaps)}:")
+            lines.extend(f"  {p.missing:>7}  {p.path}" for p in gaps)
+        return "\n".join(lines) + "\n"
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def _percent(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f}%" if b else "-"
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def iter_documents(inputs: Sequence[str], converter: Converter) -> Iterator[tuple[str, Any]]:
+    """(label, parsed root element | the error) for every XML document of the inputs, in order."""
+    limits = converter.options.limits
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            for p in sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES):
+                yield from _file(p, str(p), limits)
+        else:
+            yield from _file(path, raw, limits)
+
+
+def _file(path: Path, label: str, limits: Any) -> Iterator[tuple[str, Any]]:
+    if path.suffix.lower() == ".zip":
+        try:
+            members = safe_zip_members(path, limits)
+            with zipfile.ZipFile(path) as zf:
+                for m in members:
+                    if not m.name.lower().endswith(".xml"):
+                        continue
+                    mlabel = f"{label}!{m.name}"
+                    try:
+                        with open_zip_member(zf, m, limits) as fh:
+                            yield mlabel, parse_document(fh.read(), limits)
+                    except Xml2JsonError as exc:
+                        yield mlabel, exc
+        except (Xml2JsonError, OSError) as exc:
+            yield label, exc
+        return
+    try:
+        yield label, parse_document(path.read_bytes(), limits)
+    except OSError as exc:
+        yield label, Xml2JsonError(f"cannot read {label}: {exc.strerror or exc}", code="io")
+    except Xml2JsonError as exc:
+        yield label, exc
+
+
+def build_report(inputs: Sequence[str], *, converter: Converter | None = None) -> CoverageReport:
+    conv = converter or Converter()
+    report = CoverageReport()
+    for label, root in iter_documents(inputs, conv):
+        if isinstance(root, BaseException):
+            issue = root.issues[0] if isinstance(root, Xml2JsonError) else Issue("io", str(root))
+            report.fail(label, issue)
+            continue
+        try:
+            result = simplify_element(root, converter=conv)
+        except Xml2JsonError as exc:
+            report.fail(label, exc.issues[0])
+            continue
+        report.add(label, result)
+    return report
