@@ -8,6 +8,7 @@ hot loop only does dictionary lookups in these tables.
 from __future__ import annotations
 
 import gzip
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -79,14 +80,39 @@ def _enc_bool(v: Any) -> str:
     raise CodecError(f"expected a boolean, got {_kind(v)}")
 
 
+#: The most digits a number written to XML may have, before or after the decimal point. JSON
+#: text is bounded by ``Limits.max_json_number_chars`` when it is read; this bound covers
+#: Python objects handed to the writer directly (``Decimal("1e999999999")`` would otherwise
+#: expand to a billion digits, and ``int`` refuses ``str()`` past 4 300 digits).
+MAX_NUMBER_DIGITS = 1000
+_MAX_INT_BITS = math.ceil(MAX_NUMBER_DIGITS * math.log2(10))  # 3322: 10**1000 - 1 still fits
+
+
+def _int_str(v: int) -> str:
+    if v.bit_length() > _MAX_INT_BITS:
+        raise CodecError(f"number too large: more than {MAX_NUMBER_DIGITS} digits")
+    return str(v)
+
+
+def _finite_decimal(v: Decimal | float) -> Decimal:
+    d = v if isinstance(v, Decimal) else Decimal(repr(v))
+    if not d.is_finite():
+        raise CodecError(f"not a finite number: {v!r}")
+    exponent = d.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if not (exponent >= -MAX_NUMBER_DIGITS and d.adjusted() <= MAX_NUMBER_DIGITS):
+        raise CodecError(f"number out of range: more than {MAX_NUMBER_DIGITS} digits in plain notation")
+    return d
+
+
 def _enc_decimal(v: Any) -> str:
     if isinstance(v, bool) or not isinstance(v, (int, Decimal, float)):
         raise CodecError(f"expected a number, got {_kind(v)}")
     if isinstance(v, int):
-        return str(v)
-    d = v if isinstance(v, Decimal) else Decimal(repr(v))
-    if not d.is_finite():
-        raise CodecError(f"not a finite number: {v!r}")
+        return _int_str(v)
+    d = _finite_decimal(v)
+    if len(d.as_tuple().digits) > MAX_NUMBER_DIGITS:
+        raise CodecError(f"number too long: more than {MAX_NUMBER_DIGITS} digits")
     return format(d, "f")
 
 
@@ -94,9 +120,11 @@ def _enc_integer(v: Any) -> str:
     if isinstance(v, bool):
         raise CodecError("expected an integer, got a boolean")
     if isinstance(v, int):
-        return str(v)
-    if isinstance(v, (Decimal, float)) and v == v and v == int(v):
-        return str(int(v))
+        return _int_str(v)
+    if isinstance(v, (Decimal, float)):
+        d = _finite_decimal(v)
+        if d == d.to_integral_value():
+            return _int_str(int(d))
     raise CodecError(f"expected an integer, got {_kind(v)}")
 
 

@@ -424,14 +424,9 @@ def test_iterparse_rejects_doctype_and_maps_errors(trap: Any) -> None:
     assert records == ["x", "x"]
 
 
-# -- converter hardening: needs the fixes to convert/xml_to_json.py listed in docs/security.md -------------
-
-NEEDS_CONVERTER_FIX = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="xml_to_json.py concatenates stray/mixed text quadratically (fix in the security report)")
+# -- converter hardening: text pieces are joined once, not appended one by one ---------------------------
 
 
-@NEEDS_CONVERTER_FIX
 @pytest.mark.parametrize("shape", ["stray-text", "text-around-comments"])
 def test_many_text_pieces_convert_in_linear_time(shape: str, isolated: Any) -> None:
     """Text pieces in element-only content (or split by comments in mixed content) were each

@@ -22,12 +22,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("atheris") is None,
                                 reason="atheris is not installed (pip install atheris)")
 
 
-JSON_KNOWN = pytest.mark.xfail(
-    strict=False, reason="finds lxml's ValueError escaping convert/json_to_xml.py within seconds; remove this "
-    "marker with the json_to_xml.py fix from the security report")
-
-
-@pytest.mark.parametrize("harness", ["fuzz_xml.py", pytest.param("fuzz_json.py", marks=JSON_KNOWN)])
+@pytest.mark.parametrize("harness", ["fuzz_xml.py", "fuzz_json.py"])
 def test_harness_runs_clean_for_a_few_seconds(harness: str, tmp_path: Path) -> None:
     args = [sys.executable, str(ROOT / "fuzz" / harness), f"-max_total_time={SECONDS}", "-seed=1",
             "-rss_limit_mb=2048", "-timeout=20", f"-artifact_prefix={tmp_path}/"]

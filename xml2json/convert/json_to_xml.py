@@ -52,6 +52,71 @@ def _kind(v: Any) -> str:
     return "a number"
 
 
+def _set_text(el: Any, text: str) -> None:
+    try:
+        el.text = text
+    except ValueError as exc:  # NUL, C0 controls, U+FFFE/U+FFFF, lone surrogates: XML cannot carry them
+        raise _PathError("json-value", f"text that XML cannot hold: {exc}") from None
+
+
+def _set_tail(el: Any, text: str) -> None:
+    try:
+        el.tail = text
+    except ValueError as exc:
+        raise _PathError("json-value", f"text that XML cannot hold: {exc}") from None
+
+
+def _set_attr(el: Any, name: str, value: str) -> None:
+    try:
+        el.set(name, value)
+    except ValueError as exc:  # an invalid attribute name or a value XML cannot hold
+        raise _PathError("json-value", f"attribute that XML cannot hold: {exc}") from None
+
+
+class _TextRun:
+    """Adjacent strings of a content array, written as one text or tail when the run ends.
+
+    Joining once keeps writing linear (re-setting a growing text per piece is quadratic), and
+    a piece XML cannot hold is reported at its own index.
+    """
+
+    __slots__ = ("el", "indexes", "last", "pieces")
+
+    def __init__(self, el: Any) -> None:
+        self.el = el
+        self.last: Any = None  # the element the next text follows (None: the parent's text)
+        self.pieces: list[str] = []
+        self.indexes: list[int] = []
+
+    def add(self, piece: str, index: int) -> None:
+        self.pieces.append(piece)
+        self.indexes.append(index)
+
+    def after(self, el: Any) -> None:
+        self.last = el
+
+    def flush(self) -> None:
+        if not self.pieces:
+            return
+        joined = "".join(self.pieces)
+        try:
+            if self.last is None:
+                _set_text(self.el, (self.el.text or "") + joined)
+            else:
+                _set_tail(self.last, joined)
+        except _PathError as exc:
+            for piece, index in zip(self.pieces, self.indexes, strict=True):  # name the piece at fault
+                try:
+                    _set_tail(etree.Element("probe"), piece)
+                except _PathError:
+                    exc.path.append(str(index))
+                    break
+            exc.path.append(CONTENT_KEY)
+            raise
+        self.pieces = []
+        self.indexes = []
+
+
 class JsonToXml:
     def __init__(self, plan: Plan, options: Options) -> None:
         self.plan = plan
@@ -106,7 +171,7 @@ class JsonToXml:
                     err.path.append(k)
                     raise err
                 value = value[VALUE_KEY]
-            el.text = self._enc(tp.value, value)
+            _set_text(el, self._enc(tp.value, value))
             return
         if not isinstance(value, dict):
             raise _PathError("json-type", f"expected an object, got {_kind(value)}")
@@ -116,7 +181,7 @@ class JsonToXml:
             a = attrs_json.get(k)
             if a is not None:
                 try:
-                    el.set(a.tag, self._enc(a.codec, v))
+                    _set_attr(el, a.tag, self._enc(a.codec, v))
                 except _PathError as exc:
                     exc.path.append(k)
                     raise
@@ -137,14 +202,22 @@ class JsonToXml:
             if VALUE_KEY not in value:
                 raise _PathError("missing-value", f"member {VALUE_KEY!r} is required here")
             try:
-                el.text = self._enc(tp.value, value[VALUE_KEY])
+                _set_text(el, self._enc(tp.value, value[VALUE_KEY]))
             except _PathError as exc:
                 exc.path.append(VALUE_KEY)
                 raise
             return
         stray = value.get(STRAY_TEXT_KEY)
-        if isinstance(stray, str):
-            el.text = stray
+        if stray is not None:
+            if not isinstance(stray, str):
+                err = _PathError("json-type", f"expected a string, got {_kind(stray)}")
+                err.path.append(STRAY_TEXT_KEY)
+                raise err
+            try:
+                _set_text(el, stray)
+            except _PathError as exc:
+                exc.path.append(STRAY_TEXT_KEY)
+                raise
         if kind == MIXED:
             self._content(el, value.get(CONTENT_KEY, []), tp, depth)
             self._unknown_members(el, value, depth)
@@ -188,16 +261,15 @@ class JsonToXml:
             err.path.append(CONTENT_KEY)
             raise err
         ordered = tp.ordered_json
-        last: Any = None
+        text = _TextRun(el)
         for i, item in enumerate(content):
+            if isinstance(item, dict):
+                text.flush()
             try:
                 if isinstance(item, str):
                     if tp.kind != MIXED:
                         raise _PathError("json-type", "text is not allowed in this content")
-                    if last is None:
-                        el.text = (el.text or "") + item
-                    else:
-                        last.tail = (last.tail or "") + item
+                    text.add(item, i)
                     continue
                 if not isinstance(item, dict) or len(item) != 1:
                     raise _PathError("json-type", "a content item is a string or an object with one member")
@@ -206,9 +278,10 @@ class JsonToXml:
                 try:
                     if c is not None:
                         last = etree.SubElement(el, c.tag)
+                        text.after(last)
                         self.fill(last, v, c.type, depth + 1)
                     elif ":" in k:
-                        last = self._generic(el, v, depth + 1, k)
+                        text.after(self._generic(el, v, depth + 1, k))
                     else:
                         raise _PathError("unknown-member", f"{k!r} is not allowed in this content")
                 except _PathError as exc:
@@ -218,6 +291,7 @@ class JsonToXml:
                 exc.path.append(str(i))
                 exc.path.append(CONTENT_KEY)
                 raise
+        text.flush()
 
     def _other_attrs(self, el: Any, value: dict[str, Any]) -> None:
         other = value.get(OTHER_ATTRIBUTES_KEY)
@@ -228,7 +302,12 @@ class JsonToXml:
             err.path.append(OTHER_ATTRIBUTES_KEY)
             raise err
         for name, v in other.items():
-            el.set(name, v)
+            try:
+                _set_attr(el, name, v)
+            except _PathError as exc:
+                exc.path.append(name)
+                exc.path.append(OTHER_ATTRIBUTES_KEY)
+                raise
 
     def _unknown_members(self, el: Any, value: dict[str, Any], depth: int) -> None:
         for k, v in value.items():
@@ -260,21 +339,39 @@ class JsonToXml:
             raise _PathError("json-value", f"invalid XML name: {exc}") from None
         self._other_attrs(el, v)
         if VALUE_KEY in v:
-            if not isinstance(v[VALUE_KEY], str):
-                raise _PathError("json-type", "expected a string")
-            el.text = v[VALUE_KEY]
+            try:
+                if not isinstance(v[VALUE_KEY], str):
+                    raise _PathError("json-type", f"expected a string, got {_kind(v[VALUE_KEY])}")
+                _set_text(el, v[VALUE_KEY])
+            except _PathError as exc:
+                exc.path.append(VALUE_KEY)
+                raise
         if CONTENT_KEY in v:
-            last = None
-            for item in v[CONTENT_KEY]:
-                if isinstance(item, str):
-                    if last is None:
-                        el.text = (el.text or "") + item
+            content = v[CONTENT_KEY]
+            if not isinstance(content, list):
+                err = _PathError("json-type", f"expected an array, got {_kind(content)}")
+                err.path.append(CONTENT_KEY)
+                raise err
+            text = _TextRun(el)
+            for i, item in enumerate(content):
+                if isinstance(item, dict):
+                    text.flush()
+                try:
+                    if isinstance(item, str):
+                        text.add(item, i)
+                    elif isinstance(item, dict) and len(item) == 1:
+                        ((ik, iv),) = item.items()
+                        try:
+                            text.after(self._generic(el, iv, depth + 1, ik))
+                        except _PathError as exc:
+                            exc.path.append(ik)
+                            raise
                     else:
-                        last.tail = (last.tail or "") + item
-                elif isinstance(item, dict) and len(item) == 1:
-                    ((ik, iv),) = item.items()
-                    last = self._generic(el, iv, depth + 1, ik)
-                else:
-                    raise _PathError("json-type", "a content item is a string or an object with one member")
+                        raise _PathError("json-type", "a content item is a string or an object with one member")
+                except _PathError as exc:
+                    exc.path.append(str(i))
+                    exc.path.append(CONTENT_KEY)
+                    raise
+            text.flush()
         self._unknown_members(el, v, depth)
         return el

@@ -258,6 +258,8 @@ class XmlToJson:
             self._stray(el, obj, text)
         kids = el.getchildren()
         if not kids:
+            if STRAY_TEXT_KEY in obj:
+                obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
             return obj
         table = self._tables.get(tp)
         if table is None:
@@ -301,6 +303,8 @@ class XmlToJson:
             tail = ch.tail
             if tail and not tail.isspace():
                 self._stray(el, obj, tail)
+        if STRAY_TEXT_KEY in obj:  # pieces were collected in a list: joining once keeps this linear
+            obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
         return obj
 
     def _table(self, tp: TypePlan) -> dict[str, tuple[str, int, Any, TypePlan, int]]:
@@ -316,18 +320,28 @@ class XmlToJson:
 
     def _stray(self, el: Any, obj: dict[str, Any], text: str) -> None:
         self._unknown(el, "unexpected-text", "text in element-only content", False)
-        prev = obj.get(STRAY_TEXT_KEY)
-        obj[STRAY_TEXT_KEY] = text if prev is None else prev + text
+        pieces = obj.get(STRAY_TEXT_KEY)
+        if pieces is None:
+            obj[STRAY_TEXT_KEY] = [text]
+        else:
+            pieces.append(text)
 
     def _mixed(self, el: Any, tp: TypePlan, depth: int) -> list[Any]:
         content: list[Any] = []
+        # adjacent text pieces (split by comments or processing instructions) are collected and
+        # joined once, when an element or the end follows: appending to a string kept in the
+        # list would copy it each time (quadratic on hostile input)
+        pending: list[str] = []
         text = el.text
         if text:
-            content.append(text)
+            pending.append(text)
         children = tp.children
         for ch in el.getchildren():
             tag = ch.tag
             if tag.__class__ is str:
+                if pending:
+                    content.append(pending[0] if len(pending) == 1 else "".join(pending))
+                    pending = []
                 c = children.get(tag)
                 if c is not None:
                     content.append({c.json: self.element(ch, c.type, depth + 1)})
@@ -336,10 +350,9 @@ class XmlToJson:
                     content.append({self._unknown_key(ch): self.generic(ch, depth + 1)})
             tail = ch.tail
             if tail:
-                if content and content[-1].__class__ is str:
-                    content[-1] += tail
-                else:
-                    content.append(tail)
+                pending.append(tail)
+        if pending:
+            content.append(pending[0] if len(pending) == 1 else "".join(pending))
         return content
 
     # -- content the schema does not know (rule 21) -------------------------------------
@@ -394,16 +407,17 @@ class XmlToJson:
         has_text = bool(text and not text.isspace()) or any(t and not t.isspace() for t in tails)
         if kids and has_text:  # mixed: keep order
             content: list[Any] = []
-            if text:
-                content.append(text)
+            pending: list[str] = [text] if text else []
             for ch, tail in zip(nodes, tails, strict=True):
                 if ch.tag.__class__ is str:
+                    if pending:
+                        content.append("".join(pending))
+                        pending = []
                     content.append({self._unknown_key(ch): self.generic(ch, depth + 1)})
                 if tail:
-                    if content and content[-1].__class__ is str:
-                        content[-1] += tail
-                    else:
-                        content.append(tail)
+                    pending.append(tail)
+            if pending:
+                content.append("".join(pending))
             obj[CONTENT_KEY] = content
             return obj
         if not kids:
