@@ -31,15 +31,18 @@ def json_seeds() -> list[bytes]:
 
 
 def libfuzzer_argv(argv: list[str], seeds: list[bytes], prefix: bytes = b"") -> list[str]:
-    """*argv* plus a seeded corpus directory when none is given, and a default artifact prefix."""
+    """*argv* plus a corpus directory when none is given (an empty one is seeded), and an artifact prefix."""
     args = list(argv)
     if not any(a.startswith("-artifact_prefix=") for a in args[1:]):
         art = ROOT / "fuzz" / "artifacts"
         art.mkdir(exist_ok=True)
         args.append(f"-artifact_prefix={art}/")
-    if not any(not a.startswith("-") for a in args[1:]):
+    dirs = [Path(a) for a in args[1:] if not a.startswith("-")]
+    if not dirs:
         corpus = Path(tempfile.mkdtemp(prefix="xml2json-fuzz-"))
-        for i, seed in enumerate(seeds):
-            (corpus / f"seed-{i:03d}").write_bytes(prefix + seed)
         args.append(str(corpus))
+        dirs = [corpus]
+    if dirs[0].is_dir() and not any(dirs[0].iterdir()):  # a new corpus folder starts from the seeds
+        for i, seed in enumerate(seeds):
+            (dirs[0] / f"seed-{i:03d}").write_bytes(prefix + seed)
     return args

@@ -638,3 +638,18 @@ def test_envelope_keys_and_order(tmp_path: Path) -> None:
     assert list(env) == ["source", "index", "line", "document", "st96Version", "record", "type", "data"]
     assert env["data"] == Converter().xml_to_json(EXAMPLE).data
     assert os.path.basename(env["source"]) == EXAMPLE.name
+
+
+def test_rest_of_a_streamed_document_is_checked_like_a_record(tmp_path: Path) -> None:
+    """The part of a bulk document outside its records is held to the same limits."""
+    recs = [numbered(wipo_record(), i) for i in range(3)]
+    attrs = b" ".join(b'x%d="1"' % i for i in range(10))
+    head = HEAD.replace(b"<com:TransactionIdentifier>", b"<com:TransactionIdentifier " + attrs + b">")
+    src = tmp_path / "t.xml"
+    src.write_bytes(head + b"\n".join(recs) + b"\n" + TAIL)
+    opts = Options(limits=Limits(max_attributes=8))
+    out = list(iter_records(src, options=opts, rest=True))
+    assert [r.index for r in out] == [0, 1, 2, None]
+    assert all(r.ok for r in out[:3])
+    assert out[3].data is None and [e.code for e in out[3].errors] == ["limit-attributes"]
+    assert list(iter_records(src, options=Options(limits=Limits(max_attributes=10)), rest=True))[3].ok

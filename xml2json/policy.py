@@ -145,12 +145,15 @@ BOOLEAN_PRIMITIVES: Final = frozenset({"boolean"})
 BUILTIN_LIST_TYPES: Final = frozenset({"IDREFS", "NMTOKENS", "ENTITIES"})
 
 #: Regex (ECMA-262) for the com:DateType-like union members (rule 23): dates stay strings.
+#: ``$(?!\n)`` is ``$`` in ECMA-262; Python's ``re`` (used by jsonschema) needs the lookahead
+#: not to accept a final newline, so that every validator gives the same verdict.
 DATE_PATTERNS: Final[dict[str, str]] = {
-    "date": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$",
-    "gYear": r"^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$",
-    "gYearMonth": r"^-?[0-9]{4,}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$",
-    "dateTime": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
-    "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "date": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
+    "gYear": r"^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
+    "gYearMonth": r"^-?[0-9]{4,}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
+    "dateTime": (r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                 r"(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)"),
+    "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
 }
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"

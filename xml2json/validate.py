@@ -65,9 +65,11 @@ class _NoNetworkResolver(etree.Resolver):
 class Validators:
     """Caches compiled XSD and JSON Schema validators for one registry."""
 
-    def __init__(self, *, registry: Registry | None = None, xsd_dirs: Sequence[str | Path] = ()) -> None:
+    def __init__(self, *, registry: Registry | None = None, xsd_dirs: Sequence[str | Path] = (),
+                 fast: bool = True) -> None:
         self.registry = registry or default_registry()
         self.xsd_dirs = tuple(xsd_dirs)
+        self.fast = fast  # False: jsonschema alone (the reference the fast path is tested against)
         self._xsd: dict[tuple[str, str], etree.XMLSchema] = {}
         self._json: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -106,6 +108,12 @@ class Validators:
         return out
 
     def check_json(self, data: Any, version: str, document: str) -> list[Issue]:
+        # jsonschema-rs (the optional "fast" extra) may confirm a valid document hundreds of times
+        # faster; every other verdict, and every issue list, comes from jsonschema below
+        from .fastvalidate import fast_valid
+
+        if self.fast and fast_valid(self, data, version, document):
+            return []
         v = self.json_schema(version, document)
         out = []
         for err in sorted(v.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -118,13 +126,17 @@ class Validators:
 
 
 _default: Validators | None = None
+_default_lock = threading.Lock()
 
 
 def default_validators() -> Validators:
+    """The process-wide validators for the default registry (new ones if ``$XML2JSON_CACHE`` changed)."""
     global _default
-    if _default is None:
-        _default = Validators()
-    return _default
+    with _default_lock:
+        registry = default_registry()
+        if _default is None or _default.registry is not registry:
+            _default = Validators(registry=registry)
+        return _default
 
 
 __all__ = ["Limits", "Validators", "default_validators", "find_xsd"]

@@ -278,6 +278,7 @@ def _stream_records(body: Readable, source: str, converter: Converter, plan: Pla
     if rest and root is not None:
         conv = XmlToJson(plan, options)
         try:
+            check_tree(root, limits)  # the records are gone: this is the small rest of the document
             data = conv.document(root, doc)
         except Xml2JsonError as exc:
             yield Record(source, doc.name, version, None, None, None, doc.type.key, None,

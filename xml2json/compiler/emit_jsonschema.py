@@ -23,8 +23,8 @@ from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, Wild
 from .patterns import translate_pattern
 
 SCHEMA_ID_BASE = "urn:xml2json:st97"
-_NUMERIC_LEXICAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-_INTEGER_LEXICAL = r"^[+-]?[0-9]+$"
+_NUMERIC_LEXICAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$(?!\n)"
+_INTEGER_LEXICAL = r"^[+-]?[0-9]+$(?!\n)"
 _BOOLEAN_LEXICAL = ["true", "false", "1", "0"]
 
 

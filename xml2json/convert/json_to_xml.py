@@ -219,7 +219,7 @@ class JsonToXml:
                 exc.path.append(STRAY_TEXT_KEY)
                 raise
         if kind == MIXED:
-            self._content(el, value.get(CONTENT_KEY, []), tp, depth)
+            self._content(el, value.get(CONTENT_KEY, []), depth, tp.ordered_json, kind == MIXED)
             self._unknown_members(el, value, depth)
             return
         content_done = False
@@ -227,7 +227,7 @@ class JsonToXml:
             if c.ordered:
                 if not content_done:
                     content_done = True
-                    self._content(el, value.get(CONTENT_KEY, []), tp, depth)
+                    self._content(el, value.get(CONTENT_KEY, []), depth, tp.ordered_json, kind == MIXED)
                 continue
             v = value.get(c.json)
             if v is None:
@@ -255,32 +255,34 @@ class JsonToXml:
                 raise
         self._unknown_members(el, value, depth)
 
-    def _content(self, el: Any, content: Any, tp: TypePlan, depth: int) -> None:
+    def _content(self, el: Any, content: Any, depth: int, ordered: dict[str, Any] | None, mixed: bool) -> None:
+        """Write a ``content`` array: strings as text (when *mixed*), one-member objects as
+        elements — of the ordered group *ordered*, or, with ``prefix:name`` keys or under
+        *ordered* None (content the schema does not know), by the generic rules."""
         if not isinstance(content, list):
             err = _PathError("json-type", f"expected an array, got {_kind(content)}")
             err.path.append(CONTENT_KEY)
             raise err
-        ordered = tp.ordered_json
         text = _TextRun(el)
         for i, item in enumerate(content):
             if isinstance(item, dict):
                 text.flush()
             try:
                 if isinstance(item, str):
-                    if tp.kind != MIXED:
+                    if not mixed:
                         raise _PathError("json-type", "text is not allowed in this content")
                     text.add(item, i)
                     continue
                 if not isinstance(item, dict) or len(item) != 1:
                     raise _PathError("json-type", "a content item is a string or an object with one member")
                 ((k, v),) = item.items()
-                c = ordered.get(k)
+                c = ordered.get(k) if ordered is not None else None
                 try:
                     if c is not None:
                         last = etree.SubElement(el, c.tag)
                         text.after(last)
                         self.fill(last, v, c.type, depth + 1)
-                    elif ":" in k:
+                    elif ordered is None or ":" in k:
                         text.after(self._generic(el, v, depth + 1, k))
                     else:
                         raise _PathError("unknown-member", f"{k!r} is not allowed in this content")
@@ -347,31 +349,6 @@ class JsonToXml:
                 exc.path.append(VALUE_KEY)
                 raise
         if CONTENT_KEY in v:
-            content = v[CONTENT_KEY]
-            if not isinstance(content, list):
-                err = _PathError("json-type", f"expected an array, got {_kind(content)}")
-                err.path.append(CONTENT_KEY)
-                raise err
-            text = _TextRun(el)
-            for i, item in enumerate(content):
-                if isinstance(item, dict):
-                    text.flush()
-                try:
-                    if isinstance(item, str):
-                        text.add(item, i)
-                    elif isinstance(item, dict) and len(item) == 1:
-                        ((ik, iv),) = item.items()
-                        try:
-                            text.after(self._generic(el, iv, depth + 1, ik))
-                        except _PathError as exc:
-                            exc.path.append(ik)
-                            raise
-                    else:
-                        raise _PathError("json-type", "a content item is a string or an object with one member")
-                except _PathError as exc:
-                    exc.path.append(str(i))
-                    exc.path.append(CONTENT_KEY)
-                    raise
-            text.flush()
+            self._content(el, v[CONTENT_KEY], depth, None, True)
         self._unknown_members(el, v, depth)
         return el
