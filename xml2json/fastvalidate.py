@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -226,21 +225,20 @@ class FastValidators:
         return self.reference.check_json(data, version, document)
 
 
-_BY_REFERENCE: weakref.WeakKeyDictionary[Validators, FastValidators] = weakref.WeakKeyDictionary()
-_BY_REFERENCE_LOCK = threading.Lock()
+_FAST_LOCK = threading.Lock()
 
 
 def fast_valid(reference: Validators, data: Any, version: str, document: str) -> bool:
     """True when jsonschema-rs alone may say that *data* is valid for *reference* (whose own
     check then need not run); False means "ask the reference". For wiring into
     :meth:`Validators.check_json` without recursion: this never calls the reference."""
-    fast = _BY_REFERENCE.get(reference)
+    fast = reference.fast_checker
     if fast is None:
-        with _BY_REFERENCE_LOCK:
-            fast = _BY_REFERENCE.get(reference)
-            if fast is None:
-                fast = _BY_REFERENCE[reference] = FastValidators(reference=reference)
-    return fast._fast_verdict(data, version, document)
+        with _FAST_LOCK:
+            fast = reference.fast_checker
+            if fast is None:  # kept on the reference: it lives and dies with it
+                fast = reference.fast_checker = FastValidators(reference=reference)
+    return bool(fast._fast_verdict(data, version, document))
 
 
 _default: FastValidators | None = None

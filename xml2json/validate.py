@@ -70,6 +70,7 @@ class Validators:
         self.registry = registry or default_registry()
         self.xsd_dirs = tuple(xsd_dirs)
         self.fast = fast  # False: jsonschema alone (the reference the fast path is tested against)
+        self.fast_checker: Any = None  # the FastValidators of xml2json.fastvalidate, made on first use
         self._xsd: dict[tuple[str, str], etree.XMLSchema] = {}
         self._json: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
