@@ -461,3 +461,14 @@ def test_defaults_of_the_table_are_written_under_mapped_values_only() -> None:
     rec = _record(expand(doc))
     assert rec == {"registrationNumber": ["1"]}  # no application number: no ipOfficeCode default
     assert isinstance(TABLE[2], Default)
+
+
+def test_profile_patterns_refuse_a_final_newline() -> None:
+    """Python's ``$`` matches before a final newline; the profile's patterns must not (ECMA-262)."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((profile_schema_dir() / "trademark-application-simple-1.0.json").read_text())
+    defs = schema["$defs"]
+    for name, good in (("countryCode", "US"), ("languageCode", "en"), ("st3Code", "EM")):
+        v = Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{name}"})
+        assert v.is_valid(good) and not v.is_valid(good + "\n"), name
