@@ -104,3 +104,21 @@ def test_schema_generate_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     assert main(["schema", "generate", str(tmp_path / "junk.zip"), "-o", str(tmp_path / "o")]) == 3
     assert "[bundle-format]" in capsys.readouterr().err
+
+
+def test_output_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    """Files written with -o (atomically, through a private temporary file) and by bulk end up
+    with the permissions of any new file under the umask, not mkstemp's 0600."""
+    import os
+
+    from xml2json.io import atomic_write
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    atomic_write(tmp_path / "a.json", b"{}")
+    assert main(["convert", "--example", "-o", str(tmp_path / "b.json")]) == 0
+    assert main(["bulk", str(EXAMPLE), "-o", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
+    made = [tmp_path / "a.json", tmp_path / "b.json", *(tmp_path / "out").glob("*.json")]
+    assert len(made) >= 3
+    for path in made:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask != 0o600, path

@@ -238,11 +238,30 @@ def dumps_json(obj: Any, *, pretty: bool = False) -> bytes:
         return orjson.dumps(_big_ints(obj), default=_default, option=opt)
 
 
+def _read_umask() -> int:
+    try:  # Linux: read it without touching it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore, once, at import
+    os.umask(mask)
+    return mask
+
+
+#: Outputs get the permissions of an ordinary new file (mkstemp would make them private).
+FILE_MODE = 0o666 & ~_read_umask()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder and rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

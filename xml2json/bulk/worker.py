@@ -28,7 +28,7 @@ from typing import IO, Any, cast
 from ..api import Converter
 from ..config import Options
 from ..errors import InputError, Issue, SchemaError, Xml2JsonError
-from ..io import dumps_json
+from ..io import FILE_MODE, dumps_json
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
 from .records import reject_line, stream_document
@@ -38,23 +38,6 @@ STATE_DIR = ".xml2json"
 PART_SUFFIX = ".part"
 #: Seconds between two progress messages from a worker.
 PROGRESS_EVERY = 0.5
-
-
-def _read_umask() -> int:
-    try:  # Linux: read it without touching it
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore, once, at import
-    os.umask(mask)
-    return mask
-
-
-#: Outputs get the permissions of an ordinary new file (mkstemp would make them private).
-FILE_MODE = 0o666 & ~_read_umask()
 
 
 @dataclass(frozen=True, slots=True)
