@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -246,13 +247,16 @@ def _read_umask() -> int:
                     return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
-    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore, once, at import
+    mask = os.umask(0o022)  # elsewhere: the classic set-and-restore, once
     os.umask(mask)
     return mask
 
 
-#: Outputs get the permissions of an ordinary new file (mkstemp would make them private).
-FILE_MODE = 0o666 & ~_read_umask()
+@functools.cache
+def file_mode() -> int:
+    """The permissions of an ordinary new file under the umask (mkstemp would make outputs
+    private); read once, at the first output rather than at import."""
+    return 0o666 & ~_read_umask()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -261,7 +265,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         if hasattr(os, "fchmod"):
-            os.fchmod(fd, FILE_MODE)
+            os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

@@ -160,7 +160,18 @@ def run_isolated(code: str, *, mem_mb: int = 1024, timeout: float = 30.0) -> Iso
     """Run *code* (which must print one JSON value last) in a child interpreter."""
     script = _PRELUDE.format(mem=mem_mb, root=str(ROOT)) + textwrap.dedent(code) + """
 import resource as _r
-print(json.dumps({"__peak_rss_kb__": _r.getrusage(_r.RUSAGE_SELF).ru_maxrss}))
+def _peak_kb():
+    # VmHWM is this program's own high-water mark; Linux carries ru_maxrss over exec, so that
+    # would report the forking pytest process's size when that is larger
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return _r.getrusage(_r.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"__peak_rss_kb__": _peak_kb()}))
 """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout,

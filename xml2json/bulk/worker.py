@@ -28,7 +28,7 @@ from typing import IO, Any, cast
 from ..api import Converter
 from ..config import Options
 from ..errors import InputError, Issue, SchemaError, Xml2JsonError
-from ..io import FILE_MODE, dumps_json
+from ..io import dumps_json, file_mode
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
 from .records import reject_line, stream_document
@@ -105,7 +105,7 @@ class AtomicFile:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX,
                                              dir=self.path.parent)
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, FILE_MODE)
+                os.fchmod(fd, file_mode())
             self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
         self._fh.write(data)
         self.lines += 1

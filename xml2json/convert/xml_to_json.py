@@ -340,7 +340,7 @@ class XmlToJson:
             tag = ch.tag
             if tag.__class__ is str:
                 if pending:
-                    content.append(pending[0] if len(pending) == 1 else "".join(pending))
+                    content.append("".join(pending))
                     pending = []
                 c = children.get(tag)
                 if c is not None:
@@ -352,7 +352,7 @@ class XmlToJson:
             if tail:
                 pending.append(tail)
         if pending:
-            content.append(pending[0] if len(pending) == 1 else "".join(pending))
+            content.append("".join(pending))
         return content
 
     # -- content the schema does not know (rule 21) -------------------------------------
