@@ -42,8 +42,10 @@ _HEAD = (
     b"<com:TransactionSubCode>records</com:TransactionSubCode>\n"
     b'<tmk:TransactionData com:st96Version="V6_0">\n<tmk:TrademarkBag>\n'
 )
-_TAIL = (b"\n</tmk:TrademarkBag>\n</tmk:TransactionData>\n</tmk:TransactionContentBag>\n"
-         b"</tmk:TrademarkTransactionBody>\n</tmk:TrademarkTransaction>\n")
+_TAIL = (
+    b"\n</tmk:TrademarkBag>\n</tmk:TransactionData>\n</tmk:TransactionContentBag>\n"
+    b"</tmk:TrademarkTransactionBody>\n</tmk:TrademarkTransaction>\n"
+)
 _MARK = "@@APPNO@@"
 
 

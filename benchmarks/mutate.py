@@ -53,8 +53,15 @@ STRING_EDITS = [
     lambda s: s.replace("-", "/"),
 ]
 
-NUMBERS = [Decimal("-1"), Decimal("1E+3"), Decimal("0.5"), 2**70, -(2**63),
-           Decimal("12345678901234567890.123456789"), 0]
+NUMBERS = [
+    Decimal("-1"),
+    Decimal("1E+3"),
+    Decimal("0.5"),
+    2**70,
+    -(2**63),
+    Decimal("12345678901234567890.123456789"),
+    0,
+]
 
 
 def mutate_once(doc: Any, rnd: random.Random) -> Any:

@@ -96,8 +96,12 @@ def run_once(spec: Spec) -> dict[str, Any]:
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     # ru_maxrss is in KiB on Linux; wait4 covers the child and the descendants it waited for
-    res: dict[str, Any] = {"rss_mb": usage.ru_maxrss / 1024, "process_s": wall, "exit": proc.returncode,
-                           "loadavg_before": load}
+    res: dict[str, Any] = {
+        "rss_mb": usage.ru_maxrss / 1024,
+        "process_s": wall,
+        "exit": proc.returncode,
+        "loadavg_before": load,
+    }
     if spec.argv[1:2] == [str(HERE / "scenarios.py")]:
         if proc.returncode != 0:
             raise RuntimeError(f"{spec.id} failed ({proc.returncode}):\n{stderr[-3000:]}")
@@ -115,28 +119,49 @@ def median(values: list[float]) -> float:
 
 def summarise(spec: Spec) -> dict[str, Any]:
     runs = spec.runs
-    out: dict[str, Any] = {"id": spec.id, "group": spec.group, "tool": spec.tool, "data": spec.data,
-                           "unit": spec.unit, "processes": len(runs)}
+    out: dict[str, Any] = {
+        "id": spec.id,
+        "group": spec.group,
+        "tool": spec.tool,
+        "data": spec.data,
+        "unit": spec.unit,
+        "processes": len(runs),
+    }
     if spec.error:
         out["error"] = spec.error
     if not runs:
         return out
     secs = median([r["seconds"] for r in runs])
     nbytes, items = runs[0]["bytes"], runs[0]["items"]
-    out.update({
-        "seconds": secs,
-        "cpu_seconds": median([r.get("cpu", r["seconds"]) for r in runs]),
-        "bytes": nbytes,
-        "items": items,
-        "mb_per_s": nbytes / 1e6 / secs if secs else None,
-        "items_per_s": items / secs if secs else None,
-        "rss_mb": median([r["rss_mb"] for r in runs]),
-        "rss_mb_max": max(r["rss_mb"] for r in runs),
-        "loadavg_before": median([r["loadavg_before"] for r in runs if r.get("loadavg_before") is not None]),
-        "runs": runs,
-    })
-    for k in ("records_out", "errors", "valid", "ok", "schema_load_s", "compile_s", "first_load_s", "import_s",
-              "json_bytes", "xml_bytes", "verdicts", "per_doc", "timings"):
+    out.update(
+        {
+            "seconds": secs,
+            "cpu_seconds": median([r.get("cpu", r["seconds"]) for r in runs]),
+            "bytes": nbytes,
+            "items": items,
+            "mb_per_s": nbytes / 1e6 / secs if secs else None,
+            "items_per_s": items / secs if secs else None,
+            "rss_mb": median([r["rss_mb"] for r in runs]),
+            "rss_mb_max": max(r["rss_mb"] for r in runs),
+            "loadavg_before": median([r["loadavg_before"] for r in runs if r.get("loadavg_before") is not None]),
+            "runs": runs,
+        }
+    )
+    for k in (
+        "records_out",
+        "errors",
+        "valid",
+        "ok",
+        "schema_load_s",
+        "compile_s",
+        "first_load_s",
+        "import_s",
+        "json_bytes",
+        "xml_bytes",
+        "verdicts",
+        "per_doc",
+        "timings",
+    ):
         if k in runs[-1]:
             out[k] = runs[-1][k]
     return out
@@ -161,8 +186,13 @@ def bulk_cli_available() -> bool:
 
 
 def records_api_available() -> bool:
-    r = subprocess.run([PY, "-c", "import xml2json.bulk.records as r; r.stream_document"], env=_env(), cwd=REPO,
-                       capture_output=True, timeout=120)
+    r = subprocess.run(
+        [PY, "-c", "import xml2json.bulk.records as r; r.stream_document"],
+        env=_env(),
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     return r.returncode == 0
 
 
@@ -180,51 +210,142 @@ def plan_specs(c: corpus.Corpus, quick: bool, only: set[str] | None) -> list[lis
         return only is None or g in only
 
     if want("bulk"):
-        g = [Spec("bulk.floor", "bulk", "lxml iterparse, parse only (floor)", bulk_label,
-                  py("bulk.lxml-floor", path=str(c.bulk))),
-             Spec("bulk.xml2json", "bulk", "xml2json streaming converter", bulk_label,
-                  py("bulk.xml2json", path=str(c.bulk))),
-             Spec("bulk.xmltodict", "bulk", "xmltodict streaming + orjson", bulk_label,
-                  py("bulk.xmltodict", path=str(c.bulk)))]
+        g = [
+            Spec(
+                "bulk.floor",
+                "bulk",
+                "lxml iterparse, parse only (floor)",
+                bulk_label,
+                py("bulk.lxml-floor", path=str(c.bulk)),
+            ),
+            Spec(
+                "bulk.xml2json",
+                "bulk",
+                "xml2json streaming converter",
+                bulk_label,
+                py("bulk.xml2json", path=str(c.bulk)),
+            ),
+            Spec(
+                "bulk.xmltodict",
+                "bulk",
+                "xmltodict streaming + orjson",
+                bulk_label,
+                py("bulk.xmltodict", path=str(c.bulk)),
+            ),
+        ]
         if records_api_available():
-            g.insert(2, Spec("bulk.records-api", "bulk", "xml2json bulk record stream (envelopes)", bulk_label,
-                             py("bulk.xml2json-records-api", path=str(c.bulk))))
+            g.insert(
+                2,
+                Spec(
+                    "bulk.records-api",
+                    "bulk",
+                    "xml2json bulk record stream (envelopes)",
+                    bulk_label,
+                    py("bulk.xml2json-records-api", path=str(c.bulk)),
+                ),
+            )
         for s in g:
             s.repeats = R
         groups.append(g)
     if want("bulk-slice"):
-        g = [Spec("slice.floor", "bulk-slice", "lxml iterparse, parse only (floor)", slice_label,
-                  py("bulk.lxml-floor", path=str(c.slice))),
-             Spec("slice.xml2json", "bulk-slice", "xml2json streaming converter", slice_label,
-                  py("bulk.xml2json", path=str(c.slice))),
-             Spec("slice.xmltodict", "bulk-slice", "xmltodict streaming + orjson", slice_label,
-                  py("bulk.xmltodict", path=str(c.slice))),
-             Spec("slice.xmlschema", "bulk-slice", "xmlschema to_dict (lax) + orjson", slice_label,
-                  py("bulk.xmlschema", path=str(c.slice), records=c.slice_records)),
-             Spec("slice.xmlschema-lazy", "bulk-slice", "xmlschema lazy iter_decode (lax) + orjson", slice_label,
-                  py("bulk.xmlschema-lazy", path=str(c.slice), records=c.slice_records))]
+        g = [
+            Spec(
+                "slice.floor",
+                "bulk-slice",
+                "lxml iterparse, parse only (floor)",
+                slice_label,
+                py("bulk.lxml-floor", path=str(c.slice)),
+            ),
+            Spec(
+                "slice.xml2json",
+                "bulk-slice",
+                "xml2json streaming converter",
+                slice_label,
+                py("bulk.xml2json", path=str(c.slice)),
+            ),
+            Spec(
+                "slice.xmltodict",
+                "bulk-slice",
+                "xmltodict streaming + orjson",
+                slice_label,
+                py("bulk.xmltodict", path=str(c.slice)),
+            ),
+            Spec(
+                "slice.xmlschema",
+                "bulk-slice",
+                "xmlschema to_dict (lax) + orjson",
+                slice_label,
+                py("bulk.xmlschema", path=str(c.slice), records=c.slice_records),
+            ),
+            Spec(
+                "slice.xmlschema-lazy",
+                "bulk-slice",
+                "xmlschema lazy iter_decode (lax) + orjson",
+                slice_label,
+                py("bulk.xmlschema-lazy", path=str(c.slice), records=c.slice_records),
+            ),
+        ]
         for s in g:
             s.repeats = 1 if quick else R
         groups.append(g)
     if want("bulk-2x") and c.bulk2 is not None:
         label = f"bulk TrademarkTransaction, {c.size('bulk2') // 1_000_000} MB, {c.bulk2_records} records"
-        g = [Spec("bulk2.floor", "bulk-2x", "lxml iterparse, parse only (floor)", label,
-                  py("bulk.lxml-floor", path=str(c.bulk2)), repeats=2),
-             Spec("bulk2.xml2json", "bulk-2x", "xml2json streaming converter", label,
-                  py("bulk.xml2json", path=str(c.bulk2)), repeats=2)]
+        g = [
+            Spec(
+                "bulk2.floor",
+                "bulk-2x",
+                "lxml iterparse, parse only (floor)",
+                label,
+                py("bulk.lxml-floor", path=str(c.bulk2)),
+                repeats=2,
+            ),
+            Spec(
+                "bulk2.xml2json",
+                "bulk-2x",
+                "xml2json streaming converter",
+                label,
+                py("bulk.xml2json", path=str(c.bulk2)),
+                repeats=2,
+            ),
+        ]
         groups.append(g)
     if want("single"):
         label = "WIPO V6_0 examples: " + ", ".join(f"{k} {Path(v).stat().st_size // 1000} KB" for k, v in docs.items())
         xs_docs = {k: v for k, v in docs.items() if k == "TrademarkApplication"} if quick else docs
-        g = [Spec("single.floor", "single", "lxml parse only (floor)", label,
-                  py("single.lxml-floor", docs=docs, min_time=min_time), unit="docs"),
-             Spec("single.xml2json", "single", "xml2json Converter.xml_to_json + orjson", label,
-                  py("single.xml2json", docs=docs, min_time=min_time), unit="docs"),
-             Spec("single.xmltodict", "single", "xmltodict.parse + orjson", label,
-                  py("single.xmltodict", docs=docs, min_time=min_time), unit="docs"),
-             Spec("single.xmlschema", "single", "xmlschema to_dict (lax) + orjson",
-                  label if not quick else "TrademarkApplication example",
-                  py("single.xmlschema", docs=xs_docs, min_time=min_time), unit="docs")]
+        g = [
+            Spec(
+                "single.floor",
+                "single",
+                "lxml parse only (floor)",
+                label,
+                py("single.lxml-floor", docs=docs, min_time=min_time),
+                unit="docs",
+            ),
+            Spec(
+                "single.xml2json",
+                "single",
+                "xml2json Converter.xml_to_json + orjson",
+                label,
+                py("single.xml2json", docs=docs, min_time=min_time),
+                unit="docs",
+            ),
+            Spec(
+                "single.xmltodict",
+                "single",
+                "xmltodict.parse + orjson",
+                label,
+                py("single.xmltodict", docs=docs, min_time=min_time),
+                unit="docs",
+            ),
+            Spec(
+                "single.xmlschema",
+                "single",
+                "xmlschema to_dict (lax) + orjson",
+                label if not quick else "TrademarkApplication example",
+                py("single.xmlschema", docs=xs_docs, min_time=min_time),
+                unit="docs",
+            ),
+        ]
         for s in g:
             s.repeats = 1 if quick else R
         groups.append(g)
@@ -232,68 +353,169 @@ def plan_specs(c: corpus.Corpus, quick: bool, only: set[str] | None) -> list[lis
     n_zip = 100 if quick else 300
     zip_label = f"{n_zip} one-record TrademarkTransaction documents" + ("" if quick else " + the 4 WIPO examples")
     if want("j2x"):
-        g = [Spec("j2x.xml2json", "j2x", "xml2json Converter.json_to_xml", zip_label,
-                  py("j2x.xml2json", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time), unit="docs"),
-             Spec("j2x.xmltodict", "j2x", "xmltodict.unparse (its own dicts)", zip_label,
-                  py("j2x.xmltodict", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time), unit="docs")]
+        g = [
+            Spec(
+                "j2x.xml2json",
+                "j2x",
+                "xml2json Converter.json_to_xml",
+                zip_label,
+                py("j2x.xml2json", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time),
+                unit="docs",
+            ),
+            Spec(
+                "j2x.xmltodict",
+                "j2x",
+                "xmltodict.unparse (its own dicts)",
+                zip_label,
+                py("j2x.xmltodict", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time),
+                unit="docs",
+            ),
+        ]
         for s in g:
             s.repeats = 1 if quick else R
         groups.append(g)
     if want("xsd"):
         n_xs = 10 if quick else 40
-        g = [Spec("xsd.lxml", "xsd", "xml2json validate_xml (lxml XMLSchema), parse included", zip_label,
-                  py("xsd.lxml", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time), unit="docs"),
-             Spec("xsd.xmlschema", "xsd", "xmlschema is_valid, parse included",
-                  f"{n_xs} one-record TrademarkTransaction documents",
-                  py("xsd.xmlschema", zip=str(c.zip), limit=n_xs, min_time=0), unit="docs")]
+        g = [
+            Spec(
+                "xsd.lxml",
+                "xsd",
+                "xml2json validate_xml (lxml XMLSchema), parse included",
+                zip_label,
+                py("xsd.lxml", zip=str(c.zip), limit=n_zip, extra=extra, min_time=min_time),
+                unit="docs",
+            ),
+            Spec(
+                "xsd.xmlschema",
+                "xsd",
+                "xmlschema is_valid, parse included",
+                f"{n_xs} one-record TrademarkTransaction documents",
+                py("xsd.xmlschema", zip=str(c.zip), limit=n_xs, min_time=0),
+                unit="docs",
+            ),
+        ]
         for s in g:
             s.repeats = 1 if quick else 2
         groups.append(g)
     if want("jsonschema"):
         n_js = 40 if quick else 200
-        backends = [("jsonschema", "jsonschema Draft202012Validator, all errors (Validators.check_json)"),
-                    ("jsonschema-is_valid", "jsonschema Draft202012Validator.is_valid"),
-                    ("fast", "xml2json.fastvalidate check_json (jsonschema-rs + reference)"),
-                    ("fast-is_valid", "xml2json.fastvalidate is_valid"),
-                    ("jsonschema-rs-raw", "jsonschema-rs alone (its verdicts differ in places)"),
-                    ("fastjsonschema", "fastjsonschema (draft-07 rewrite of the schema)")]
+        backends = [
+            ("jsonschema", "jsonschema Draft202012Validator, all errors (Validators.check_json)"),
+            ("jsonschema-is_valid", "jsonschema Draft202012Validator.is_valid"),
+            ("fast", "xml2json.fastvalidate check_json (jsonschema-rs + reference)"),
+            ("fast-is_valid", "xml2json.fastvalidate is_valid"),
+            ("jsonschema-rs-raw", "jsonschema-rs alone (its verdicts differ in places)"),
+            ("fastjsonschema", "fastjsonschema (draft-07 rewrite of the schema)"),
+        ]
         if quick:  # fastjsonschema compiles each schema for seconds, in gigabytes
             backends = backends[:-1]
         for subset, label, muts in (
-                ("all", f"JSON of {n_js} one-record documents and 3 broken variants of each", 3),
-                ("valid", f"the valid ones among {n_js} one-record documents (JSON)", 0)):
+            ("all", f"JSON of {n_js} one-record documents and 3 broken variants of each", 3),
+            ("valid", f"the valid ones among {n_js} one-record documents (JSON)", 0),
+        ):
             group = "jsonschema" if subset == "all" else "jsonschema-valid"
             if not want(group) and only is not None and "jsonschema" not in only:
                 continue
-            groups.append([Spec(f"{group}.{b}", group, t, label,
-                                py("jsonschema", backend=b, zip=str(c.zip), limit=n_js, mutations=muts,
-                                   subset=subset, min_time=min_time), unit="docs", repeats=1 if quick else 2)
-                           for b, t in backends])
+            groups.append(
+                [
+                    Spec(
+                        f"{group}.{b}",
+                        group,
+                        t,
+                        label,
+                        py(
+                            "jsonschema",
+                            backend=b,
+                            zip=str(c.zip),
+                            limit=n_js,
+                            mutations=muts,
+                            subset=subset,
+                            min_time=min_time,
+                        ),
+                        unit="docs",
+                        repeats=1 if quick else 2,
+                    )
+                    for b, t in backends
+                ]
+            )
     if want("roundtrip"):
         n_rt = 20 if quick else 100
         label = f"{n_rt} one-record documents" + ("" if quick else " + the 4 WIPO examples")
-        groups.append([Spec("roundtrip", "roundtrip", "xml2json roundtrip (XML→JSON→XML→JSON, both validated)",
-                            label, py("roundtrip", zip=str(c.zip), limit=n_rt, extra=extra, min_time=0),
-                            unit="docs", repeats=1 if quick else 2)])
+        groups.append(
+            [
+                Spec(
+                    "roundtrip",
+                    "roundtrip",
+                    "xml2json roundtrip (XML→JSON→XML→JSON, both validated)",
+                    label,
+                    py("roundtrip", zip=str(c.zip), limit=n_rt, extra=extra, min_time=0),
+                    unit="docs",
+                    repeats=1 if quick else 2,
+                )
+            ]
+        )
     if want("plan"):
-        g = [Spec("plan.load", "plan", "xml2json.plan.load_plan (compiled V6_0)", "V6_0.plan.json.gz",
-                  py("plan.load"), unit="plans", repeats=R)]
+        g = [
+            Spec(
+                "plan.load",
+                "plan",
+                "xml2json.plan.load_plan (compiled V6_0)",
+                "V6_0.plan.json.gz",
+                py("plan.load"),
+                unit="plans",
+                repeats=R,
+            )
+        ]
         if not quick:
-            g.append(Spec("schema.compile", "plan", "compile_bundle (XSD → plan + 28 JSON Schemas)",
-                          "st96/V6_0_Flattened (69 XSD files)", py("schema.compile"), unit="schemas", repeats=1))
+            g.append(
+                Spec(
+                    "schema.compile",
+                    "plan",
+                    "compile_bundle (XSD → plan + 28 JSON Schemas)",
+                    "st96/V6_0_Flattened (69 XSD files)",
+                    py("schema.compile"),
+                    unit="schemas",
+                    repeats=1,
+                )
+            )
         groups.append(g)
     if want("cli"):
         example = corpus.single_documents()["TrademarkApplication"]
         n = 5 if quick else 9
         size = example.stat().st_size
-        g = [Spec("cli.python", "cli", "python -c pass", "", [PY, "-c", "pass"], unit="runs", repeats=n),
-             Spec("cli.deps", "cli", "python -c 'import lxml.etree, orjson'", "",
-                  [PY, "-c", "import lxml.etree, orjson"], unit="runs", repeats=n),
-             Spec("cli.import", "cli", "python -c 'import xml2json'", "", [PY, "-c", "import xml2json"],
-                  unit="runs", repeats=n),
-             Spec("cli.version", "cli", "xml2json --version", "", cli("--version"), unit="runs", repeats=n),
-             Spec("cli.convert", "cli", "xml2json convert FILE", f"TrademarkApplication example, {size // 1000} KB",
-                  cli("convert", str(example), "-q"), bytes=size, items=1, unit="docs", repeats=n)]
+        g = [
+            Spec("cli.python", "cli", "python -c pass", "", [PY, "-c", "pass"], unit="runs", repeats=n),
+            Spec(
+                "cli.deps",
+                "cli",
+                "python -c 'import lxml.etree, orjson'",
+                "",
+                [PY, "-c", "import lxml.etree, orjson"],
+                unit="runs",
+                repeats=n,
+            ),
+            Spec(
+                "cli.import",
+                "cli",
+                "python -c 'import xml2json'",
+                "",
+                [PY, "-c", "import xml2json"],
+                unit="runs",
+                repeats=n,
+            ),
+            Spec("cli.version", "cli", "xml2json --version", "", cli("--version"), unit="runs", repeats=n),
+            Spec(
+                "cli.convert",
+                "cli",
+                "xml2json convert FILE",
+                f"TrademarkApplication example, {size // 1000} KB",
+                cli("convert", str(example), "-q"),
+                bytes=size,
+                items=1,
+                unit="docs",
+                repeats=n,
+            ),
+        ]
         groups.append(g)
     if want("bulk-cli") and bulk_cli_available():
         OUT_DIRS.mkdir(parents=True, exist_ok=True)
@@ -301,9 +523,17 @@ def plan_specs(c: corpus.Corpus, quick: bool, only: set[str] | None) -> list[lis
 
         def bulk(id_: str, label: str, target: Path, nbytes: int, records: int, jobs: int, repeats: int) -> Spec:
             out = OUT_DIRS / id_
-            return Spec(id_, "bulk-cli", f"xml2json bulk --records --jobs {jobs}", label,
-                        cli("bulk", str(target), "-o", str(out), "--records", "--jobs", str(jobs), "--progress",
-                            "none", "-q"), bytes=nbytes, items=records, repeats=repeats, before=_empty(out))
+            return Spec(
+                id_,
+                "bulk-cli",
+                f"xml2json bulk --records --jobs {jobs}",
+                label,
+                cli("bulk", str(target), "-o", str(out), "--records", "--jobs", str(jobs), "--progress", "none", "-q"),
+                bytes=nbytes,
+                items=records,
+                repeats=repeats,
+                before=_empty(out),
+            )
 
         rb = 1 if quick else 3
         g.append(bulk("bulkcli.file.j1", bulk_label, c.bulk, c.size("bulk"), c.bulk_records, 1, rb))
@@ -337,8 +567,12 @@ def execute(groups: list[list[Spec]], *, verbose: bool = True) -> None:
                 s.runs.append(res)
                 if verbose:
                     rate = res["bytes"] / 1e6 / res["seconds"] if res.get("bytes") and res["seconds"] else 0
-                    print(f"  {s.id:26s} run {r + 1}: {res['seconds']:.3f} s  {rate:7.1f} MB/s  "
-                          f"rss {res['rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+                    print(
+                        f"  {s.id:26s} run {r + 1}: {res['seconds']:.3f} s  {rate:7.1f} MB/s  "
+                        f"rss {res['rss_mb']:.0f} MB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
 
 # -- targets -------------------------------------------------------------------------------------
@@ -354,56 +588,100 @@ def targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
     out: list[dict[str, Any]] = []
 
-    def add(name: str, value: float | None, goal: float, *, le: bool = False, fmt: str = "{:.2f}×",
-            note: str = "") -> None:
+    def add(
+        name: str, value: float | None, goal: float, *, le: bool = False, fmt: str = "{:.2f}×", note: str = ""
+    ) -> None:
         met = None if value is None else (value <= goal if le else value >= goal)
-        out.append({"target": name, "value": value, "goal": goal, "met": met, "display": "n/a" if value is None
-                    else fmt.format(value), "note": note})
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "goal": goal,
+                "met": met,
+                "display": "n/a" if value is None else fmt.format(value),
+                "note": note,
+            }
+        )
 
     ours = rate("bulk.xml2json")
     add("XML → JSON bulk ≥ 2× xmltodict + orjson (streaming)", ratio(ours, rate("bulk.xmltodict")), 2)
-    add("XML → JSON bulk ≥ 15× xmlschema to_dict", ratio(rate("slice.xml2json"), rate("slice.xmlschema")), 15,
+    add(
+        "XML → JSON bulk ≥ 15× xmlschema to_dict",
+        ratio(rate("slice.xml2json"), rate("slice.xmlschema")),
+        15,
         note="same slice; xmlschema's lazy mode: "
-        + ("n/a" if ratio(rate("slice.xml2json"), rate("slice.xmlschema-lazy")) is None
-           else f"{ratio(rate('slice.xml2json'), rate('slice.xmlschema-lazy')):.1f}×"))
+        + (
+            "n/a"
+            if ratio(rate("slice.xml2json"), rate("slice.xmlschema-lazy")) is None
+            else f"{ratio(rate('slice.xml2json'), rate('slice.xmlschema-lazy')):.1f}×"
+        ),
+    )
     add("XML → JSON bulk ≥ 0.5× the lxml parse-only floor", ratio(ours, rate("bulk.floor")), 0.5)
     for key, what in (("bulk.xml2json", "streaming converter"), ("bulkcli.file.j1", "bulk CLI")):
         r = rows.get(key)
         if r and r.get("rss_mb") is not None:
-            add(f"peak RSS ≤ 100 MB on the {r['bytes'] // 1_000_000} MB bulk file ({what})", r["rss_mb"], 100,
-                le=True, fmt="{:.0f} MB")
+            add(
+                f"peak RSS ≤ 100 MB on the {r['bytes'] // 1_000_000} MB bulk file ({what})",
+                r["rss_mb"],
+                100,
+                le=True,
+                fmt="{:.0f} MB",
+            )
     for key, what in (("bulk2.xml2json", "streaming converter"), ("bulkcli.file2x.j1", "bulk CLI")):
         r = rows.get(key)
         if r and r.get("rss_mb") is not None:
-            add(f"peak RSS ≤ 100 MB on the {r['bytes'] // 1_000_000} MB bulk file, 2× ({what})", r["rss_mb"], 100,
-                le=True, fmt="{:.0f} MB")
+            add(
+                f"peak RSS ≤ 100 MB on the {r['bytes'] // 1_000_000} MB bulk file, 2× ({what})",
+                r["rss_mb"],
+                100,
+                le=True,
+                fmt="{:.0f} MB",
+            )
     for key, label in (("parts", "4 bulk files"), ("zip", "zip of one-record files")):
         j1, j2 = rows.get(f"bulkcli.{key}.j1"), rows.get(f"bulkcli.{key}.j2")
         if j1 and j2 and j1.get("runs") and j2.get("runs"):
             best = min(r["seconds"] for r in j1["runs"]) / min(r["seconds"] for r in j2["runs"])
-            add(f"bulk --jobs 2 ≥ 1.6× --jobs 1 ({label})", ratio(j2.get("mb_per_s"), j1.get("mb_per_s")), 1.6,
+            add(
+                f"bulk --jobs 2 ≥ 1.6× --jobs 1 ({label})",
+                ratio(j2.get("mb_per_s"), j1.get("mb_per_s")),
+                1.6,
                 note=f"medians; best run of each: {best:.2f}×; load average before the --jobs 2 runs "
-                f"{j2.get('loadavg_before', float('nan')):.1f} (2 cores)")
+                f"{j2.get('loadavg_before', float('nan')):.1f} (2 cores)",
+            )
     add("JSON → XML ≥ xmltodict.unparse", ratio(rate("j2x.xml2json"), rate("j2x.xmltodict")), 1)
     pl = rows.get("plan.load")
-    add("compiled version load ≤ 0.3 s", pl.get("seconds") if pl else None, 0.3, le=True, fmt="{:.3f} s",
-        note="" if not pl else f"first load in a fresh process {pl.get('first_load_s', 0):.3f} s")
+    add(
+        "compiled version load ≤ 0.3 s",
+        pl.get("seconds") if pl else None,
+        0.3,
+        le=True,
+        fmt="{:.3f} s",
+        note="" if not pl else f"first load in a fresh process {pl.get('first_load_s', 0):.3f} s",
+    )
     conv, base, ver = rows.get("cli.convert"), rows.get("cli.python"), rows.get("cli.version")
     deps, imp = rows.get("cli.deps"), rows.get("cli.import")
     if conv and base and ver and deps and imp:
         share = ver["seconds"] / conv["seconds"]
-        add("one-file CLI conversion dominated by Python start-up", share, 0.5, fmt="{:.0%}",
+        add(
+            "one-file CLI conversion dominated by Python start-up",
+            share,
+            0.5,
+            fmt="{:.0%}",
             note=f"start-up (`xml2json --version`: interpreter and imports, {ver['seconds']:.3f} s) in "
             f"`xml2json convert` ({conv['seconds']:.3f} s); of it `python -c pass` {base['seconds']:.3f} s, "
             f"lxml + orjson imports {deps['seconds'] - base['seconds']:.3f} s, xml2json imports "
             f"{imp['seconds'] - deps['seconds']:.3f} s; plan load and conversion "
-            f"{conv['seconds'] - ver['seconds']:.3f} s")
+            f"{conv['seconds'] - ver['seconds']:.3f} s",
+        )
     for group, what in (("jsonschema-valid", "valid documents"), ("jsonschema", "valid and broken documents")):
         js, fast = rows.get(f"{group}.jsonschema"), rows.get(f"{group}.fast")
         if js and fast:
-            add(f"JSON Schema check_json: faster backend, same verdicts ({what})",
-                ratio(fast.get("mb_per_s"), js.get("mb_per_s")), 1,
-                note="verdicts identical to jsonschema: " + str(fast.get("verdicts") == js.get("verdicts")))
+            add(
+                f"JSON Schema check_json: faster backend, same verdicts ({what})",
+                ratio(fast.get("mb_per_s"), js.get("mb_per_s")),
+                1,
+                note="verdicts identical to jsonschema: " + str(fast.get("verdicts") == js.get("verdicts")),
+            )
     return out
 
 
@@ -440,8 +718,10 @@ def _fmt(v: float | None, spec: str) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| scenario | tool | data | MB/s | items/s | peak RSS MB | median s | notes |",
-             "|---|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "| scenario | tool | data | MB/s | items/s | peak RSS MB | median s | notes |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         notes = []
         if "error" in r:
@@ -457,8 +737,11 @@ def table(rows: list[dict[str, Any]]) -> str:
         if "ok" in r:
             notes.append(f"{r['ok']}/{r.get('items')} round-trip OK")
         if r.get("same_verdicts_as_jsonschema") is not None:
-            notes.append("same verdicts as jsonschema" if r["same_verdicts_as_jsonschema"]
-                         else f"**{r['verdict_differences']} verdicts differ** from jsonschema")
+            notes.append(
+                "same verdicts as jsonschema"
+                if r["same_verdicts_as_jsonschema"]
+                else f"**{r['verdict_differences']} verdicts differ** from jsonschema"
+            )
         if "first_load_s" in r:
             notes.append(f"first load {r['first_load_s']:.3f} s")
         if r.get("group") == "bulk-cli" and r.get("loadavg_before") is not None:
@@ -469,8 +752,10 @@ def table(rows: list[dict[str, Any]]) -> str:
             mbs = _fmt(r.get("mb_per_s"), ".1f")
             v = r.get("items_per_s")
             ips = _fmt(v, ",.0f" if v is None or v >= 10 else ".2f") + (f" {r['unit']}" if v is not None else "")
-        lines.append(f"| {r['group']} | {r['tool']} | {r['data']} | {mbs} | {ips} | {_fmt(r.get('rss_mb'), '.0f')} | "
-                     f"{_fmt(r.get('seconds'), '.3f')} | {'; '.join(notes)} |")
+        lines.append(
+            f"| {r['group']} | {r['tool']} | {r['data']} | {mbs} | {ips} | {_fmt(r.get('rss_mb'), '.0f')} | "
+            f"{_fmt(r.get('seconds'), '.3f')} | {'; '.join(notes)} |"
+        )
     return "\n".join(lines)
 
 
@@ -485,12 +770,16 @@ def targets_table(ts: list[dict[str, Any]]) -> str:
 def render(result: dict[str, Any]) -> str:
     m, v = result["machine"], result["versions"]
     ver = ", ".join(f"{k} {val}" for k, val in v.items())
-    head = (f"Run of {result['date']} ({'quick' if result['quick'] else 'full'}): {m['nproc']} CPUs ({m['cpu']}), "
-            f"{m['platform']}; {ver}. Load average at start: {m['loadavg_at_start']}. Medians over "
-            f"{'repeated processes' if not result['quick'] else 'one to five processes'}; peak RSS is ru_maxrss of "
-            "the process (and of the workers it waited for).")
-    return (f"{head}\n\n### Targets\n\n{targets_table(result['targets'])}\n\n"
-            f"### All measurements\n\n{table(result['rows'])}\n")
+    head = (
+        f"Run of {result['date']} ({'quick' if result['quick'] else 'full'}): {m['nproc']} CPUs ({m['cpu']}), "
+        f"{m['platform']}; {ver}. Load average at start: {m['loadavg_at_start']}. Medians over "
+        f"{'repeated processes' if not result['quick'] else 'one to five processes'}; peak RSS is ru_maxrss of "
+        "the process (and of the workers it waited for)."
+    )
+    return (
+        f"{head}\n\n### Targets\n\n{targets_table(result['targets'])}\n\n"
+        f"### All measurements\n\n{table(result['rows'])}\n"
+    )
 
 
 def write_docs(text: str) -> None:
@@ -508,12 +797,20 @@ def write_docs(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small corpora, fewer repeats (about a minute)")
-    ap.add_argument("--out", type=Path, help="results JSON (default: benchmarks/results/latest.json, or "
-                    "quick.json with --quick)")
-    ap.add_argument("--only", help="comma-separated groups: bulk, bulk-slice, bulk-2x, single, j2x, xsd, "
-                    "jsonschema, roundtrip, plan, cli, bulk-cli")
-    ap.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                    help="write the results section of docs/performance.md (default: only for a full run)")
+    ap.add_argument(
+        "--out", type=Path, help="results JSON (default: benchmarks/results/latest.json, or quick.json with --quick)"
+    )
+    ap.add_argument(
+        "--only",
+        help="comma-separated groups: bulk, bulk-slice, bulk-2x, single, j2x, xsd, "
+        "jsonschema, roundtrip, plan, cli, bulk-cli",
+    )
+    ap.add_argument(
+        "--docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write the results section of docs/performance.md (default: only for a full run)",
+    )
     args = ap.parse_args(argv)
     shared = corpus.shared_dir()
     if not (shared / "st96-samples").is_dir():
@@ -542,8 +839,7 @@ def main(argv: list[str] | None = None) -> int:
         ref = next((r["verdicts"] for r in js if r["id"] == f"{group}.jsonschema"), None)
         for r in js:
             r["same_verdicts_as_jsonschema"] = r["verdicts"] == ref if ref else None
-            r["verdict_differences"] = (sum(a != b for a, b in zip(r["verdicts"], ref, strict=False))
-                                        if ref else None)
+            r["verdict_differences"] = sum(a != b for a, b in zip(r["verdicts"], ref, strict=False)) if ref else None
     out = args.out or HERE / "results" / ("quick.json" if args.quick else "latest.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=str) + "\n")

@@ -195,8 +195,9 @@ def _count_records(data: Any) -> int:
         if isinstance(o, dict):
             for k, v in o.items():
                 if k.endswith(":TrademarkBag") or k == "TrademarkBag":
-                    recs = next((vv for kk, vv in (v[0] if isinstance(v, list) else v).items()
-                                 if kk.endswith("Trademark")), [])
+                    recs = next(
+                        (vv for kk, vv in (v[0] if isinstance(v, list) else v).items() if kk.endswith("Trademark")), []
+                    )
                     return len(recs) if isinstance(recs, list) else 1
                 stack.append(v)
         elif isinstance(o, list):
@@ -216,8 +217,15 @@ def bulk_xmlschema(p: dict[str, Any]) -> dict[str, Any]:
         return _count_records(data), len(errors)
 
     wall, cpu, (n, errors) = timed(work)
-    return {"bytes": os.path.getsize(path), "items": p["records"], "seconds": wall, "cpu": cpu,
-            "records_out": n, "errors": errors, "schema_load_s": load_s}
+    return {
+        "bytes": os.path.getsize(path),
+        "items": p["records"],
+        "seconds": wall,
+        "cpu": cpu,
+        "records_out": n,
+        "errors": errors,
+        "schema_load_s": load_s,
+    }
 
 
 @scenario("bulk.xmlschema-lazy")
@@ -241,8 +249,15 @@ def bulk_xmlschema_lazy(p: dict[str, Any]) -> dict[str, Any]:
         return n, errors
 
     wall, cpu, (n, errors) = timed(work)
-    return {"bytes": os.path.getsize(path), "items": p["records"], "seconds": wall, "cpu": cpu,
-            "records_out": n, "errors": errors, "schema_load_s": load_s}
+    return {
+        "bytes": os.path.getsize(path),
+        "items": p["records"],
+        "seconds": wall,
+        "cpu": cpu,
+        "records_out": n,
+        "errors": errors,
+        "schema_load_s": load_s,
+    }
 
 
 # -- XML → JSON, single documents ------------------------------------------------------------
@@ -255,9 +270,13 @@ def _single(p: dict[str, Any], convert: Callable[[str, bytes], Any]) -> dict[str
         convert(name, data)  # warm-up: plans, schemas, caches
         wall, cpu, _ = timed(lambda data=data, name=name: convert(name, data), repeat=3, min_time=p["min_time"])
         per_doc[name] = {"bytes": len(data), "items": 1, "seconds": wall, "cpu": cpu}
-    return {"bytes": sum(d["bytes"] for d in per_doc.values()), "items": len(per_doc),
-            "seconds": sum(d["seconds"] for d in per_doc.values()),
-            "cpu": sum(d["cpu"] for d in per_doc.values()), "per_doc": per_doc}
+    return {
+        "bytes": sum(d["bytes"] for d in per_doc.values()),
+        "items": len(per_doc),
+        "seconds": sum(d["seconds"] for d in per_doc.values()),
+        "cpu": sum(d["cpu"] for d in per_doc.values()),
+        "per_doc": per_doc,
+    }
 
 
 @scenario("single.xml2json")
@@ -372,8 +391,14 @@ def xsd_lxml(p: dict[str, Any]) -> dict[str, Any]:
     work()  # compiles the XSDs
     load_s = time.perf_counter() - t
     wall, cpu, valid = timed(work, repeat=3, min_time=p["min_time"])
-    return {"bytes": sum(map(len, docs)), "items": len(docs), "seconds": wall, "cpu": cpu, "valid": valid,
-            "schema_load_s": load_s}
+    return {
+        "bytes": sum(map(len, docs)),
+        "items": len(docs),
+        "seconds": wall,
+        "cpu": cpu,
+        "valid": valid,
+        "schema_load_s": load_s,
+    }
 
 
 @scenario("xsd.xmlschema")
@@ -395,8 +420,14 @@ def xsd_xmlschema(p: dict[str, Any]) -> dict[str, Any]:
         return sum(schemas[n].is_valid(io.BytesIO(d)) for n, d in zip(names, docs, strict=True))
 
     wall, cpu, valid = timed(work, repeat=1, min_time=p["min_time"])
-    return {"bytes": sum(map(len, docs)), "items": len(docs), "seconds": wall, "cpu": cpu, "valid": valid,
-            "schema_load_s": load}
+    return {
+        "bytes": sum(map(len, docs)),
+        "items": len(docs),
+        "seconds": wall,
+        "cpu": cpu,
+        "valid": valid,
+        "schema_load_s": load,
+    }
 
 
 def json_corpus(p: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -429,6 +460,7 @@ def json_corpus(p: dict[str, Any]) -> list[tuple[str, Any]]:
 def _fastjsonschema_schema(schema: Any) -> Any:
     """The schema for fastjsonschema (drafts 4-7): ``$ref`` siblings moved into an ``allOf``
     (2020-12 evaluates them, draft 7 ignores them), ``$schema`` set to draft 7."""
+
     def fix(node: Any) -> Any:
         if isinstance(node, dict):
             node = {k: fix(v) for k, v in node.items()}
@@ -480,8 +512,9 @@ def jsonschema_backend(p: dict[str, Any]) -> dict[str, Any]:
 
         from xml2json.fastvalidate import _rust_schema
 
-        check = {n: jsonschema_rs.Draft202012Validator(_rust_schema(ref.registry.schema("V6_0", n))).is_valid
-                 for n in names}
+        check = {
+            n: jsonschema_rs.Draft202012Validator(_rust_schema(ref.registry.schema("V6_0", n))).is_valid for n in names
+        }
     elif backend == "fastjsonschema":
         import fastjsonschema
 
@@ -495,8 +528,7 @@ def jsonschema_backend(p: dict[str, Any]) -> dict[str, Any]:
 
             return ok
 
-        check = {n: wrap(fastjsonschema.compile(_fastjsonschema_schema(ref.registry.schema("V6_0", n))))
-                 for n in names}
+        check = {n: wrap(fastjsonschema.compile(_fastjsonschema_schema(ref.registry.schema("V6_0", n)))) for n in names}
     else:
         raise SystemExit(f"unknown backend {backend}")
     compile_s = time.perf_counter() - t
@@ -505,8 +537,15 @@ def jsonschema_backend(p: dict[str, Any]) -> dict[str, Any]:
         return [check[n](v) for n, v in items]
 
     wall, cpu, verdicts = timed(work, repeat=3, min_time=p["min_time"])
-    return {"bytes": nbytes, "items": len(items), "seconds": wall, "cpu": cpu, "compile_s": compile_s,
-            "valid": sum(verdicts), "verdicts": "".join("1" if x else "0" for x in verdicts)}
+    return {
+        "bytes": nbytes,
+        "items": len(items),
+        "seconds": wall,
+        "cpu": cpu,
+        "compile_s": compile_s,
+        "valid": sum(verdicts),
+        "verdicts": "".join("1" if x else "0" for x in verdicts),
+    }
 
 
 # -- round trip, schemas, plans -------------------------------------------------------------------
@@ -535,8 +574,7 @@ def schema_compile(p: dict[str, Any]) -> dict[str, Any]:
     src = corpus.xsd_dir()
     nbytes = sum(f.stat().st_size for f in src.glob("*.xsd"))
     wall, cpu, compiled = timed(lambda: compile_bundle(src))
-    return {"bytes": nbytes, "items": len(compiled.schemas), "seconds": wall, "cpu": cpu,
-            "timings": compiled.timings}
+    return {"bytes": nbytes, "items": len(compiled.schemas), "seconds": wall, "cpu": cpu, "timings": compiled.timings}
 
 
 @scenario("plan.load")
@@ -549,8 +587,14 @@ def plan_load(p: dict[str, Any]) -> dict[str, Any]:
     plan = load_plan(PLAN)
     first = time.perf_counter() - t
     wall, cpu, plan = timed(lambda: load_plan(PLAN), repeat=5)
-    return {"bytes": PLAN.stat().st_size, "items": len(plan.types), "seconds": wall, "cpu": cpu,
-            "first_load_s": first, "import_s": import_s}
+    return {
+        "bytes": PLAN.stat().st_size,
+        "items": len(plan.types),
+        "seconds": wall,
+        "cpu": cpu,
+        "first_load_s": first,
+        "import_s": import_s,
+    }
 
 
 def main() -> None:

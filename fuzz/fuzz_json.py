@@ -39,9 +39,28 @@ CONVERTERS = [
     Converter(options=Options(limits=_SMALL, schema_location=True)),
 ]
 SEEDS = [loads_json(s, _SMALL) for s in json_seeds()]
-KEYS = ["value", "content", "$qname", "$attributes", "$text", "st96Version", "languageCode", "sequenceNumber",
-        "x:y", "ns:Other", "com:P", "idrefs", "markStandardCharacterIndicator", "markSeriesTotalQuantity",
-        "heightMeasure", "applicationNumber", "p", "b", "i", ""]
+KEYS = [
+    "value",
+    "content",
+    "$qname",
+    "$attributes",
+    "$text",
+    "st96Version",
+    "languageCode",
+    "sequenceNumber",
+    "x:y",
+    "ns:Other",
+    "com:P",
+    "idrefs",
+    "markStandardCharacterIndicator",
+    "markSeriesTotalQuantity",
+    "heightMeasure",
+    "applicationNumber",
+    "p",
+    "b",
+    "i",
+    "",
+]
 
 
 def random_value(fdp: atheris.FuzzedDataProvider, depth: int = 0) -> Any:

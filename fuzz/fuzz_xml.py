@@ -33,8 +33,9 @@ with atheris.instrument_imports():
     from xml2json.safe import _may_have_many_attributes, _plain_prolog, _PrologScanner, parse_document
 
 _SMALL = Limits(max_document_bytes=1 << 20)
-_TIGHT = Limits(max_depth=6, max_text_bytes=40, max_document_bytes=1 << 20, max_elements_per_record=60,
-                max_attributes=3)
+_TIGHT = Limits(
+    max_depth=6, max_text_bytes=40, max_document_bytes=1 << 20, max_elements_per_record=60, max_attributes=3
+)
 _HUGE = Limits(max_depth=300, max_text_bytes=12_000_000, max_document_bytes=1 << 20)
 CONVERTERS = [
     Converter(options=Options(limits=_SMALL)),
@@ -46,11 +47,40 @@ CONVERTERS = [
 
 SEEDS = [etree.fromstring(s) for s in xml_seeds()]
 DONORS = [el for root in SEEDS for el in root.iter() if isinstance(el.tag, str)]
-ATTRS = sorted({name for el in DONORS for name in el.attrib} | {
-    "{http://www.w3.org/2001/XMLSchema-instance}nil", "{http://www.w3.org/2001/XMLSchema-instance}type",
-    "{urn:x}other", "plain"})
-VALUES = ["", " ", "true", "false", "1", "0", "-0.0", "+1.50", "1e5", "NaN", "INF", "9" * 30, "9" * 5000,
-          "a b  c", "V6_0", "V9_9", "x" * 300, "<&>", "\t\n", "é中😀", "2021-13-45", "-", "."]
+ATTRS = sorted(
+    {name for el in DONORS for name in el.attrib}
+    | {
+        "{http://www.w3.org/2001/XMLSchema-instance}nil",
+        "{http://www.w3.org/2001/XMLSchema-instance}type",
+        "{urn:x}other",
+        "plain",
+    }
+)
+VALUES = [
+    "",
+    " ",
+    "true",
+    "false",
+    "1",
+    "0",
+    "-0.0",
+    "+1.50",
+    "1e5",
+    "NaN",
+    "INF",
+    "9" * 30,
+    "9" * 5000,
+    "a b  c",
+    "V6_0",
+    "V9_9",
+    "x" * 300,
+    "<&>",
+    "\t\n",
+    "é中😀",
+    "2021-13-45",
+    "-",
+    ".",
+]
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 

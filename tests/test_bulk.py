@@ -55,8 +55,10 @@ HEAD = (
     b"<com:TransactionIdentifier>BULK-1</com:TransactionIdentifier>\n"
     b"<tmk:TransactionData>\n<tmk:TrademarkBag>\n"
 )
-TAIL = b"</tmk:TrademarkBag>\n</tmk:TransactionData>\n</tmk:TransactionContentBag>\n" \
-       b"</tmk:TrademarkTransactionBody>\n</tmk:TrademarkTransaction>\n"
+TAIL = (
+    b"</tmk:TrademarkBag>\n</tmk:TransactionData>\n</tmk:TransactionContentBag>\n"
+    b"</tmk:TrademarkTransactionBody>\n</tmk:TrademarkTransaction>\n"
+)
 _NUMBER = re.compile(rb"(ApplicationNumberText>)[^<]*(<)")
 
 
@@ -87,7 +89,7 @@ def numbered(rec: bytes, n: int) -> bytes:
 def application_number(rec: bytes) -> str:
     m = _NUMBER.search(rec)
     assert m is not None
-    return m.group(0)[len(b"ApplicationNumberText>"):-1].decode()
+    return m.group(0)[len(b"ApplicationNumberText>") : -1].decode()
 
 
 @dataclass
@@ -143,8 +145,11 @@ def record_lines(out: Path) -> list[dict[str, Any]]:
 
 def tree_bytes(out: Path, *, skip: tuple[str, ...] = ("summary.json", "lock")) -> dict[str, bytes]:
     """Every file under *out* (relative name → content), for byte-for-byte comparisons."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in skip}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
 
 
 class SchemaChecker:
@@ -187,10 +192,14 @@ def _paths(document: str) -> dict[str, str]:
 
 def test_record_layout_comes_from_the_plan() -> None:
     tt = _paths("TrademarkTransaction")
-    assert tt["TrademarkTransactionBody/TransactionContentBag/TransactionData/TrademarkBag/Trademark"] == \
-        "tmk_TrademarkType"
-    assert tt["TrademarkTransactionBody/TransactionContentBag/TransactionData/TrademarkApplication"] == \
-        "tmk_TrademarkApplicationType"
+    assert (
+        tt["TrademarkTransactionBody/TransactionContentBag/TransactionData/TrademarkBag/Trademark"]
+        == "tmk_TrademarkType"
+    )
+    assert (
+        tt["TrademarkTransactionBody/TransactionContentBag/TransactionData/TrademarkApplication"]
+        == "tmk_TrademarkApplicationType"
+    )
     assert "TrademarkTransactionBody/TransactionContentBag/TransactionData/ApplicantBag/Applicant" in tt
     # bags inside a transaction's bags are not records; headers are not records
     assert not any(p.endswith("PartyIdentifierBag") for p in tt)
@@ -199,8 +208,10 @@ def test_record_layout_comes_from_the_plan() -> None:
     assert madrid["MadridIBToOfficeBag/MadridDesignation"] == "tmk_MadridDesignationType"
     assert not any("Header" in p for p in madrid)
     hague = _paths("HagueIBToOfficeTransaction")
-    assert hague["HagueIBToOfficeBag/HagueOfficeCopyBag/HagueRegistrationBag/HagueRegistration"] == \
-        "dgn_HagueRegistrationType"
+    assert (
+        hague["HagueIBToOfficeBag/HagueOfficeCopyBag/HagueRegistrationBag/HagueRegistration"]
+        == "dgn_HagueRegistrationType"
+    )
     assert _paths("DesignApplicationBag") == {"DesignApplication": "dgn_DesignApplicationType"}
     for whole in ("TrademarkApplication", "PatentPublication", "DesignApplication", "GIApplication"):
         assert _paths(whole) == {}, whole
@@ -377,8 +388,8 @@ def test_malformed_xml_mid_file_keeps_what_came_before(tmp_path: Path) -> None:
 def test_doctype_and_unknown_root_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "laughs.xml").write_bytes(
-        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
-        b"<lolz>&lol2;</lolz>")
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>'
+    )
     (tmp_path / "in" / "other.xml").write_bytes(b"<a><b/></a>")
     (tmp_path / "in" / "ok.xml").write_bytes(EXAMPLE.read_bytes())
     for records in (True, False):
@@ -415,8 +426,7 @@ def test_mixed_inputs_mirror_the_input_tree(tmp_path: Path) -> None:
         zf.writestr("a/b/two.XML", (wipo / "TrademarkApplication_Example.xml").read_bytes())
     stdin = io.BytesIO(EXAMPLE.read_bytes())
     out = tmp_path / "out"
-    s = run_bulk([data, str(gl / "*.xml"), tmp_path / "patent.xml.gz", zpath, "-"], out, stdin=stdin,
-                 pretty=True)
+    s = run_bulk([data, str(gl / "*.xml"), tmp_path / "patent.xml.gz", zpath, "-"], out, stdin=stdin, pretty=True)
     assert (s.exit_code, s.rejects, s.documents) == (0, 0, 7)
     assert s.skipped == 1  # notes.txt (hidden files are not counted, skip.dat was not matched)
     expected = {
@@ -455,8 +465,9 @@ def test_zip_member_safety(tmp_path: Path) -> None:
     out = tmp_path / "out"
     s = run_bulk([zpath], out)
     codes = sorted(x["code"] for x in read_jsonl(out / "rejects.jsonl"))
-    assert codes == sorted(["unsafe-zip-path"] * 3 + ["unsafe-zip-symlink", "limit-compression-ratio",
-                            "unsafe-zip-duplicate"])
+    assert codes == sorted(
+        ["unsafe-zip-path"] * 3 + ["unsafe-zip-symlink", "limit-compression-ratio", "unsafe-zip-duplicate"]
+    )
     assert s.skipped == 2 and s.exit_code == 1
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(p.resolve().is_relative_to(tmp_path.resolve()) for p in files)

@@ -47,8 +47,12 @@ def test_dask_output_equals_local_output(tmp_path: Path) -> None:
     (src / "app.xml").write_bytes(EXAMPLE.read_bytes())
 
     local = run_bulk([src], tmp_path / "local", records=True, jobs=2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         dist = run_bulk([src], tmp_path / "dask", records=True, engine="dask", client=client)
         # the same through a scheduler address, as the CLI does it
         again = run_bulk([src], tmp_path / "dask2", records=True, engine="dask", scheduler=cluster.scheduler_address)

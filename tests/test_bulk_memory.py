@@ -63,8 +63,14 @@ def _can_reset_peak() -> bool:
 
 def _measure(src: Path, out: Path) -> dict[str, int]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(src), str(out)], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     result: dict[str, int] = json.loads(proc.stdout)
     return result

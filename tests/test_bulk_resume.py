@@ -43,8 +43,9 @@ def _inputs(tmp_path: Path) -> Path:
             batch.append(numbered(recs[k % len(recs)], k))
             k += 1
         if f == 2:  # one rejected record, so that rejects.jsonl is compared too
-            batch[5] = batch[5].replace(b"</ns2:Trademark>", b"<ns1:RegistrationOfficeCode>US"
-                                        b"</ns1:RegistrationOfficeCode></ns2:Trademark>", 1)
+            batch[5] = batch[5].replace(
+                b"</ns2:Trademark>", b"<ns1:RegistrationOfficeCode>US</ns1:RegistrationOfficeCode></ns2:Trademark>", 1
+            )
         write_bulk(src / f"day{f}.xml", batch)
     return src
 
@@ -65,10 +66,21 @@ def test_kill_midway_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     assert (s.records, s.rejects) == (N_FILES * RECORDS_PER_FILE - 1, 1)
     reference = tree_bytes(ref)
 
-    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records", "--jobs", "2",
-           "--progress", "none"]
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "xml2json",
+        "bulk",
+        str(src),
+        "-o",
+        str(out),
+        "--records",
+        "--jobs",
+        "2",
+        "--progress",
+        "none",
+    ]
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while _manifest_entries(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
@@ -85,8 +97,7 @@ def test_kill_midway_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
             assert data == reference[rel], f"{rel} is incomplete or different after the kill"
     assert not (out / "summary.json").exists()
 
-    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=120,
-                           check=False)
+    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 1, again.stderr  # 1: the one rejected record
     assert f"{done} task(s) already complete" in again.stdout
     assert tree_bytes(out) == reference
@@ -98,10 +109,21 @@ def test_kill_midway_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     src = _inputs(tmp_path)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records", "--jobs", "2",
-           "--progress", "none"]
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "xml2json",
+        "bulk",
+        str(src),
+        "-o",
+        str(out),
+        "--records",
+        "--jobs",
+        "2",
+        "--progress",
+        "none",
+    ]
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while _manifest_entries(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -110,8 +132,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "--resume" in err.decode()
     assert not list(out.rglob("*.part"))
-    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=120,
-                           check=False)
+    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 1, again.stderr
     assert sum(1 for _ in (out / "in").glob("*.jsonl")) == N_FILES
 

@@ -15,8 +15,9 @@ from xml2json.cli import main
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "xml2json", *args], input=stdin, capture_output=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "xml2json", *args], input=stdin, capture_output=True, timeout=120, check=False
+    )
 
 
 def test_convert_example_from_a_fresh_process() -> None:
@@ -27,8 +28,9 @@ def test_convert_example_from_a_fresh_process() -> None:
     assert r.stdout.startswith(b'{\n  "trademarkApplication"')
 
 
-def test_convert_stdin_to_file_and_back(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_convert_stdin_to_file_and_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "x.json"
     assert main(["convert", str(EXAMPLE), "-o", str(out)]) == 0
     back = tmp_path / "x.xml"

@@ -21,13 +21,33 @@ COMMITTED = ROOT / "schemas" / "st97" / "V6_0"
 MINI = ROOT / "tests" / "fixtures" / "mini-bundle"
 
 V6_DOCUMENTS = {
-    "ApplicationBody", "BibliographicData", "CopyrightOrphanWork", "DGN_TransactionContentBag",
-    "DGN_TransactionData", "DesignApplicationBag", "DesignApplication", "DesignTransactionBody",
-    "DesignTransaction", "ExaminationReport", "GIApplication", "GIN_TransactionContentBag",
-    "GIN_TransactionData", "GITransactionBody", "GITransaction", "HagueIBToOfficeTransaction",
-    "HagueOfficeToIBTransaction", "MadridIBToOfficeTransaction", "MadridOfficeToIBTransaction",
-    "PatentLegalStatusData", "PatentPublication", "SPCBibliographicData", "SearchReport",
-    "TMK_TransactionContentBag", "TMK_TransactionData", "TrademarkApplication", "TrademarkTransactionBody",
+    "ApplicationBody",
+    "BibliographicData",
+    "CopyrightOrphanWork",
+    "DGN_TransactionContentBag",
+    "DGN_TransactionData",
+    "DesignApplicationBag",
+    "DesignApplication",
+    "DesignTransactionBody",
+    "DesignTransaction",
+    "ExaminationReport",
+    "GIApplication",
+    "GIN_TransactionContentBag",
+    "GIN_TransactionData",
+    "GITransactionBody",
+    "GITransaction",
+    "HagueIBToOfficeTransaction",
+    "HagueOfficeToIBTransaction",
+    "MadridIBToOfficeTransaction",
+    "MadridOfficeToIBTransaction",
+    "PatentLegalStatusData",
+    "PatentPublication",
+    "SPCBibliographicData",
+    "SearchReport",
+    "TMK_TransactionContentBag",
+    "TMK_TransactionData",
+    "TrademarkApplication",
+    "TrademarkTransactionBody",
     "TrademarkTransaction",
 }
 
@@ -43,7 +63,8 @@ def test_no_drift_between_bundle_and_committed_files(compiled_v6: Any) -> None:
         assert schema_bytes(schema) == (COMMITTED / f"{name}.json").read_bytes(), f"{name}.json drifted"
     shipped = read_plan_dict(SHIPPED_PLANS / "V6_0.plan.json.gz")
     assert orjson.dumps(compiled_v6.plan, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
-        shipped, option=orjson.OPT_SORT_KEYS), "the shipped plan drifted"
+        shipped, option=orjson.OPT_SORT_KEYS
+    ), "the shipped plan drifted"
 
 
 @pytest.mark.parametrize("name", sorted(V6_DOCUMENTS))
@@ -57,8 +78,11 @@ def test_no_annotation_prose_in_committed_schemas(xsd_dir: Path) -> None:
     """Rule 25: structure and facts only. No 'description' keyword, and no long XSD documentation text."""
     from lxml import etree
 
-    docs = etree.parse(str(xsd_dir / "Common_V6_0.xsd")).getroot().iterfind(
-        ".//{http://www.w3.org/2001/XMLSchema}documentation")
+    docs = (
+        etree.parse(str(xsd_dir / "Common_V6_0.xsd"))
+        .getroot()
+        .iterfind(".//{http://www.w3.org/2001/XMLSchema}documentation")
+    )
     samples = [d.text.strip() for d in docs if d.text and len(d.text.strip()) > 40][:200]
     assert samples, "expected documentation text in the XSD to compare against"
     blob = (COMMITTED / "PatentPublication.json").read_text(encoding="utf-8")
@@ -90,8 +114,7 @@ def _json_types(defs: dict[str, Any], schema: dict[str, Any]) -> set[str]:
     return {t} if isinstance(t, str) else set(t or ())
 
 
-_CODEC_TYPES = {"string": "string", "boolean": "boolean", "decimal": "number", "integer": "integer",
-                "list": "array"}
+_CODEC_TYPES = {"string": "string", "boolean": "boolean", "decimal": "number", "integer": "integer", "list": "array"}
 
 
 def _check_value(defs: dict[str, Any], codec: Any, schema: dict[str, Any], where: str) -> None:
@@ -154,12 +177,21 @@ def test_plan_and_json_schema_agree(name: str) -> None:
 
 
 def test_document_flow_groups_are_the_nine_of_the_mapping_rules(compiled_v6: Any) -> None:
-    flow = {k for k, ct in compiled_v6.ir.complex_types.items()
-            if ct.ordered_reason and "document-flow" in ct.ordered_reason and ct.content != "mixed"}
+    flow = {
+        k
+        for k, ct in compiled_v6.ir.complex_types.items()
+        if ct.ordered_reason and "document-flow" in ct.ordered_reason and ct.content != "mixed"
+    }
     assert flow == {
-        "pat_DescriptionType", "pat_DisclosureType", "pat_EmbodimentDescriptionType",
-        "pat_EmbodimentExampleType", "pat_ClaimsType", "pat_InventionUnityIncomplianceReasonType",
-        "com_ContentType", "com_CitationBagType", "com_DLType",
+        "pat_DescriptionType",
+        "pat_DisclosureType",
+        "pat_EmbodimentDescriptionType",
+        "pat_EmbodimentExampleType",
+        "pat_ClaimsType",
+        "pat_InventionUnityIncomplianceReasonType",
+        "com_ContentType",
+        "com_CitationBagType",
+        "com_DLType",
     }
 
 
@@ -172,10 +204,19 @@ def test_v6_has_no_name_collisions_and_mixed_types_are_found(compiled_v6: Any, x
     declared = set()
     for f in ("Common", "Patent", "Trademark", "Design", "GeographicalIndication", "Copyright"):
         root = etree.parse(str(xsd_dir / f"{f}_V6_0.xsd")).getroot()
-        prefix = {"Common": "com", "Patent": "pat", "Trademark": "tmk", "Design": "dgn",
-                  "GeographicalIndication": "gin", "Copyright": "cpy"}[f]
-        declared |= {f"{prefix}_{t.get('name')}" for t in root.iterfind("{http://www.w3.org/2001/XMLSchema}complexType")
-                     if t.get("mixed") == "true"}
+        prefix = {
+            "Common": "com",
+            "Patent": "pat",
+            "Trademark": "tmk",
+            "Design": "dgn",
+            "GeographicalIndication": "gin",
+            "Copyright": "cpy",
+        }[f]
+        declared |= {
+            f"{prefix}_{t.get('name')}"
+            for t in root.iterfind("{http://www.w3.org/2001/XMLSchema}complexType")
+            if t.get("mixed") == "true"
+        }
     assert len(declared) == 24  # the 24 of data.md, declared mixed="true" on the type itself
     used = declared & set(compiled_v6.ir.complex_types)
     assert used <= mixed
@@ -189,12 +230,27 @@ def test_v6_has_no_name_collisions_and_mixed_types_are_found(compiled_v6: Any, x
 def test_mini_bundle_collision_resolution_and_shapes() -> None:
     c = compile_bundle(MINI)
     assert c.version == "V9_9"
-    assert c.ir.collisions == [{
-        "type": "com_SampleType", "xml": "{http://www.wipo.int/standards/XMLSchema/ST96/Common}Image",
-        "json": "image", "resolved": "image_com", "with": "image"}]
+    assert c.ir.collisions == [
+        {
+            "type": "com_SampleType",
+            "xml": "{http://www.wipo.int/standards/XMLSchema/ST96/Common}Image",
+            "json": "image",
+            "resolved": "image_com",
+            "with": "image",
+        }
+    ]
     s = c.schemas["Sample"]["$defs"]["com_SampleType"]
-    assert set(s["properties"]) == {"st96Version", "image", "image_com", "circle", "square", "alpha", "beta",
-                                    "gamma", "amount"}
+    assert set(s["properties"]) == {
+        "st96Version",
+        "image",
+        "image_com",
+        "circle",
+        "square",
+        "alpha",
+        "beta",
+        "gamma",
+        "amount",
+    }
     assert s["properties"]["st96Version"]["const"] == "V9_9"
     v = Draft202012Validator(c.schemas["Sample"])
     ok = {"sample": {"st96Version": "V9_9", "circle": ["x"], "beta": "AB123", "gamma": 3}}

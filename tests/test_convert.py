@@ -34,8 +34,7 @@ def _uspto_current() -> list[Path]:
     return sorted(p for p in require_shared(USPTO).glob("*.xml") if not p.name.endswith("-old.xml"))
 
 
-@pytest.mark.parametrize("name", ["TrademarkApplication", "PatentPublication", "DesignApplication",
-                                  "GIApplication"])
+@pytest.mark.parametrize("name", ["TrademarkApplication", "PatentPublication", "DesignApplication", "GIApplication"])
 def test_wipo_v6_examples_round_trip_losslessly_and_validate(name: str, validators: Any) -> None:
     path = require_shared(WIPO_V6) / f"{name}_Example.xml"
     report = roundtrip(path, validators=validators)
@@ -74,8 +73,7 @@ def _json_strings(obj: Any) -> list[str]:
     return [str(obj)]
 
 
-@pytest.mark.parametrize("path", _uspto_current() if USPTO.exists() else [USPTO / "missing.xml"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _uspto_current() if USPTO.exists() else [USPTO / "missing.xml"], ids=lambda p: p.name)
 def test_uspto_records_convert_with_warnings_and_lose_no_value(path: Path) -> None:
     require_shared(USPTO)
     data = path.read_bytes()
@@ -151,13 +149,15 @@ def test_v8_documents_need_a_v8_schema_or_an_explicit_version() -> None:
 def test_values_follow_the_rules() -> None:
     data = convert(EXAMPLE)
     tm = data["trademarkApplication"]["trademarkBag"]["trademark"][0]
-    classes = [c["classNumber"] for gs in tm["goodsServicesBag"]["goodsServices"]
-               for c in gs["goodsServicesClassificationBag"]["goodsServicesClassification"]]
+    classes = [
+        c["classNumber"]
+        for gs in tm["goodsServicesBag"]["goodsServices"]
+        for c in gs["goodsServicesClassificationBag"]["goodsServicesClassification"]
+    ]
     assert "009" in classes  # strings stay strings
     text = to_json(EXAMPLE).decode()
     assert '"applicationDate":"2021-03-04-05:00"' in text  # dates untouched, time zone included
-    fees = [f for p in data["trademarkApplication"]["paymentBag"]["payment"]
-            for f in p["paymentFeeBag"]["paymentFee"]]
+    fees = [f for p in data["trademarkApplication"]["paymentBag"]["payment"] for f in p["paymentFeeBag"]["paymentFee"]]
     amounts = [f["basicFeeAmount"]["value"] for f in fees if "basicFeeAmount" in f]
     assert amounts and all(isinstance(a, Decimal) for a in amounts)
     assert '"value":500.00' in text  # decimals are written from their lexical form
@@ -234,7 +234,8 @@ def test_every_error_is_an_xml2json_error() -> None:
 
 def test_ambiguous_json_root_is_resolved_by_content() -> None:
     """TMK_/DGN_/GIN_TransactionData share the root member transactionData."""
-    data = {"transactionData": {"trademarkBag": {"trademark": [{"applicationNumber": [
-        {"applicationNumberText": "1"}]}]}}}
+    data = {
+        "transactionData": {"trademarkBag": {"trademark": [{"applicationNumber": [{"applicationNumberText": "1"}]}]}}
+    }
     out = Converter().json_to_xml(data)
     assert out.document == "TMK_TransactionData"

@@ -103,8 +103,19 @@ STRING_EDITS = [
     lambda s: "not one of the codes",
     lambda s: s.upper(),
 ]
-NUMBERS = [Decimal("-1"), Decimal("5.0"), Decimal("1E+3"), Decimal("0.5"), 2**70, float("nan"),
-           Decimal("12345678901234567890.123456789"), 0, -1, 1.0, True]
+NUMBERS = [
+    Decimal("-1"),
+    Decimal("5.0"),
+    Decimal("1E+3"),
+    Decimal("0.5"),
+    2**70,
+    float("nan"),
+    Decimal("12345678901234567890.123456789"),
+    0,
+    -1,
+    1.0,
+    True,
+]
 
 
 def _variants(doc: Any, rnd: random.Random, n: int) -> list[Any]:
@@ -168,8 +179,9 @@ def test_every_committed_schema_compiles(fast: FastValidators, reference: Valida
 
 
 @needs_rs
-def test_same_verdicts_on_converted_documents(fast: FastValidators, reference: Validators,
-                                              documents: list[tuple[str, Any]]) -> None:
+def test_same_verdicts_on_converted_documents(
+    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+) -> None:
     verdicts = [_assert_same(fast, reference, n, v) for n, v in documents]
     assert any(verdicts)
     if SHARED.exists():
@@ -177,8 +189,9 @@ def test_same_verdicts_on_converted_documents(fast: FastValidators, reference: V
 
 
 @needs_rs
-def test_same_verdicts_on_broken_documents(fast: FastValidators, reference: Validators,
-                                           documents: list[tuple[str, Any]]) -> None:
+def test_same_verdicts_on_broken_documents(
+    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+) -> None:
     rnd = random.Random(20240507)
     verdicts = []
     for name, doc in documents:
@@ -189,8 +202,9 @@ def test_same_verdicts_on_broken_documents(fast: FastValidators, reference: Vali
 
 
 @needs_rs
-def test_integral_decimals_where_integers_are_expected(fast: FastValidators, reference: Validators,
-                                                       documents: list[tuple[str, Any]]) -> None:
+def test_integral_decimals_where_integers_are_expected(
+    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+) -> None:
     # jsonschema-rs alone says 5.0 is an integer; the reference says a Decimal never is.
     import jsonschema_rs
 
@@ -238,14 +252,18 @@ def _get(doc: Any, path: tuple[Any, ...]) -> Any:
 
 
 @needs_rs
-@pytest.mark.parametrize("odd", [
-    {1: "non-string key"},
-    {"bigInteger": 2**80},
-    {"lone": "\udc00"},
-    {"nan": float("inf")},
-])
-def test_non_json_values_go_to_the_reference(fast: FastValidators, reference: Validators,
-                                             documents: list[tuple[str, Any]], odd: dict[Any, Any]) -> None:
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {1: "non-string key"},
+        {"bigInteger": 2**80},
+        {"lone": "\udc00"},
+        {"nan": float("inf")},
+    ],
+)
+def test_non_json_values_go_to_the_reference(
+    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]], odd: dict[Any, Any]
+) -> None:
     name, doc = documents[0]
     ((root, body),) = doc.items()
     value = {root: {**body, **odd}} if isinstance(body, dict) else doc
@@ -281,8 +299,9 @@ def test_rust_pattern_clips_surrogates() -> None:
     assert rust_pattern(r"^[a-z]+$") == r"^[a-z]+$"
 
 
-def test_without_jsonschema_rs_the_reference_decides(reference: Validators, documents: list[tuple[str, Any]],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_jsonschema_rs_the_reference_decides(
+    reference: Validators, documents: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import xml2json.fastvalidate as fv
 
     monkeypatch.setattr(fv, "_rs", None)

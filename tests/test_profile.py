@@ -72,8 +72,8 @@ def check_carried(result: SimplifyResult, full: dict[str, Any]) -> int:
             if p.endswith("/$qname"):
                 continue
             if p.startswith(DOCUMENT_PREFIX + "/"):
-                src = get(full, "/" + next(iter(full)) + p[len(DOCUMENT_PREFIX):])
-                got = get(out_doc, p[len(DOCUMENT_PREFIX):])
+                src = get(full, "/" + next(iter(full)) + p[len(DOCUMENT_PREFIX) :])
+                got = get(out_doc, p[len(DOCUMENT_PREFIX) :])
             else:
                 src = get(source, p)
                 got = get(out_rec, claim.target or p)
@@ -177,8 +177,13 @@ def test_example_simplifies_to_the_expected_fields(conv: Converter) -> None:
     assert doc["applicants"][0]["addressLines"] == ["1200 Larkspur Avenue", "Floor 4"]
     assert doc["representatives"][0]["nameKind"] == "person"
     # not carried, but kept: the line category, and the payment outside the record
-    assert doc[UNMAPPED_KEY]["/applicantBag/applicant/0/contact/0/postalAddressBag/postalAddress/0"
-                             "/postalStructuredAddress/addressLineText/1/addressLineCategory"] == "Floor"
+    assert (
+        doc[UNMAPPED_KEY][
+            "/applicantBag/applicant/0/contact/0/postalAddressBag/postalAddress/0"
+            "/postalStructuredAddress/addressLineText/1/addressLineCategory"
+        ]
+        == "Floor"
+    )
     assert doc[UNMAPPED_KEY]["/../applicationFormName"] == "TEAS Standard Application"
 
 
@@ -247,7 +252,8 @@ def test_uspto_records(conv: Converter, validators: Any, name: str) -> None:
     assert _record(expand(doc)) == {**source, "applicationDate": legacy["value"]}
     # the envelope of the transaction is outside every record: reported, counted, not kept
     assert {x.path for x in result.loss() if x.outside} == {
-        "tmk:TrademarkTransaction/tmk:TrademarkTransactionBody/tmk:TransactionContentBag/com:TransactionCategory"}
+        "tmk:TrademarkTransaction/tmk:TrademarkTransactionBody/tmk:TransactionContentBag/com:TransactionCategory"
+    }
     root = parse_document(expand_to_xml(doc, include_unmapped=False, converter=conv), conv.options.limits)
     assert validators.check_xml(root, "V6_0", "TrademarkApplication") == []
 
@@ -283,10 +289,12 @@ def test_goods_grouping_the_profile_cannot_rebuild_stays_in_unmapped(conv: Conve
     full = _example_full(conv)
     groups = _record(full)["goodsServicesBag"]["goodsServices"]
     # both classes in ONE goods/services group: the layout (one group per class) cannot rebuild it
-    groups[0]["classDescriptionBag"]["classDescription"].append(groups.pop()["classDescriptionBag"]
-                                                                ["classDescription"][0])
+    groups[0]["classDescriptionBag"]["classDescription"].append(
+        groups.pop()["classDescriptionBag"]["classDescription"][0]
+    )
     groups[0]["goodsServicesClassificationBag"]["goodsServicesClassification"].append(
-        {"classificationKindCode": "Nice", "classNumber": "042"})
+        {"classificationKindCode": "Nice", "classNumber": "042"}
+    )
     doc = simplify_data(full).documents[0]
     assert [g["classNumber"] for g in doc["goodsServices"]] == ["009"]
     assert "/goodsServicesBag/goodsServices/0/classDescriptionBag/classDescription/1/classNumber" in doc[UNMAPPED_KEY]
@@ -301,7 +309,9 @@ def test_missing_default_is_recorded_as_null(conv: Converter) -> None:
     assert expand(doc) == full
     # without unmapped, expansion writes the conventional number
     assert _record(expand(doc, include_unmapped=False))["markDisclaimerBag"]["markDisclaimerText"][0] == {
-        "sequenceNumber": "1", "value": doc["mark"]["disclaimers"][0]}
+        "sequenceNumber": "1",
+        "value": doc["mark"]["disclaimers"][0],
+    }
 
 
 def test_a_different_default_value_wins_over_the_rule(conv: Converter) -> None:
@@ -363,7 +373,7 @@ def test_report_over_files_folders_and_zips(tmp_path: Path) -> None:
         zf.writestr("x/b.xml", EXAMPLE.read_bytes())
         zf.writestr("readme.txt", "not xml")
     report = build_report([str(folder)])
-    assert [f.source[len(str(folder)) + 1:] for f in report.files] == ["a.xml", "batch.zip!x/b.xml", "broken.xml"]
+    assert [f.source[len(str(folder)) + 1 :] for f in report.files] == ["a.xml", "batch.zip!x/b.xml", "broken.xml"]
     assert report.files[2].error is not None and report.files[2].error.code == "malformed-xml"
     good = [f for f in report.files if f.error is None]
     assert good[0].occurred == good[1].occurred > 0
@@ -373,8 +383,9 @@ def test_report_over_files_folders_and_zips(tmp_path: Path) -> None:
     assert d["overall"]["records"] == 2 and d["overall"]["failed"] == 1
     assert len(d["gaps"]) == 3
     by_path = {p["path"]: p for p in d["paths"]}
-    verbal = by_path["tmk:Trademark/tmk:MarkRepresentation/tmk:MarkReproduction/tmk:WordMarkSpecification"
-                     "/tmk:MarkVerbalElementText"]
+    verbal = by_path[
+        "tmk:Trademark/tmk:MarkRepresentation/tmk:MarkReproduction/tmk:WordMarkSpecification/tmk:MarkVerbalElementText"
+    ]
     assert verbal == {"path": verbal["path"], "values": 2, "carried": 2, "fields": {"mark.verbalElement": 2}}
     payment = by_path["tmk:TrademarkApplication/com:PaymentBag/com:Payment/com:PaymentDate"]
     assert payment["carried"] == 0

@@ -27,8 +27,12 @@ from xml2json.profiles.engine import (
 )
 from xml2json.profiles.pointer import build
 
-UPPER = Transform("upper", "lossy on purpose", lambda v: v.upper() if isinstance(v, str) else (_ for _ in ()).throw(
-    NotCarried()), lambda v: v)
+UPPER = Transform(
+    "upper",
+    "lossy on purpose",
+    lambda v: v.upper() if isinstance(v, str) else (_ for _ in ()).throw(NotCarried()),
+    lambda v: v,
+)
 
 
 def _round_trip(prof: Profile, record: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +66,9 @@ def test_a_leaf_is_carried_once() -> None:
 
 
 def test_scalar_items_carry_the_prefix_that_comes_back_in_place() -> None:
-    prof = Profile("t", (Items("lines", "line[]", SEQUENCE, item=Field("", "value", TEXT),
-                               defaults=(Default("n", ORDINAL),)),))
+    prof = Profile(
+        "t", (Items("lines", "line[]", SEQUENCE, item=Field("", "value", TEXT), defaults=(Default("n", ORDINAL),)),)
+    )
     record = {"line": [{"n": "1", "value": "a"}, {"n": "2", "value": 7}, {"n": "3", "value": "c"}]}
     doc = _round_trip(prof, record)
     assert doc["lines"] == ["a"]  # item 2 is not text; item 3 would land at position 2 → kept in unmapped

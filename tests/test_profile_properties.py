@@ -71,8 +71,9 @@ def strategy(node: dict[str, Any], extra: dict[str, Any] | None = None) -> st.Se
     if kind == "string":
         return TEXT
     if kind == "array":
-        return st.lists(strategy(node["items"], extra.get("items")), min_size=max(1, node.get("minItems", 0)),
-                        max_size=3)
+        return st.lists(
+            strategy(node["items"], extra.get("items")), min_size=max(1, node.get("minItems", 0)), max_size=3
+        )
     if kind == "object":
         return _object(node, extra)
     raise AssertionError(f"no strategy for {node}")

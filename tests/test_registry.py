@@ -37,8 +37,14 @@ def mini() -> CompiledBundle:
 
 
 def _install(reg: Registry, c: CompiledBundle, **meta: Any) -> None:
-    reg.install(c.version, c.plan, c.schemas, meta={"source": "test", **meta}, xsd_root=MINI,
-                xsd_files=sorted(MINI.glob("*.xsd")))
+    reg.install(
+        c.version,
+        c.plan,
+        c.schemas,
+        meta={"source": "test", **meta},
+        xsd_root=MINI,
+        xsd_files=sorted(MINI.glob("*.xsd")),
+    )
 
 
 def test_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -84,7 +90,9 @@ def test_install_registers_plan_schemas_xsds_and_meta(mini: CompiledBundle, tmp_
     e = reg.entry(MINI_VERSION)
     assert e.source == "cache" and e.documents == ["Sample"]
     assert e.xsd_dir is not None and sorted(p.name for p in e.xsd_dir.iterdir()) == [
-        "Sample_V9_9.xsd", "Sample_V9_9_Common.xsd"]
+        "Sample_V9_9.xsd",
+        "Sample_V9_9_Common.xsd",
+    ]
     assert reg.plan(MINI_VERSION).version == MINI_VERSION
     assert reg.schema(MINI_VERSION, "Sample") == orjson.loads(orjson.dumps(mini.schemas["Sample"]))
     assert e.meta["source"] == "test" and e.meta["url"] == "http://example.invalid/x.zip"
@@ -92,8 +100,9 @@ def test_install_registers_plan_schemas_xsds_and_meta(mini: CompiledBundle, tmp_
     assert sorted(p.name for p in reg.cache.iterdir()) == [".lock", MINI_VERSION]
 
 
-def test_a_failed_install_leaves_the_previous_version(mini: CompiledBundle, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_install_leaves_the_previous_version(
+    mini: CompiledBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reg = Registry(cache=tmp_path / "cache")
     _install(reg, mini, source="first")
 
@@ -112,8 +121,9 @@ def test_a_failed_install_leaves_the_previous_version(mini: CompiledBundle, tmp_
     assert e.value.code == "plan-version-mismatch"
 
 
-def test_a_reader_never_sees_a_half_written_version(mini: CompiledBundle, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_never_sees_a_half_written_version(
+    mini: CompiledBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While the staging folder is being written, the version is invisible to a new scan."""
     reg = Registry(cache=tmp_path / "cache")
     seen: list[bool] = []
@@ -128,8 +138,9 @@ def test_a_reader_never_sees_a_half_written_version(mini: CompiledBundle, tmp_pa
     assert seen == [False] and Registry(cache=reg.cache).has(MINI_VERSION)
 
 
-def test_remove_and_cli_remove(mini: CompiledBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_remove_and_cli_remove(
+    mini: CompiledBundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     reg = Registry(cache=tmp_path / "cache")
     _install(reg, mini)
     assert reg.remove(MINI_VERSION) and not reg.has(MINI_VERSION) and not reg.remove(MINI_VERSION)
@@ -148,8 +159,9 @@ def test_not_available_says_how_to_get_a_version() -> None:
     assert not_available("2.2.1", [DEFAULT_VERSION]).code == "bad-version"
 
 
-def test_build_and_list_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_and_list_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("XML2JSON_CACHE", str(tmp_path / "cache"))
     assert main(["schema", "build", str(MINI), "--json"]) == 0
     out = orjson.loads(capsys.readouterr().out)

@@ -111,12 +111,14 @@ V8_CHANGES: list[tuple[str, str, str]] = [
     ("com:FilingPlace → com:FilingPlaceName", 'name="FilingPlace"', 'name="FilingPlaceName"'),
     ("com:FilingPlace → com:FilingPlaceName", 'ref="com:FilingPlace"', 'ref="com:FilingPlaceName"'),
     ("gin:GIPublicationBag → gin:GIPublicationDataBag", 'name="GIPublicationBag"', 'name="GIPublicationDataBag"'),
-    ("gin:GIPublicationBag → gin:GIPublicationDataBag", 'ref="gin:GIPublicationBag"',
-     'ref="gin:GIPublicationDataBag"'),
+    ("gin:GIPublicationBag → gin:GIPublicationDataBag", 'ref="gin:GIPublicationBag"', 'ref="gin:GIPublicationDataBag"'),
     ("gin:GIPublication → gin:GIPublicationData", 'name="GIPublication"', 'name="GIPublicationData"'),
     ("gin:GIPublication → gin:GIPublicationData", 'ref="gin:GIPublication"', 'ref="gin:GIPublicationData"'),
-    ("new gin:AuthorizedUserBag", '<xsd:element ref="gin:AuthorizedUser" minOccurs="0" maxOccurs="unbounded"/>',
-     '<xsd:element ref="gin:AuthorizedUserBag" minOccurs="0"/>'),
+    (
+        "new gin:AuthorizedUserBag",
+        '<xsd:element ref="gin:AuthorizedUser" minOccurs="0" maxOccurs="unbounded"/>',
+        '<xsd:element ref="gin:AuthorizedUserBag" minOccurs="0"/>',
+    ),
 ]
 
 
@@ -195,8 +197,10 @@ def small_v6(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _cache_files(reg: Registry, version: str) -> dict[str, bytes]:
     d = reg.cache / version
     return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted((d / "schemas").glob("*.json"))} | {
-        "plan": orjson.dumps(orjson.loads(__import__("gzip").decompress((d / "plan.json.gz").read_bytes())),
-                             option=orjson.OPT_SORT_KEYS)}
+        "plan": orjson.dumps(
+            orjson.loads(__import__("gzip").decompress((d / "plan.json.gz").read_bytes())), option=orjson.OPT_SORT_KEYS
+        )
+    }
 
 
 def test_folder_zip_and_modular_layout_give_identical_schemas(small_v6: Path, tmp_path: Path) -> None:
@@ -237,8 +241,7 @@ def test_version_is_read_from_the_bundle(small_v6: Path, tmp_path: Path) -> None
     for f in v8.iterdir():
         shutil.copyfile(f, odd / f.name)
     common = odd / "GIApplication_V8_0_Common.xsd"
-    common.write_text(common.read_text(encoding="utf-8").replace(f'fixed="{V8}"', f'fixed="{SRC}"'),
-                      encoding="utf-8")
+    common.write_text(common.read_text(encoding="utf-8").replace(f'fixed="{V8}"', f'fixed="{SRC}"'), encoding="utf-8")
     with pytest.raises(BundleError) as e:
         build_bundle(odd, registry=Registry(cache=tmp_path / "c"))
     assert e.value.code == "bundle-version-mismatch"
@@ -250,9 +253,9 @@ def test_version_is_read_from_the_bundle(small_v6: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("missing", ["GIApplication_V6_0_Trademark.xsd", "FlattenedMathML3.xsd"])
-def test_partial_bundle_names_the_missing_import(small_v6: Path, tmp_path: Path, missing: str,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partial_bundle_names_the_missing_import(
+    small_v6: Path, tmp_path: Path, missing: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     part = tmp_path / "part"
     shutil.copytree(small_v6, part)
     (part / missing).unlink()
@@ -323,9 +326,9 @@ def test_v8_examples_convert_and_validate_with_the_derived_v8_bundle(v8_registry
     assert back.version == V8 and back.document == doc
 
 
-def test_v8_examples_with_only_v6_give_the_clear_message(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_v8_examples_with_only_v6_give_the_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     conv = Converter(registry=Registry(cache=tmp_path / "empty-cache"))
     for doc in V8_EXAMPLES:
         with pytest.raises(SchemaNotAvailableError) as e:
@@ -437,9 +440,11 @@ def test_diff_reports_exactly_the_changes_made(v8_registry: Registry) -> None:
     for c in d.changes:
         assert c.type_a == c.type_b  # the derived variant renames no type
     renamed = {(t, m, n) for k, t, m, n in changes if k == "renamed"}
-    assert {(m, n) for _, m, n in renamed} == {("filingPlace", "filingPlaceName"),
-                                               ("giPublicationBag", "giPublicationDataBag"),
-                                               ("giPublication", "giPublicationData")}
+    assert {(m, n) for _, m, n in renamed} == {
+        ("filingPlace", "filingPlaceName"),
+        ("giPublicationBag", "giPublicationDataBag"),
+        ("giPublication", "giPublicationData"),
+    }
     assert {t for t, m, _ in renamed if m == "giPublication"} == {"gin_GIPublicationBagType"}
     assert {t for t, m, _ in renamed if m == "giPublicationBag"} >= _GI_WITH_PUBLICATION_BAG
     removed = {(t, m) for k, t, m, _ in changes if k == "removed"}
@@ -458,12 +463,14 @@ def test_diff_reports_exactly_the_changes_made(v8_registry: Registry) -> None:
     # the reverse direction mirrors it
     back = _change_set(diff_versions(V8, SRC, registry=v8_registry))
     assert {(k, t, n, m) for k, t, m, n in changes if k == "renamed"} == {
-        (k, t, m, n) for k, t, m, n in back if k == "renamed"}
+        (k, t, m, n) for k, t, m, n in back if k == "renamed"
+    }
 
 
 @pytest.mark.slow
-def test_diff_cli_text_json_and_document_filter(v8_registry: Registry, capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_cli_text_json_and_document_filter(
+    v8_registry: Registry, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XML2JSON_CACHE", str(v8_registry.cache))
     assert main(["schema", "diff", SRC, V8, "--document", "GIApplication"]) == 1
     text = capsys.readouterr().out
@@ -476,7 +483,8 @@ def test_diff_cli_text_json_and_document_filter(v8_registry: Registry, capsys: p
     assert data["from"] == SRC and data["to"] == V8
     assert data["documents"]["compared"] == ["TrademarkApplication"]
     assert [(c["kind"], c["member"], c["member_b"]) for c in data["changes"] if c["kind"] != "version-fixed"] == [
-        ("renamed", "filingPlace", "filingPlaceName")]
+        ("renamed", "filingPlace", "filingPlaceName")
+    ]
     (fp,) = [c for c in data["changes"] if c["kind"] == "renamed"]
     assert fp["path"] == "trademarkApplication.trademarkBag.trademark[].filingPlace"
     assert main(["schema", "diff", V8, V8]) == 0
@@ -490,12 +498,18 @@ def test_diff_detects_cardinality_required_value_enum_and_pattern_changes(small_
     src.mkdir()
     edits = {  # (file, old, new): each a single, known change
         "TrademarkApplication_V6_0.xsd": [
-            ('<xsd:element ref="tmk:ApplicationFormName" minOccurs="0"/>',  # now required
-             '<xsd:element ref="tmk:ApplicationFormName"/>'),
-            ('<xsd:element ref="com:PaymentBag" minOccurs="0"/>',  # now an array
-             '<xsd:element ref="com:PaymentBag" minOccurs="0" maxOccurs="unbounded"/>'),
-            ('<xsd:element name="ActiveClassTotalQuantity" type="xsd:nonNegativeInteger">',  # integer → string
-             '<xsd:element name="ActiveClassTotalQuantity" type="xsd:token">'),
+            (
+                '<xsd:element ref="tmk:ApplicationFormName" minOccurs="0"/>',  # now required
+                '<xsd:element ref="tmk:ApplicationFormName"/>',
+            ),
+            (
+                '<xsd:element ref="com:PaymentBag" minOccurs="0"/>',  # now an array
+                '<xsd:element ref="com:PaymentBag" minOccurs="0" maxOccurs="unbounded"/>',
+            ),
+            (
+                '<xsd:element name="ActiveClassTotalQuantity" type="xsd:nonNegativeInteger">',  # integer → string
+                '<xsd:element name="ActiveClassTotalQuantity" type="xsd:token">',
+            ),
         ],
     }
     files = closure(require_shared(XSD_V6), ["TrademarkApplication"])
@@ -545,8 +559,9 @@ def test_diff_detects_cardinality_required_value_enum_and_pattern_changes(small_
 
 
 @pytest.mark.slow
-def test_schema_list_shows_source_and_compile_date(v8_registry: Registry, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schema_list_shows_source_and_compile_date(
+    v8_registry: Registry, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XML2JSON_CACHE", str(v8_registry.cache))
     assert main(["schema", "list"]) == 0
     out = capsys.readouterr().out

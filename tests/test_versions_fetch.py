@@ -56,8 +56,9 @@ class _Server:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def serve(self, path: str, body: bytes, *, status: int = 200, ctype: str = "application/zip",
-              length: int | None = None) -> str:
+    def serve(
+        self, path: str, body: bytes, *, status: int = 200, ctype: str = "application/zip", length: int | None = None
+    ) -> str:
         self.routes[path] = (status, ctype, body, length)
         return self.base + path
 
@@ -109,21 +110,37 @@ def test_candidate_urls_follow_the_documented_pattern() -> None:
         candidate_urls("8.0")
 
 
-def test_fetch_end_to_end_through_the_cli(server: _Server, v8_zip: bytes, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_end_to_end_through_the_cli(
+    server: _Server, v8_zip: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A dead mirror (404), then the package at <url-base>/<V>/ST96XMLSchema_<V>_Flattened.zip."""
     good = server.serve(f"/st96/{V8}/{PKG}", v8_zip)
     digest = hashlib.sha256(v8_zip).hexdigest()
     cache = tmp_path / "cache"
     monkeypatch.setenv("XML2JSON_CACHE", str(cache))
-    code = main(["schema", "fetch", V8, "--mirror", f"{server.base}/dead-mirror", "--url-base",
-                 f"{server.base}/st96", "--sha256", digest, "--timeout", "10"])
+    code = main(
+        [
+            "schema",
+            "fetch",
+            V8,
+            "--mirror",
+            f"{server.base}/dead-mirror",
+            "--url-base",
+            f"{server.base}/st96",
+            "--sha256",
+            digest,
+            "--timeout",
+            "10",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert f"registered ST.96 {V8}" in err
-    assert server.requests == [f"/dead-mirror/{V8}/{PKG}", f"/dead-mirror/{V8}/ST96XMLSchema_{V8}.zip",
-                               f"/st96/{V8}/{PKG}"]
+    assert server.requests == [
+        f"/dead-mirror/{V8}/{PKG}",
+        f"/dead-mirror/{V8}/ST96XMLSchema_{V8}.zip",
+        f"/st96/{V8}/{PKG}",
+    ]
     reg = Registry(cache=cache)
     entry = reg.entry(V8)
     assert entry.meta["url"] == good and entry.meta["sha256"] == digest
@@ -149,7 +166,8 @@ def _corrupt_member(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("breakage", ["truncated", "short-body", "bit-flips", "checksum"])
 def test_a_corrupted_download_is_a_clear_error_and_registers_nothing(
-        server: _Server, v8_zip: bytes, tmp_path: Path, breakage: str) -> None:
+    server: _Server, v8_zip: bytes, tmp_path: Path, breakage: str
+) -> None:
     reg = Registry(cache=tmp_path / "cache")
     path = f"/st96/{V8}/{PKG}"
     sha = None
@@ -173,8 +191,7 @@ def test_a_corrupted_download_is_a_clear_error_and_registers_nothing(
     _nothing_registered(reg)
 
 
-def test_the_wrong_version_in_the_package_registers_nothing(server: _Server, v6_zip: bytes,
-                                                            tmp_path: Path) -> None:
+def test_the_wrong_version_in_the_package_registers_nothing(server: _Server, v6_zip: bytes, tmp_path: Path) -> None:
     reg = Registry(cache=tmp_path / "cache")
     url = server.serve("/pkg/ST96.zip", v6_zip)
     with pytest.raises(BundleError) as e:
@@ -184,9 +201,9 @@ def test_the_wrong_version_in_the_package_registers_nothing(server: _Server, v6_
     _nothing_registered(reg)
 
 
-def test_not_found_anywhere_lists_the_addresses_tried(server: _Server, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_found_anywhere_lists_the_addresses_tried(
+    server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     server.serve(f"/st96/{V8}/{PKG}", b"<html><body>Page not found</body></html>", ctype="text/html")
     reg = Registry(cache=tmp_path / "cache")
     with pytest.raises(BundleError) as e:

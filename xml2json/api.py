@@ -59,8 +59,13 @@ class Converter:
         if forced:
             plan = reg.plan(forced)
             if declared and declared != forced:
-                warnings.append(Issue("version-override", f"document says {declared}; converted with "
-                                      f"{forced} as requested", xml_path="/@com:st96Version"))
+                warnings.append(
+                    Issue(
+                        "version-override",
+                        f"document says {declared}; converted with {forced} as requested",
+                        xml_path="/@com:st96Version",
+                    )
+                )
         elif declared:
             if not reg.has(declared):
                 raise not_available(declared, reg.versions())
@@ -68,8 +73,13 @@ class Converter:
         else:
             version = reg.newest()
             plan = reg.plan(version)
-            warnings.append(Issue("no-version", f"the document has no com:st96Version; converted with the "
-                                  f"newest compiled version, {version}", xml_path="/"))
+            warnings.append(
+                Issue(
+                    "no-version",
+                    f"the document has no com:st96Version; converted with the newest compiled version, {version}",
+                    xml_path="/",
+                )
+            )
         doc = plan.by_root.get(root_tag)
         if doc is None:
             raise self._unknown_root(root_tag, plan)
@@ -80,13 +90,17 @@ class Converter:
         ns = tag[1:].split("}")[0] if tag.startswith("{") else ""
         roots = ", ".join(sorted({d.root.split("}")[1] for d in plan.documents.values()}))
         if not ns.startswith(ST96_NAMESPACE_BASE):
-            hint = (f"its namespace {ns!r} is not an ST.96 namespace" if ns else "it has no namespace")
+            hint = f"its namespace {ns!r} is not an ST.96 namespace" if ns else "it has no namespace"
             if ns.startswith("http://www.wipo.int/standards/XMLSchema/"):
                 hint += " (this looks like a pre-release ST.96 namespace, which is not supported)"
         else:
             hint = "it is not a document root"
-        return DocumentTypeError(f"root element {tag} is not an ST.96 {plan.version} document: {hint}; "
-                                 f"document roots are: {roots}", code="unknown-root", xml_path="/", line=1)
+        return DocumentTypeError(
+            f"root element {tag} is not an ST.96 {plan.version} document: {hint}; document roots are: {roots}",
+            code="unknown-root",
+            xml_path="/",
+            line=1,
+        )
 
     # -- XML → JSON -------------------------------------------------------------------
     def xml_to_json(self, source: XmlSource) -> Conversion:
@@ -105,8 +119,11 @@ class Converter:
         if isinstance(data, (bytes, bytearray, str)):
             data = loads_json(data, self.options.limits)
         if not isinstance(data, dict) or len(data) != 1:
-            raise ConversionError("an ST.97 document is a JSON object with exactly one member, "
-                                  "named after its root element", code="json-root", json_pointer="")
+            raise ConversionError(
+                "an ST.97 document is a JSON object with exactly one member, named after its root element",
+                code="json-root",
+                json_pointer="",
+            )
         ((json_root, body),) = data.items()
         declared = body.get("st96Version") if isinstance(body, dict) else None
         version = self.options.st96_version or (declared if isinstance(declared, str) else None)
@@ -120,8 +137,11 @@ class Converter:
         else:
             candidates = [d for d in plan.documents.values() if d.json_root == json_root]
         if not candidates:
-            raise DocumentTypeError(f"{json_root!r} is not the root member of any ST.97 document in "
-                                    f"{plan.version}", code="unknown-root", json_pointer="")
+            raise DocumentTypeError(
+                f"{json_root!r} is not the root member of any ST.97 document in {plan.version}",
+                code="unknown-root",
+                json_pointer="",
+            )
         writer = JsonToXml(plan, self.options)
         errors: list[Xml2JsonError] = []
         for doc in candidates:
@@ -134,10 +154,12 @@ class Converter:
             return XmlOutput(xml, doc.name, plan.version)
         if len(errors) == 1:
             raise errors[0]
-        raise ConversionError(f"{json_root!r} fits none of the documents "
-                              f"{', '.join(d.name for d in candidates)}; pass document=…",
-                              code="json-ambiguous", json_pointer="",
-                              issues=[i for e in errors for i in e.issues])
+        raise ConversionError(
+            f"{json_root!r} fits none of the documents {', '.join(d.name for d in candidates)}; pass document=…",
+            code="json-ambiguous",
+            json_pointer="",
+            issues=[i for e in errors for i in e.issues],
+        )
 
 
 # -- one-shot functions ----------------------------------------------------------------
@@ -161,8 +183,9 @@ def to_xml(data: Any, *, document: str | None = None, options: Options | None = 
 # -- validation and round trip ----------------------------------------------------------
 
 
-def validate_xml(source: XmlSource, *, options: Options | None = None,
-                 validators: Validators | None = None) -> list[Issue]:
+def validate_xml(
+    source: XmlSource, *, options: Options | None = None, validators: Validators | None = None
+) -> list[Issue]:
     """Validate ST.96 XML against its XSD; returns the issues found (empty when valid)."""
     conv = Converter(options=options)
     data = read_xml_source(source, conv.options.limits)
@@ -171,15 +194,15 @@ def validate_xml(source: XmlSource, *, options: Options | None = None,
     return (validators or default_validators()).check_xml(root, plan.version, doc.name)
 
 
-def validate_json(data: Any, *, document: str | None = None, options: Options | None = None,
-                  validators: Validators | None = None) -> list[Issue]:
+def validate_json(
+    data: Any, *, document: str | None = None, options: Options | None = None, validators: Validators | None = None
+) -> list[Issue]:
     """Validate ST.97 JSON (a dict, or JSON text/bytes) against the generated JSON Schema."""
     conv = Converter(options=options)
     if isinstance(data, (bytes, bytearray, str)):
         data = loads_json(data, conv.options.limits)
     if not isinstance(data, dict) or len(data) != 1:
-        return [Issue("json-root", "an ST.97 document is a JSON object with exactly one member",
-                      json_pointer="")]
+        return [Issue("json-root", "an ST.97 document is a JSON object with exactly one member", json_pointer="")]
     ((json_root, body),) = data.items()
     declared = body.get("st96Version") if isinstance(body, dict) else None
     version = conv.options.st96_version or (declared if isinstance(declared, str) else None)
@@ -187,8 +210,13 @@ def validate_json(data: Any, *, document: str | None = None, options: Options | 
     plan = conv.registry.plan(version)
     names = [document] if document else [d.name for d in plan.documents.values() if d.json_root == json_root]
     if not names:
-        return [Issue("unknown-root", f"{json_root!r} is not the root member of any ST.97 document in "
-                      f"{plan.version}", json_pointer="")]
+        return [
+            Issue(
+                "unknown-root",
+                f"{json_root!r} is not the root member of any ST.97 document in {plan.version}",
+                json_pointer="",
+            )
+        ]
     v = validators or default_validators()
     best: list[Issue] | None = None
     for name in names:
@@ -200,8 +228,9 @@ def validate_json(data: Any, *, document: str | None = None, options: Options | 
     return best or []
 
 
-def roundtrip(source: XmlSource, *, options: Options | None = None, validators: Validators | None = None,
-              check_xsd: bool = True) -> RoundTripReport:
+def roundtrip(
+    source: XmlSource, *, options: Options | None = None, validators: Validators | None = None, check_xsd: bool = True
+) -> RoundTripReport:
     """XML → JSON → XML → JSON: canonical XML equality, exact JSON equality, both outputs valid."""
     conv = Converter(options=options)
     label = str(source) if not isinstance(source, (bytes, bytearray)) else "<bytes>"

@@ -87,8 +87,10 @@ class Xml2JsonError(Exception):
         return self.issues[0].code
 
     def __str__(self) -> str:
-        return str(self.issues[0]) if len(self.issues) == 1 else (
-            f"{self.message} ({len(self.issues)} issues; first: {self.issues[0]})"
+        return (
+            str(self.issues[0])
+            if len(self.issues) == 1
+            else (f"{self.message} ({len(self.issues)} issues; first: {self.issues[0]})")
         )
 
 

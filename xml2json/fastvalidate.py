@@ -175,8 +175,7 @@ class FastValidators:
     """
 
     def __init__(self, *, registry: Registry | None = None, reference: Validators | None = None) -> None:
-        self.reference = reference or (Validators(registry=registry) if registry is not None
-                                       else default_validators())
+        self.reference = reference or (Validators(registry=registry) if registry is not None else default_validators())
         self.registry = registry or self.reference.registry
         self._entries: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -195,7 +194,8 @@ class FastValidators:
                     schema = self.registry.schema(version, document)
                     try:
                         validator = _rs.Draft202012Validator(
-                            _mark_integers(_rust_schema(schema)), keywords={PY_INTEGER_KEYWORD: _PyInteger})
+                            _mark_integers(_rust_schema(schema)), keywords={PY_INTEGER_KEYWORD: _PyInteger}
+                        )
                     except (_Unsupported, ValueError, _rs.ValidationError):
                         validator = None
                 self._entries[key] = validator
@@ -251,5 +251,12 @@ def default_fast_validators() -> FastValidators:
     return _default
 
 
-__all__ = ["PY_INTEGER_KEYWORD", "FastValidators", "available", "default_fast_validators", "fast_valid",
-           "plain_json", "rust_pattern"]
+__all__ = [
+    "PY_INTEGER_KEYWORD",
+    "FastValidators",
+    "available",
+    "default_fast_validators",
+    "fast_valid",
+    "plain_json",
+    "rust_pattern",
+]

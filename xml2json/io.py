@@ -25,8 +25,9 @@ _DECL_ENCODING = re.compile(r"""^(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[
 
 
 def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
-    return UnsafeXMLError(f"{what} larger than the document size limit ({limits.max_document_bytes} bytes)",
-                          code="limit-document-size")
+    return UnsafeXMLError(
+        f"{what} larger than the document size limit ({limits.max_document_bytes} bytes)", code="limit-document-size"
+    )
 
 
 def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
@@ -46,8 +47,9 @@ def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
         try:
             data = source.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise MalformedXMLError(f"the XML text contains a lone surrogate at character {exc.start}",
-                                    code="xml-encoding") from None
+            raise MalformedXMLError(
+                f"the XML text contains a lone surrogate at character {exc.start}", code="xml-encoding"
+            ) from None
         if len(data) > limits.max_document_bytes:
             raise _too_large("input", limits)
         return data
@@ -93,8 +95,9 @@ def _number_hooks(limits: Limits) -> tuple[Any, Any]:
     cap = limits.max_json_number_chars
 
     def too_long(s: str, why: str) -> MalformedJSONError:
-        return MalformedJSONError(f"number {_clip(s, 40)} {why} (the limit is {cap} characters)",
-                                  code="limit-json-number")
+        return MalformedJSONError(
+            f"number {_clip(s, 40)} {why} (the limit is {cap} characters)", code="limit-json-number"
+        )
 
     def parse_int(s: str) -> int:
         if len(s) > cap:
@@ -181,28 +184,35 @@ def loads_json(data: bytes | bytearray | str, limits: Limits) -> Any:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise MalformedJSONError(f"JSON text has a lone surrogate (character {exc.start})",
-                                     code="json-encoding") from None
+            raise MalformedJSONError(
+                f"JSON text has a lone surrogate (character {exc.start})", code="json-encoding"
+            ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     parse_int, parse_float = _number_hooks(limits)
     try:
-        obj = json.loads(text, parse_float=parse_float, parse_int=parse_int, parse_constant=_no_constant,
-                         object_pairs_hook=_no_duplicates)
+        obj = json.loads(
+            text,
+            parse_float=parse_float,
+            parse_int=parse_int,
+            parse_constant=_no_constant,
+            object_pairs_hook=_no_duplicates,
+        )
     except json.JSONDecodeError as exc:
-        raise MalformedJSONError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                                 code="malformed-json", line=exc.lineno) from None
+        raise MalformedJSONError(
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", code="malformed-json", line=exc.lineno
+        ) from None
     except RecursionError:
-        raise MalformedJSONError(f"JSON nesting deeper than {limits.max_json_depth}",
-                                 code="limit-json-depth") from None
+        raise MalformedJSONError(f"JSON nesting deeper than {limits.max_json_depth}", code="limit-json-depth") from None
     except (ValueError, ArithmeticError) as exc:  # a number the hooks could not take
         raise MalformedJSONError(f"invalid JSON number: {_clip(str(exc))}", code="limit-json-number") from None
     limit = limits.max_json_depth
     if (text.count("[") + text.count("{") > limit) and json_depth_exceeds(obj, limit):
         raise MalformedJSONError(f"JSON nesting deeper than {limit}", code="limit-json-depth")
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(obj):
-        raise MalformedJSONError("a \\u escape makes a lone surrogate, which neither UTF-8 nor XML can carry",
-                                 code="json-encoding")
+        raise MalformedJSONError(
+            "a \\u escape makes a lone surrogate, which neither UTF-8 nor XML can carry", code="json-encoding"
+        )
     return obj
 
 

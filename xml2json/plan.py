@@ -292,9 +292,7 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
         tp.any_attr = any_attr
         tp.any_elem = any_elem
         tp.has_content = kind == "mixed" or any(c.ordered for c in order)
-    docs = {
-        n: DocumentPlan(n, root, types[tkey], js) for n, (root, tkey, js) in data["documents"].items()
-    }
+    docs = {n: DocumentPlan(n, root, types[tkey], js) for n, (root, tkey, js) in data["documents"].items()}
     return Plan(
         version=data["version"],
         namespaces=dict(data["namespaces"]),

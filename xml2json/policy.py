@@ -56,8 +56,7 @@ RESERVED_KEYS: Final = frozenset({VALUE_KEY, CONTENT_KEY})
 #: A repeating choice with a branch of one of these types keeps document order as
 #: a ``content`` array. (namespace, type local name)
 PARAGRAPH_LEVEL_TYPES: Final[frozenset[tuple[str, str]]] = frozenset(
-    (STANDARD_PREFIXES["com"], name)
-    for name in ("PType", "HeadingType", "DTType", "DDType")
+    (STANDARD_PREFIXES["com"], name) for name in ("PType", "HeadingType", "DTType", "DDType")
 )
 
 #: Project extension of rule 13 (documented in docs/mapping.md): a repeating choice
@@ -151,8 +150,10 @@ DATE_PATTERNS: Final[dict[str, str]] = {
     "date": r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
     "gYear": r"^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
     "gYearMonth": r"^-?[0-9]{4,}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
-    "dateTime": (r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-                 r"(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)"),
+    "dateTime": (
+        r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+        r"(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)"
+    ),
     "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$(?!\n)",
 }
 

@@ -57,8 +57,9 @@ def is_version_name(v: str) -> bool:
 def version_key(v: str) -> tuple[int, int]:
     m = _VERSION_RE.match(v)
     if not m:
-        raise SchemaNotAvailableError(f"not an ST.96 version name: {v!r} (expected like {DEFAULT_VERSION})",
-                                      code="bad-version")
+        raise SchemaNotAvailableError(
+            f"not an ST.96 version name: {v!r} (expected like {DEFAULT_VERSION})", code="bad-version"
+        )
     return int(m.group(1)), int(m.group(2))
 
 
@@ -201,8 +202,9 @@ class Registry:
                 raise not_available(version, self.versions())
             p = load_plan(entry.plan_path)
             if p.version != version:
-                raise SchemaError(f"{entry.plan_path} holds ST.96 {p.version}, not {version}",
-                                  code="plan-version-mismatch")
+                raise SchemaError(
+                    f"{entry.plan_path} holds ST.96 {p.version}, not {version}", code="plan-version-mismatch"
+                )
             self._plans[version] = p
             return p
 
@@ -368,7 +370,9 @@ def not_available(version: str, known: list[str]) -> SchemaNotAvailableError:
     if not is_version_name(version):
         return SchemaNotAvailableError(
             f"{version!r} is not an ST.96 version name (expected like {DEFAULT_VERSION}); compiled versions here: "
-            f"{', '.join(known) or 'none'}", code="bad-version")
+            f"{', '.join(known) or 'none'}",
+            code="bad-version",
+        )
     return SchemaNotAvailableError(
         f"ST.96 {version} has no compiled schema here (compiled: {', '.join(known) or 'none'}). "
         f"Get it with `xml2json schema fetch {version}` or compile a local copy with "

@@ -35,8 +35,13 @@ class RoundTripReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.xml_equal and self.json_equal and self.json_valid is not False
-                    and self.xml_valid is not False and not self.issues)
+        return bool(
+            self.xml_equal
+            and self.json_equal
+            and self.json_valid is not False
+            and self.xml_valid is not False
+            and not self.issues
+        )
 
 
 def _decode(codec: Any, text: str) -> Any:

@@ -106,11 +106,13 @@ def syntax_error(exc: etree.XMLSyntaxError, head: bytes = b"") -> MalformedXMLEr
     if "excessive depth" in low:
         return UnsafeXMLError(f"nesting deeper than libxml2 allows: {msg}", code="limit-depth", line=line)
     if "name too long" in low:
-        return UnsafeXMLError(f"name longer than libxml2 allows (50 000 characters): {msg}",
-                              code="limit-name-size", line=line)
+        return UnsafeXMLError(
+            f"name longer than libxml2 allows (50 000 characters): {msg}", code="limit-name-size", line=line
+        )
     if "huge" in low or "too long" in low or "too big" in low or "resource limit" in low:
-        return UnsafeXMLError(f"text, attribute, comment or instruction larger than allowed: {msg}",
-                              code="limit-text-size", line=line)
+        return UnsafeXMLError(
+            f"text, attribute, comment or instruction larger than allowed: {msg}", code="limit-text-size", line=line
+        )
     if "encoding" in low or _looks_like_utf16_without_bom(head):
         hint = ""
         if _looks_like_utf16_without_bom(head):
@@ -123,8 +125,11 @@ def _doctype_error(name: str | None, public: str | None, system: str | None) -> 
     what = f"<!DOCTYPE {name or ''}>"
     if system or public:
         what += " with an external DTD reference"
-    return UnsafeXMLError(f"DOCTYPE declarations are not accepted (entities and DTDs are never processed): "
-                          f"{_clip(what)}", code="unsafe-doctype", line=1)
+    return UnsafeXMLError(
+        f"DOCTYPE declarations are not accepted (entities and DTDs are never processed): {_clip(what)}",
+        code="unsafe-doctype",
+        line=1,
+    )
 
 
 # -- the DOCTYPE gate -----------------------------------------------------------------------
@@ -191,7 +196,8 @@ class _PrologScanner:
 _PLAIN_PROLOG = re.compile(
     rb"(?:\xef\xbb\xbf)?(<\?xml\s(?:[^?]++|\?(?!>))*+\?>)?"
     rb"(?:[ \t\r\n]++|<!--(?:[^-]++|-(?!-))*+-->|<\?(?!xml[\s?])(?:[^?]++|\?(?!>))*+\?>)*+"
-    rb"<[A-Za-z_:\x80-\xff]")
+    rb"<[A-Za-z_:\x80-\xff]"
+)
 _DECL_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
 _PLAIN_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
 
@@ -285,8 +291,7 @@ def check_tree(root: Any, limits: Limits, *, input_size: int | None = None, data
     if (input_size is None or input_size // 4 > n) and (data is None or data.count(b"<") > n):
         count = int(_COUNT(root))  # type: ignore[arg-type]
         if count > n:
-            raise UnsafeXMLError(f"{count} elements; the limit is {n} per document or record",
-                                 code="limit-elements")
+            raise UnsafeXMLError(f"{count} elements; the limit is {n} per document or record", code="limit-elements")
     a = limits.max_attributes
     if data is not None and _plain_prolog(data):  # UTF-8/ASCII: '<' and '=' bytes are what they seem
         maybe = _may_have_many_attributes(data, a)
@@ -300,8 +305,9 @@ def check_tree(root: Any, limits: Limits, *, input_size: int | None = None, data
         raise UnsafeXMLError(f"nesting deeper than {d} levels", code="limit-depth")
     t = limits.max_text_bytes
     if (huge or t < LIBXML2_MAX_TEXT) and (input_size is None or input_size > t) and _TOO_LONG(root, n=t):
-        raise UnsafeXMLError(f"a text, attribute value, comment or instruction longer than {t} characters",
-                             code="limit-text-size")
+        raise UnsafeXMLError(
+            f"a text, attribute value, comment or instruction longer than {t} characters", code="limit-text-size"
+        )
 
 
 # -- whole documents ----------------------------------------------------------------------
@@ -316,8 +322,7 @@ def parse_document(data: bytes | bytearray | IO[bytes], limits: Limits) -> Any:
     if not isinstance(data, (bytes, bytearray)):
         data = data.read(limits.max_document_bytes + 1)
     if len(data) > limits.max_document_bytes:
-        raise UnsafeXMLError(f"document larger than {limits.max_document_bytes} bytes",
-                             code="limit-document-size")
+        raise UnsafeXMLError(f"document larger than {limits.max_document_bytes} bytes", code="limit-document-size")
     data = bytes(data)
     reject_doctype(data, limits)
     try:
@@ -367,8 +372,9 @@ class _GatedReader(io.RawIOBase):
         return n
 
 
-def iterparse(source: str | os.PathLike[str] | IO[bytes], limits: Limits, *,
-              events: tuple[str, ...] = ("end",), tag: Any = None) -> Iterator[tuple[str, Any]]:
+def iterparse(
+    source: str | os.PathLike[str] | IO[bytes], limits: Limits, *, events: tuple[str, ...] = ("end",), tag: Any = None
+) -> Iterator[tuple[str, Any]]:
     """``lxml.etree.iterparse`` with this module's options, the DOCTYPE gate and mapped errors.
 
     For bulk files: the caller picks its record elements from the events and calls
@@ -406,9 +412,17 @@ class BoundedReader(io.RawIOBase):
     ``limits.compression_ratio_floor`` bytes — at most ``limits.max_compression_ratio`` times
     the compressed bytes consumed so far (as told by *consumed*)."""
 
-    def __init__(self, inner: io.BufferedIOBase | IO[bytes], limits: Limits, *, limit: int,
-                 consumed: Callable[[], int] | None, label: str,
-                 on_error: Callable[[Exception], Exception] | None = None, also_close: IO[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        inner: io.BufferedIOBase | IO[bytes],
+        limits: Limits,
+        *,
+        limit: int,
+        consumed: Callable[[], int] | None,
+        label: str,
+        on_error: Callable[[Exception], Exception] | None = None,
+        also_close: IO[bytes] | None = None,
+    ) -> None:
         super().__init__()
         self._inner = inner
         self._also_close = also_close
@@ -434,14 +448,18 @@ class BoundedReader(io.RawIOBase):
         n = len(data)
         self.total += n
         if self.total > self._limit:
-            raise UnsafeXMLError(f"{self._label}: expands to more than {self._limit} bytes",
-                                 code="limit-decompressed-size")
+            raise UnsafeXMLError(
+                f"{self._label}: expands to more than {self._limit} bytes", code="limit-decompressed-size"
+            )
         lim = self._limits
         if self._consumed is not None and self.total > lim.compression_ratio_floor:
             packed = max(self._consumed(), 1)
             if self.total > packed * lim.max_compression_ratio:
-                raise UnsafeXMLError(f"{self._label}: compression ratio above {lim.max_compression_ratio} "
-                                     f"({self.total} bytes from {packed})", code="limit-compression-ratio")
+                raise UnsafeXMLError(
+                    f"{self._label}: compression ratio above {lim.max_compression_ratio} "
+                    f"({self.total} bytes from {packed})",
+                    code="limit-compression-ratio",
+                )
         view[:n] = data
         return n
 
@@ -456,8 +474,9 @@ class BoundedReader(io.RawIOBase):
 
 def _gzip_error(label: str) -> Callable[[Exception], Exception]:
     def make(exc: Exception) -> Exception:
-        return InputError(f"{label}: not a readable gzip stream ({_clip(str(exc)) or type(exc).__name__})",
-                          code="malformed-gzip")
+        return InputError(
+            f"{label}: not a readable gzip stream ({_clip(str(exc)) or type(exc).__name__})", code="malformed-gzip"
+        )
 
     return make
 
@@ -479,9 +498,15 @@ def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limi
     def consumed() -> int:
         return raw.tell() - start
 
-    bounded = BoundedReader(gzip.GzipFile(fileobj=raw, mode="rb"), limits, limit=limits.max_decompressed_bytes,
-                            consumed=consumed if seekable else None, label=label, on_error=_gzip_error(label),
-                            also_close=raw if own else None)
+    bounded = BoundedReader(
+        gzip.GzipFile(fileobj=raw, mode="rb"),
+        limits,
+        limit=limits.max_decompressed_bytes,
+        consumed=consumed if seekable else None,
+        label=label,
+        on_error=_gzip_error(label),
+        also_close=raw if own else None,
+    )
     return io.BufferedReader(bounded, buffer_size=_CHUNK)
 
 
@@ -538,13 +563,15 @@ def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: L
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise InputError(f"{label}: not a readable zip archive ({_clip(str(exc))})", code="malformed-zip") from None
     if len(infos) > limits.max_zip_members:
-        raise UnsafeXMLError(f"{label}: {len(infos)} members; the limit is {limits.max_zip_members}",
-                             code="limit-zip-members")
+        raise UnsafeXMLError(
+            f"{label}: {len(infos)} members; the limit is {limits.max_zip_members}", code="limit-zip-members"
+        )
     # data extents, for the overlap check. The local header takes 30 bytes + name + extra; the
     # name's length in characters (never more than its bytes) and no extra give a lower bound,
     # so that legitimate archives never look overlapping.
-    extents = sorted((i.header_offset, i.header_offset + 30 + len(i.orig_filename) + i.compress_size, id(i))
-                     for i in infos)
+    extents = sorted(
+        (i.header_offset, i.header_offset + 30 + len(i.orig_filename) + i.compress_size, id(i)) for i in infos
+    )
     overlapping: set[int] = set()
     end, owner = -1, 0
     for s0, e0, i0 in extents:
@@ -570,15 +597,26 @@ def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: L
         elif id(info) in overlapping:
             issue = Issue("unsafe-zip-overlap", f"zip member {_clip(name)!r} shares its data with another member")
         elif info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            issue = Issue("unsafe-zip-method", f"zip member {_clip(name)!r} is encrypted or uses compression "
-                          f"method {info.compress_type} (only stored and deflated are read)")
-        elif (info.file_size > limits.compression_ratio_floor
-              and info.file_size > max(info.compress_size, 1) * limits.max_compression_ratio):
-            issue = Issue("limit-compression-ratio", f"zip member {_clip(name)!r}: compression ratio above "
-                          f"{limits.max_compression_ratio} ({info.file_size} bytes from {info.compress_size})")
+            issue = Issue(
+                "unsafe-zip-method",
+                f"zip member {_clip(name)!r} is encrypted or uses compression "
+                f"method {info.compress_type} (only stored and deflated are read)",
+            )
+        elif (
+            info.file_size > limits.compression_ratio_floor
+            and info.file_size > max(info.compress_size, 1) * limits.max_compression_ratio
+        ):
+            issue = Issue(
+                "limit-compression-ratio",
+                f"zip member {_clip(name)!r}: compression ratio above "
+                f"{limits.max_compression_ratio} ({info.file_size} bytes from {info.compress_size})",
+            )
         elif info.file_size > budget:
-            issue = Issue("limit-decompressed-size", f"zip member {_clip(name)!r}: {info.file_size} bytes, "
-                          f"more than the {limits.max_decompressed_bytes} bytes allowed per archive")
+            issue = Issue(
+                "limit-decompressed-size",
+                f"zip member {_clip(name)!r}: {info.file_size} bytes, "
+                f"more than the {limits.max_decompressed_bytes} bytes allowed per archive",
+            )
         seen.add(name)
         if issue is None:
             budget -= info.file_size
@@ -617,6 +655,7 @@ def member_path(base: Path, member: ZipMember) -> Path:
         raise UnsafeXMLError(member.issue.message, code=member.issue.code)
     target = (base / member.name.replace("\\", "/")).resolve()
     if not target.is_relative_to(base.resolve()):
-        raise UnsafeXMLError(f"zip member {_clip(member.name)!r} would be written outside {base}",
-                             code="unsafe-zip-path")
+        raise UnsafeXMLError(
+            f"zip member {_clip(member.name)!r} would be written outside {base}", code="unsafe-zip-path"
+        )
     return target

@@ -33,8 +33,9 @@ def _xsd_dirs(extra: Sequence[str | Path], registry: Registry, version: str) -> 
     return dirs
 
 
-def find_xsd(version: str, document: str, *, xsd_dirs: Sequence[str | Path] = (),
-             registry: Registry | None = None) -> Path:
+def find_xsd(
+    version: str, document: str, *, xsd_dirs: Sequence[str | Path] = (), registry: Registry | None = None
+) -> Path:
     reg = registry or default_registry()
     name = f"{document}_{version}.xsd"
     for d in _xsd_dirs(xsd_dirs, reg, version):
@@ -65,8 +66,9 @@ class _NoNetworkResolver(etree.Resolver):
 class Validators:
     """Caches compiled XSD and JSON Schema validators for one registry."""
 
-    def __init__(self, *, registry: Registry | None = None, xsd_dirs: Sequence[str | Path] = (),
-                 fast: bool = True) -> None:
+    def __init__(
+        self, *, registry: Registry | None = None, xsd_dirs: Sequence[str | Path] = (), fast: bool = True
+    ) -> None:
         self.registry = registry or default_registry()
         self.xsd_dirs = tuple(xsd_dirs)
         self.fast = fast  # False: jsonschema alone (the reference the fast path is tested against)
@@ -119,8 +121,13 @@ class Validators:
         out = []
         for err in sorted(v.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             ptr = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
-            out.append(Issue("json-schema-invalid", err.message if len(err.message) < 500
-                             else err.message[:497] + "...", json_pointer=ptr))
+            out.append(
+                Issue(
+                    "json-schema-invalid",
+                    err.message if len(err.message) < 500 else err.message[:497] + "...",
+                    json_pointer=ptr,
+                )
+            )
             if len(out) >= MAX_REPORTED:
                 break
         return out

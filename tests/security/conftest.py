@@ -158,7 +158,10 @@ def outcome(fn):
 
 def run_isolated(code: str, *, mem_mb: int = 1024, timeout: float = 30.0) -> Isolated:
     """Run *code* (which must print one JSON value last) in a child interpreter."""
-    script = _PRELUDE.format(mem=mem_mb, root=str(ROOT)) + textwrap.dedent(code) + """
+    script = (
+        _PRELUDE.format(mem=mem_mb, root=str(ROOT))
+        + textwrap.dedent(code)
+        + """
 import resource as _r
 def _peak_kb():
     # VmHWM is this program's own high-water mark; Linux carries ru_maxrss over exec, so that
@@ -173,9 +176,11 @@ def _peak_kb():
     return _r.getrusage(_r.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"__peak_rss_kb__": _peak_kb()}))
 """
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout,
-                          env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert proc.returncode == 0 and len(lines) >= 2, f"child failed ({proc.returncode}): {proc.stderr[-2000:]}"
     peak = json.loads(lines[-1])["__peak_rss_kb__"] / 1024

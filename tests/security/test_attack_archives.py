@@ -33,8 +33,9 @@ from xml2json.safe import (
 DOC = b"<r>" + b"<rec>x</rec>" * 100 + b"</r>"
 
 
-def make_zip(path: Path, members: list[tuple[str | zipfile.ZipInfo, bytes]],
-             method: int = zipfile.ZIP_DEFLATED) -> Path:
+def make_zip(
+    path: Path, members: list[tuple[str | zipfile.ZipInfo, bytes]], method: int = zipfile.ZIP_DEFLATED
+) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about duplicate names
         with zipfile.ZipFile(path, "w", compression=method) as zf:
@@ -61,8 +62,19 @@ def test_ordinary_archive_members_are_listed_and_readable(tmp_path: Path) -> Non
     assert member_path(tmp_path / "out", members[1]) == (tmp_path / "out" / "dir" / "b.xml").resolve()
 
 
-@pytest.mark.parametrize("name", ["../evil.xml", "a/../../evil.xml", "/etc/passwd", "C:/Windows/evil.xml",
-                                  "c:evil.xml", "..\\..\\evil.xml", "\\\\server\\share\\evil.xml", "a/.."])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../evil.xml",
+        "a/../../evil.xml",
+        "/etc/passwd",
+        "C:/Windows/evil.xml",
+        "c:evil.xml",
+        "..\\..\\evil.xml",
+        "\\\\server\\share\\evil.xml",
+        "a/..",
+    ],
+)
 def test_traversal_and_absolute_member_names_are_rejected(name: str, tmp_path: Path) -> None:
     info = zipfile.ZipInfo(name)
     path = make_zip(tmp_path / "evil.zip", [(info, DOC), ("good.xml", DOC)])
@@ -91,8 +103,11 @@ def test_symlink_duplicate_and_method_members_are_rejected(tmp_path: Path) -> No
     path = make_zip(tmp_path / "m.zip", [(link, b"/etc/passwd"), ("d.xml", DOC), ("d.xml", DOC), (bz, DOC)])
     members = safe_zip_members(path, Limits())
     assert [(m.name, m.issue.code if m.issue else None) for m in members] == [
-        ("link.xml", "unsafe-zip-symlink"), ("d.xml", None), ("d.xml", "unsafe-zip-duplicate"),
-        ("b.xml", "unsafe-zip-method")]
+        ("link.xml", "unsafe-zip-symlink"),
+        ("d.xml", None),
+        ("d.xml", "unsafe-zip-duplicate"),
+        ("b.xml", "unsafe-zip-method"),
+    ]
 
 
 def test_zip_bomb_member_is_rejected_by_its_ratio_before_decompression(tmp_path: Path) -> None:
@@ -160,14 +175,18 @@ def test_gzip_bomb_stops_at_the_ratio_in_bounded_memory(isolated: Any, tmp_path:
         for _ in range(100):
             fh.write(b"<rec>" + b" " * 1_000_000 + b"</rec>")  # 100 MB, ~100 KB compressed
         fh.write(b"</r>")
-    run = isolated(f"""
+    run = isolated(
+        f"""
         from xml2json import Limits
         from xml2json.safe import bounded_gzip_reader, iterparse
         def go():
             with bounded_gzip_reader({str(path)!r}, Limits()) as fh:
                 return sum(1 for _ in iterparse(fh, Limits(), tag="rec"))
         print(json.dumps(outcome(go)))
-    """, mem_mb=1024, timeout=30)
+    """,
+        mem_mb=1024,
+        timeout=30,
+    )
     assert run.result["error"] == "UnsafeXMLError"
     assert run.result["code"] == "limit-compression-ratio"
     assert "compression ratio above 200" in run.result["message"]
@@ -182,18 +201,21 @@ def test_gzip_size_limit_and_ordinary_files(tmp_path: Path) -> None:
     path.write_bytes(data)
     with bounded_gzip_reader(path, Limits()) as fh:
         assert [el.tag for _, el in iterparse(fh, Limits(), tag="rec")] == ["rec"] * 100
-    with bounded_gzip_reader(path, Limits(max_decompressed_bytes=1000)) as fh, \
-            pytest.raises(UnsafeXMLError) as exc:
+    with bounded_gzip_reader(path, Limits(max_decompressed_bytes=1000)) as fh, pytest.raises(UnsafeXMLError) as exc:
         fh.read()
     assert exc.value.code == "limit-decompressed-size"
     assert "expands to more than 1000 bytes" in exc.value.message
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    (gzip.compress(DOC)[:-12], "Compressed file ended before the end-of-stream marker was reached"),
-    (b"not gzip at all", "Not a gzipped file"),
-    (gzip.compress(DOC)[:10] + zlib.compress(b"junk")[2:] + b"\x00" * 8, "readable gzip stream"),
-], ids=["truncated", "not-gzip", "corrupt"])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (gzip.compress(DOC)[:-12], "Compressed file ended before the end-of-stream marker was reached"),
+        (b"not gzip at all", "Not a gzipped file"),
+        (gzip.compress(DOC)[:10] + zlib.compress(b"junk")[2:] + b"\x00" * 8, "readable gzip stream"),
+    ],
+    ids=["truncated", "not-gzip", "corrupt"],
+)
 def test_broken_gzip_is_malformed_gzip(data: bytes, fragment: str) -> None:
     with bounded_gzip_reader(io.BytesIO(data), Limits()) as fh, pytest.raises(InputError) as exc:
         fh.read()

@@ -71,7 +71,7 @@ READER_CASES: dict[str, tuple[bytes, str, str]] = {
     "exponent-1e-999999": (b'{"a": 1.5e-999999}', "limit-json-number", "digits written out"),
     "nan": (b'{"a": NaN}', "json-nan", "NaN is not valid JSON"),
     "infinity": (b'{"a": Infinity}', "json-nan", "Infinity is not valid JSON"),
-    "minus-infinity": (b'[-Infinity]', "json-nan", "-Infinity is not valid JSON"),
+    "minus-infinity": (b"[-Infinity]", "json-nan", "-Infinity is not valid JSON"),
     "duplicate-key": (b'{"a": 1, "a": 2}', "json-duplicate-key", "duplicate member 'a'"),
     "duplicate-key-nested": (b'{"a": [{"b": 1, "c": 2, "b": 3}]}', "json-duplicate-key", "duplicate member 'b'"),
     "latin-1-bytes": ('{"a": "é"}'.encode("latin-1"), "json-encoding", "JSON input is not UTF-8 (byte 7)"),
@@ -103,7 +103,11 @@ def test_reader_accepts_its_boundaries() -> None:
     assert loads_json(b"[" * 256 + b"]" * 256, limits) is not None
     assert loads_json(b"[" + b"9" * 1000 + b"]", limits) == [int("9" * 1000)]
     assert loads_json(b"[1e400, -0.0, 1E-5, 123.4500]", limits) == [
-        Decimal("1E+400"), Decimal("-0.0"), Decimal("0.00001"), Decimal("123.4500")]
+        Decimal("1E+400"),
+        Decimal("-0.0"),
+        Decimal("0.00001"),
+        Decimal("123.4500"),
+    ]
     assert str(loads_json(b"[123.4500]", limits)[0]) == "123.4500"  # exact, not float
     assert loads_json(b'\xef\xbb\xbf{"a": "\\ud83d\\ude00"}', limits) == {"a": "😀"}  # BOM, surrogate pair
     assert loads_json('{"a": 1}', limits) == {"a": 1}
@@ -112,8 +116,11 @@ def test_reader_accepts_its_boundaries() -> None:
 def test_reader_limits_are_configurable() -> None:
     limits = Limits(max_json_depth=3, max_json_number_chars=5, max_document_bytes=20)
     assert loads_json(b"[[[1]]]", limits) == [[[1]]]
-    for data, code in ((b"[[[[1]]]]", "limit-json-depth"), (b"[123456]", "limit-json-number"),
-                       (b"[1e9]", "limit-json-number")):
+    for data, code in (
+        (b"[[[[1]]]]", "limit-json-depth"),
+        (b"[123456]", "limit-json-number"),
+        (b"[1e9]", "limit-json-number"),
+    ):
         with pytest.raises(MalformedJSONError) as info:
             loads_json(data, limits)
         assert info.value.code == code
@@ -140,14 +147,18 @@ def _with_number(pointer: str, number: bytes) -> bytes:
     return dumps_json(doc).replace(b'"@@NUMBER@@"', number)
 
 
-@pytest.mark.parametrize(("pointer", "number", "text"), [
-    (QUANTITY, b"1e400", "1" + "0" * 400),
-    (QUANTITY, b"9" * 1000, "9" * 1000),
-    (QUANTITY, b"2.000", "2"),
-    (HEIGHT, b"1e400", "1" + "0" * 400),
-    (HEIGHT, b"-1.5e-3", "-0.0015"),
-    (HEIGHT, b"0.1000", "0.1000"),
-], ids=["int-1e400", "int-1000-digits", "int-2.000", "dec-1e400", "dec-exponent", "dec-trailing-zeros"])
+@pytest.mark.parametrize(
+    ("pointer", "number", "text"),
+    [
+        (QUANTITY, b"1e400", "1" + "0" * 400),
+        (QUANTITY, b"9" * 1000, "9" * 1000),
+        (QUANTITY, b"2.000", "2"),
+        (HEIGHT, b"1e400", "1" + "0" * 400),
+        (HEIGHT, b"-1.5e-3", "-0.0015"),
+        (HEIGHT, b"0.1000", "0.1000"),
+    ],
+    ids=["int-1e400", "int-1000-digits", "int-2.000", "dec-1e400", "dec-exponent", "dec-trailing-zeros"],
+)
 def test_huge_and_exact_numbers_convert_exactly(pointer: str, number: bytes, text: str) -> None:
     conv = Converter()
     out = conv.json_to_xml(_with_number(pointer, number))
@@ -177,70 +188,171 @@ TITLE = "/patentPublication/bibliographicData/inventionTitleBag/inventionTitle/0
 
 WRONG_TYPES: dict[str, tuple[str, str, Any, str, str | None, str]] = {
     # name: (case, pointer, value, code, pointer of the error (None: same), message fragment)
-    "boolean-element-string": (BD, SPEC + "/markStandardCharacterIndicator", "true", "json-type", None,
-                               "expected a boolean, got a string"),
-    "boolean-element-number": (BD, SPEC + "/markStandardCharacterIndicator", 1, "json-type", None,
-                               "expected a boolean, got a number"),
-    "boolean-element-object": (BD, SPEC + "/markStandardCharacterIndicator", {}, "json-type", None,
-                               "expected a boolean, got an object"),
-    "boolean-element-array": (BD, SPEC + "/markStandardCharacterIndicator", [True], "json-type", None,
-                              "expected a single value, got an array"),
-    "boolean-element-null": (BD, SPEC + "/markStandardCharacterIndicator", None, "json-type", None,
-                             "null is not a value in ST.97"),
+    "boolean-element-string": (
+        BD,
+        SPEC + "/markStandardCharacterIndicator",
+        "true",
+        "json-type",
+        None,
+        "expected a boolean, got a string",
+    ),
+    "boolean-element-number": (
+        BD,
+        SPEC + "/markStandardCharacterIndicator",
+        1,
+        "json-type",
+        None,
+        "expected a boolean, got a number",
+    ),
+    "boolean-element-object": (
+        BD,
+        SPEC + "/markStandardCharacterIndicator",
+        {},
+        "json-type",
+        None,
+        "expected a boolean, got an object",
+    ),
+    "boolean-element-array": (
+        BD,
+        SPEC + "/markStandardCharacterIndicator",
+        [True],
+        "json-type",
+        None,
+        "expected a single value, got an array",
+    ),
+    "boolean-element-null": (
+        BD,
+        SPEC + "/markStandardCharacterIndicator",
+        None,
+        "json-type",
+        None,
+        "null is not a value in ST.97",
+    ),
     "boolean-attribute-string": (BD, PKCS7, "false", "json-type", None, "expected a boolean, got a string"),
     "integer-element-string": (BD, QUANTITY, "2", "json-type", None, "expected an integer, got a string"),
     "integer-element-boolean": (BD, QUANTITY, True, "json-type", None, "expected an integer, got a boolean"),
-    "integer-element-fraction": (BD, QUANTITY, Decimal("2.5"), "json-type", None,
-                                 "expected an integer, got a number"),
+    "integer-element-fraction": (BD, QUANTITY, Decimal("2.5"), "json-type", None, "expected an integer, got a number"),
     "integer-element-array": (BD, QUANTITY, [2], "json-type", None, "expected a single value, got an array"),
     "decimal-value-string": (BD, HEIGHT, "2.50", "json-type", None, "expected a number, got a string"),
     "decimal-value-boolean": (BD, HEIGHT, False, "json-type", None, "expected a number, got a boolean"),
     "decimal-value-null": (BD, HEIGHT, None, "json-type", None, "expected a number, got null"),
     "decimal-value-object": (BD, HEIGHT, {"value": 1}, "json-type", None, "expected a number, got an object"),
-    "decimal-value-missing": (BD, HEIGHT, _DELETE, "missing-value", HEIGHT.rsplit("/", 1)[0],
-                              "member 'value' is required here"),
-    "string-element-number": (BD, APPNO + "/0/applicationNumberText", 99123456, "json-type", None,
-                              "expected a string, got a number"),
-    "string-element-boolean": (BD, APPNO + "/0/applicationNumberText", False, "json-type", None,
-                               "expected a string, got a boolean"),
-    "string-element-array": (BD, APPNO + "/0/applicationNumberText", ["x"], "json-type", None,
-                             "expected a single value, got an array"),
+    "decimal-value-missing": (
+        BD,
+        HEIGHT,
+        _DELETE,
+        "missing-value",
+        HEIGHT.rsplit("/", 1)[0],
+        "member 'value' is required here",
+    ),
+    "string-element-number": (
+        BD,
+        APPNO + "/0/applicationNumberText",
+        99123456,
+        "json-type",
+        None,
+        "expected a string, got a number",
+    ),
+    "string-element-boolean": (
+        BD,
+        APPNO + "/0/applicationNumberText",
+        False,
+        "json-type",
+        None,
+        "expected a string, got a boolean",
+    ),
+    "string-element-array": (
+        BD,
+        APPNO + "/0/applicationNumberText",
+        ["x"],
+        "json-type",
+        None,
+        "expected a single value, got an array",
+    ),
     "string-attribute-number": (LT, P0 + "/id", 1, "json-type", None, "expected a string, got a number"),
     "list-attribute-string": (LT, IDREFS, "fig-1 fig-2", "json-type", None, "expected an array, got a string"),
     "list-attribute-number-item": (LT, IDREFS, ["fig-1", 2], "json-type", None, "expected a string, got a number"),
     "list-attribute-null-item": (LT, IDREFS, [None], "json-type", None, "expected a string, got null"),
     "list-attribute-nested": (LT, IDREFS, [["fig-1"]], "json-type", None, "expected a string, got an array"),
-    "array-member-object": (BD, APPNO, {"applicationNumberText": "1"}, "json-type", None,
-                            "expected an array, got an object"),
+    "array-member-object": (
+        BD,
+        APPNO,
+        {"applicationNumberText": "1"},
+        "json-type",
+        None,
+        "expected an array, got an object",
+    ),
     "array-member-string": (BD, APPNO, "99123456", "json-type", None, "expected an array, got a string"),
     "array-item-string": (BD, APPNO + "/0", "99123456", "json-type", None, "expected an object, got a string"),
-    "object-member-string": (BD, TM + "/markRepresentation", "x", "json-type", None,
-                             "expected an object, got a string"),
-    "object-member-number": (BD, TM + "/markRepresentation", 1, "json-type", None,
-                             "expected an object, got a number"),
+    "object-member-string": (
+        BD,
+        TM + "/markRepresentation",
+        "x",
+        "json-type",
+        None,
+        "expected an object, got a string",
+    ),
+    "object-member-number": (BD, TM + "/markRepresentation", 1, "json-type", None, "expected an object, got a number"),
     "document-body-array": (BD, "/trademarkApplication", [], "json-type", None, "expected an object, got an array"),
     "content-string": (LT, TITLE, "Hinge", "json-type", None, "expected an array, got a string"),
-    "content-item-two-members": (LT, TITLE + "/0", {"b": {}, "i": {}}, "json-type", None,
-                                 "a content item is a string or an object with one member"),
-    "content-item-number": (LT, TITLE + "/0", 5, "json-type", None,
-                            "a content item is a string or an object with one member"),
-    "content-item-unknown": (LT, TITLE + "/0", {"bogus": {}}, "unknown-member", TITLE + "/0/bogus",
-                             "'bogus' is not allowed in this content"),
-    "unknown-member": (BD, TM + "/bogusMember", 1, "unknown-member", None,
-                       "member 'bogusMember' is not in the ST.97 schema of this object"),
-    "other-attributes-number": (BD, TM + "/$attributes", {"x": 1}, "json-type", None,
-                                "expected an object of strings"),
-    "generic-without-qname": (BD, TM + "/ns:Other", {"value": "x"}, "json-type", None,
-                              "content the schema does not know needs an object with '$qname'"),
-    "generic-bad-qname": (BD, TM + "/ns:Other", {"$qname": "1 bad", "value": "x"}, "json-value", None,
-                          "invalid XML name"),
+    "content-item-two-members": (
+        LT,
+        TITLE + "/0",
+        {"b": {}, "i": {}},
+        "json-type",
+        None,
+        "a content item is a string or an object with one member",
+    ),
+    "content-item-number": (
+        LT,
+        TITLE + "/0",
+        5,
+        "json-type",
+        None,
+        "a content item is a string or an object with one member",
+    ),
+    "content-item-unknown": (
+        LT,
+        TITLE + "/0",
+        {"bogus": {}},
+        "unknown-member",
+        TITLE + "/0/bogus",
+        "'bogus' is not allowed in this content",
+    ),
+    "unknown-member": (
+        BD,
+        TM + "/bogusMember",
+        1,
+        "unknown-member",
+        None,
+        "member 'bogusMember' is not in the ST.97 schema of this object",
+    ),
+    "other-attributes-number": (BD, TM + "/$attributes", {"x": 1}, "json-type", None, "expected an object of strings"),
+    "generic-without-qname": (
+        BD,
+        TM + "/ns:Other",
+        {"value": "x"},
+        "json-type",
+        None,
+        "content the schema does not know needs an object with '$qname'",
+    ),
+    "generic-bad-qname": (
+        BD,
+        TM + "/ns:Other",
+        {"$qname": "1 bad", "value": "x"},
+        "json-value",
+        None,
+        "invalid XML name",
+    ),
 }
 
 
-@pytest.mark.parametrize(("name", "pointer", "value", "code", "where", "fragment"), WRONG_TYPES.values(),
-                         ids=WRONG_TYPES.keys())
-def test_wrong_types_for_every_value_kind(name: str, pointer: str, value: Any, code: str, where: str | None,
-                                          fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "pointer", "value", "code", "where", "fragment"), WRONG_TYPES.values(), ids=WRONG_TYPES.keys()
+)
+def test_wrong_types_for_every_value_kind(
+    name: str, pointer: str, value: Any, code: str, where: str | None, fragment: str
+) -> None:
     doc = pointer_set(case(name), pointer, value)
     for data in (doc, dumps_json(doc)):
         with pytest.raises(ConversionError) as info:
@@ -255,13 +367,17 @@ def test_the_golden_documents_themselves_convert() -> None:
         Converter().json_to_xml(case(name))
 
 
-@pytest.mark.parametrize(("data", "code", "fragment"), [
-    ({}, "json-root", "exactly one member"),
-    ({"a": {}, "b": {}}, "json-root", "exactly one member"),
-    ([], "json-root", "exactly one member"),
-    ("x", "json-root", "exactly one member"),
-    ({"noSuchDocument": {}}, "unknown-root", "'noSuchDocument' is not the root member"),
-], ids=["empty-object", "two-roots", "array", "string", "unknown-root"])
+@pytest.mark.parametrize(
+    ("data", "code", "fragment"),
+    [
+        ({}, "json-root", "exactly one member"),
+        ({"a": {}, "b": {}}, "json-root", "exactly one member"),
+        ([], "json-root", "exactly one member"),
+        ("x", "json-root", "exactly one member"),
+        ({"noSuchDocument": {}}, "unknown-root", "'noSuchDocument' is not the root member"),
+    ],
+    ids=["empty-object", "two-roots", "array", "string", "unknown-root"],
+)
 def test_document_shape(data: Any, code: str, fragment: str) -> None:
     with pytest.raises(Xml2JsonError) as info:
         Converter().json_to_xml(data if not isinstance(data, str) else b'"x"')
@@ -280,8 +396,9 @@ def test_st96_version_values_are_never_paths() -> None:
 # -- writer hardening: text and names XML cannot hold, wrong shapes, linear text runs ----------------------
 
 
-@pytest.mark.parametrize("text", ["a\x00b", "a\x01b", "\ufffe", "\uffff", "\ud800"],
-                         ids=["nul", "control", "fffe", "ffff", "surrogate"])
+@pytest.mark.parametrize(
+    "text", ["a\x00b", "a\x01b", "\ufffe", "\uffff", "\ud800"], ids=["nul", "control", "fffe", "ffff", "surrogate"]
+)
 def test_text_that_xml_cannot_carry_is_json_value(text: str) -> None:
     for pointer in (APPNO + "/0/applicationNumberText", P0 + "/id", TITLE + "/0"):
         doc = pointer_set(case(BD if pointer.startswith(TM) else LT), pointer, text)
@@ -309,7 +426,8 @@ def test_many_content_strings_are_written_in_linear_time(isolated: Any) -> None:
     """Consecutive strings in a mixed content array were each appended by re-setting the whole
     text (80 000 took 41 s). The time is compared, in one child process, with that of as many
     elements, so the bound does not depend on the machine's speed or load."""
-    run = isolated(f"""
+    run = isolated(
+        f"""
         import time
         from xml2json import Converter
         from xml2json.io import loads_json
@@ -324,10 +442,10 @@ def test_many_content_strings_are_written_in_linear_time(isolated: Any) -> None:
             return min(times)
         n = 12_000
         print(json.dumps(best(["abcdefghij"] * n) / best([{{"sup": {{"content": ["abcdefghij"]}}}}] * n)))
-    """, timeout=120)
+    """,
+        timeout=120,
+    )
     assert run.result < 3, f"{run.result:.1f} times as long as writing as many elements"
-
-
 
 
 @pytest.mark.parametrize("value", [float("inf"), Decimal("Infinity"), Decimal("-Infinity")], ids=str)
@@ -339,7 +457,8 @@ def test_non_finite_python_numbers_in_an_integer_member(value: Any) -> None:
 
 
 def test_huge_python_decimals_are_refused_in_bounded_time(isolated: Any) -> None:
-    run = isolated(f"""
+    run = isolated(
+        f"""
         from decimal import Decimal
         from xml2json import Converter
         from xml2json.io import loads_json
@@ -355,7 +474,9 @@ def test_huge_python_decimals_are_refused_in_bounded_time(isolated: Any) -> None
                 "value"] = value
             out.append(outcome(lambda: Converter().json_to_xml(doc) and None))
         print(json.dumps(out))
-    """, timeout=10)
+    """,
+        timeout=10,
+    )
     assert [r.get("code") for r in run.result] == ["json-type"] * 4, run.result
 
 

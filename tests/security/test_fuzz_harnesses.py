@@ -18,14 +18,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = int(os.environ.get("XML2JSON_FUZZ_SECONDS", "4"))
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("atheris") is None,
-                                reason="atheris is not installed (pip install atheris)")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("atheris") is None, reason="atheris is not installed (pip install atheris)"
+)
 
 
 @pytest.mark.parametrize("harness", ["fuzz_xml.py", "fuzz_json.py"])
 def test_harness_runs_clean_for_a_few_seconds(harness: str, tmp_path: Path) -> None:
-    args = [sys.executable, str(ROOT / "fuzz" / harness), f"-max_total_time={SECONDS}", "-seed=1",
-            "-rss_limit_mb=2048", "-timeout=20", f"-artifact_prefix={tmp_path}/"]
+    args = [
+        sys.executable,
+        str(ROOT / "fuzz" / harness),
+        f"-max_total_time={SECONDS}",
+        "-seed=1",
+        "-rss_limit_mb=2048",
+        "-timeout=20",
+        f"-artifact_prefix={tmp_path}/",
+    ]
     if harness == "fuzz_xml.py":
         args.append(f"-dict={ROOT / 'fuzz' / 'xml.dict'}")
     proc = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS + 120, cwd=tmp_path, check=False)

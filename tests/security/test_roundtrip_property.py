@@ -44,8 +44,15 @@ def value_of(draw: Any, codec: Codec) -> Any:
     if name == "integer":
         return draw(st.integers(min_value=-(10**22), max_value=10**22))
     if name == "decimal":
-        return draw(st.decimals(min_value=-(10**12), max_value=10**12, places=draw(st.integers(0, 4)),
-                                allow_nan=False, allow_infinity=False))
+        return draw(
+            st.decimals(
+                min_value=-(10**12),
+                max_value=10**12,
+                places=draw(st.integers(0, 4)),
+                allow_nan=False,
+                allow_infinity=False,
+            )
+        )
     assert name == "list" and codec.item is not None
     item = codec.item
     if item.name == "string":
@@ -128,13 +135,17 @@ def check_round_trip(name: str, data: dict[str, Any]) -> None:
     assert loads_json(text, Limits()) == data
 
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=CI,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.large_base_example])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=CI,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 
 
-@pytest.mark.parametrize("name", ["TrademarkApplication", "PatentPublication", "DesignApplication",
-                                  "GIApplication", "TrademarkTransaction"])
+@pytest.mark.parametrize(
+    "name", ["TrademarkApplication", "PatentPublication", "DesignApplication", "GIApplication", "TrademarkTransaction"]
+)
 def test_round_trip_holds_for_generated_documents(name: str) -> None:
     @SETTINGS
     @given(documents(name))
@@ -144,9 +155,12 @@ def test_round_trip_holds_for_generated_documents(name: str) -> None:
     run()
 
 
-@settings(max_examples=60, deadline=None, derandomize=CI,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.large_base_example])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=CI,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 @given(st.data())
 def test_round_trip_holds_for_every_document_type(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(plan().documents)))

@@ -44,16 +44,17 @@ def connect(scheduler: str | None) -> Any:
     try:  # imported by name: the extra is optional, and type checking must not need it
         client_class = importlib.import_module("distributed").Client
     except ImportError:
-        raise ConfigError('the Dask engine needs the optional extra: pip install "xml2json[dask]"',
-                          code="dask-missing") from None
+        raise ConfigError(
+            'the Dask engine needs the optional extra: pip install "xml2json[dask]"', code="dask-missing"
+        ) from None
     if not scheduler:
-        raise ConfigError("--engine dask needs --scheduler ADDRESS (for example tcp://10.0.0.5:8786)",
-                          code="usage")
+        raise ConfigError("--engine dask needs --scheduler ADDRESS (for example tcp://10.0.0.5:8786)", code="usage")
     return client_class(scheduler, set_as_default=False)
 
 
-def run_dask(tasks: list[Task], cfg: RunConfig, *, scheduler: str | None = None, client: Any = None,
-             progress: Progress) -> Results:
+def run_dask(
+    tasks: list[Task], cfg: RunConfig, *, scheduler: str | None = None, client: Any = None, progress: Progress
+) -> Results:
     """Submit every task to the cluster and yield the results in task order."""
     own = client is None
     if own:
@@ -64,9 +65,12 @@ def run_dask(tasks: list[Task], cfg: RunConfig, *, scheduler: str | None = None,
         problems = {w: p for w, p in client.run(_probe, cfg.out_dir, paths).items() if p}
         if problems:
             worker, what = next(iter(problems.items()))
-            raise ConfigError(f"Dask worker {worker} {what[0]} (and {len(problems) - 1} other worker(s) have "
-                              "problems): the Dask engine needs the inputs and the output folder on a file "
-                              "system shared by all workers, under the same paths", code="usage")
+            raise ConfigError(
+                f"Dask worker {worker} {what[0]} (and {len(problems) - 1} other worker(s) have "
+                "problems): the Dask engine needs the inputs and the output folder on a file "
+                "system shared by all workers, under the same paths",
+                code="usage",
+            )
         client.run(_preload, cfg)
         futures = client.map(run_dask_task, tasks, cfg=cfg, pure=False)
         for task, fut in zip(tasks, futures, strict=True):

@@ -94,16 +94,25 @@ class BulkSummary:
             "outDir": self.out_dir,
             "engine": self.engine,
             "mode": self.mode,
-            "inputs": {"tasks": self.tasks, "documents": self.documents, "resumed": self.resumed,
-                       "skipped": self.skipped},
+            "inputs": {
+                "tasks": self.tasks,
+                "documents": self.documents,
+                "resumed": self.resumed,
+                "skipped": self.skipped,
+            },
             "records": self.records,
             "rejects": self.rejects,
             "rejectCodes": self.reject_codes,
             "warnings": self.warnings,
-            "run": {"tasks": self.run_tasks, "documents": self.run_documents, "records": self.run_records,
-                    "bytes": self.run_bytes, "seconds": round(self.seconds, 3),
-                    "mbPerSecond": round(self.mb_per_second, 2),
-                    "recordsPerSecond": round(self.records_per_second, 1)},
+            "run": {
+                "tasks": self.run_tasks,
+                "documents": self.run_documents,
+                "records": self.run_records,
+                "bytes": self.run_bytes,
+                "seconds": round(self.seconds, 3),
+                "mbPerSecond": round(self.mb_per_second, 2),
+                "recordsPerSecond": round(self.records_per_second, 1),
+            },
             "exitCode": self.exit_code,
         }
 
@@ -139,8 +148,14 @@ class _Lock:
 
 def _header(cfg: RunConfig) -> dict[str, Any]:
     o = cfg.options
-    return {"xml2jsonBulk": MANIFEST_FORMAT, "xml2json": __version__, "records": cfg.records,
-            "pretty": cfg.pretty, "strict": o.strict, "st96Version": o.st96_version}
+    return {
+        "xml2jsonBulk": MANIFEST_FORMAT,
+        "xml2json": __version__,
+        "records": cfg.records,
+        "pretty": cfg.pretty,
+        "strict": o.strict,
+        "st96Version": o.st96_version,
+    }
 
 
 def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -233,8 +248,11 @@ def _mp_context() -> Any:
 def crashed_result(task: Task, cfg: RunConfig, why: str) -> TaskResult:
     """The result of a task whose worker process died (or whose Dask task failed) on it."""
     res = TaskResult(task.index, task.key, docs=task.docs, rejects=1, reject_codes={"worker-crashed": 1})
-    line = reject_line(task.source, None, [Issue("worker-crashed", f"the worker converting this input "
-                                                 f"died ({why}); none of its records were written")])
+    line = reject_line(
+        task.source,
+        None,
+        [Issue("worker-crashed", f"the worker converting this input died ({why}); none of its records were written")],
+    )
     write_atomic(rejects_path(Path(cfg.out_dir), task.key), dumps_json(line) + b"\n", durable=cfg.durable)
     with contextlib.suppress(FileNotFoundError):
         (Path(cfg.out_dir) / (task.key + ".jsonl")).unlink()
@@ -283,8 +301,9 @@ def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) 
     window = max(2, jobs * 4)
     try:
         while pending:
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_pool_worker,
-                                       initargs=(cfg, q))
+            pool = ProcessPoolExecutor(
+                max_workers=jobs, mp_context=ctx, initializer=init_pool_worker, initargs=(cfg, q)
+            )
             inflight: deque[tuple[Task, Any]] = deque()
             broken, why = False, ""
             try:
@@ -306,8 +325,9 @@ def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) 
             if broken:
                 _clean_parts(Path(cfg.out_dir))  # every worker of the broken pool is gone: their temp files too
                 for t, _fut in inflight:  # isolate: one task per fresh single-worker pool
-                    solo = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=init_pool_worker,
-                                               initargs=(cfg, q))
+                    solo = ProcessPoolExecutor(
+                        max_workers=1, mp_context=ctx, initializer=init_pool_worker, initargs=(cfg, q)
+                    )
                     try:
                         res = wait(solo.submit(run_pool_task, t, cfg))
                     except BrokenProcessPool as exc:
@@ -366,8 +386,7 @@ def run_bulk(
     if progress not in MODES:
         raise ConfigError(f"unknown progress mode {progress!r} (choose from {', '.join(MODES)})", code="usage")
     if records and pretty:
-        raise ConfigError("--pretty does not apply to --records: JSON Lines hold one object per line",
-                          code="usage")
+        raise ConfigError("--pretty does not apply to --records: JSON Lines hold one object per line", code="usage")
     if resume and overwrite:
         raise ConfigError("--resume and --overwrite exclude each other", code="usage")
     if jobs is not None and jobs < 1:
@@ -392,14 +411,20 @@ def run_bulk(
                 if old_header != header:
                     old = old_header or {}
                     diff = ", ".join(f"{k} {old.get(k)!r} → {v!r}" for k, v in header.items() if old.get(k) != v)
-                    raise ConfigError(f"{out} was written with other settings ({diff}); resume with the same "
-                                      "options, or use --overwrite or another output folder", code="usage")
+                    raise ConfigError(
+                        f"{out} was written with other settings ({diff}); resume with the same "
+                        "options, or use --overwrite or another output folder",
+                        code="usage",
+                    )
                 previous = old_entries
             elif overwrite:
                 _remove_previous(out, old_entries)
             else:
-                raise ConfigError(f"{out} holds the output of an earlier bulk run; use --resume to complete it "
-                                  "or --overwrite to start over", code="usage")
+                raise ConfigError(
+                    f"{out} holds the output of an earlier bulk run; use --resume to complete it "
+                    "or --overwrite to start over",
+                    code="usage",
+                )
         _clean_parts(out)
         stdin_path = None
         if has_stdin:
@@ -452,9 +477,16 @@ def run_bulk(
 
         entries = kept + new_entries
         _merge_rejects(out, plan, entries, durable)
-        summary = _summarise(out, engine, cfg, plan, entries, len(plan.tasks) - len(todo),
-                             run=(len(new_entries), run_docs, run_records, run_bytes),
-                             seconds=time.monotonic() - t0)
+        summary = _summarise(
+            out,
+            engine,
+            cfg,
+            plan,
+            entries,
+            len(plan.tasks) - len(todo),
+            run=(len(new_entries), run_docs, run_records, run_bytes),
+            seconds=time.monotonic() - t0,
+        )
         write_atomic(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=durable)
         if stdin_path is not None:
             stdin_path.unlink(missing_ok=True)
@@ -490,8 +522,17 @@ def _merge_rejects(out: Path, plan: InputPlan, entries: list[dict[str, Any]], du
         raise
 
 
-def _summarise(out: Path, engine: str, cfg: RunConfig, plan: InputPlan, entries: list[dict[str, Any]],
-               resumed: int, *, run: tuple[int, int, int, int], seconds: float) -> BulkSummary:
+def _summarise(
+    out: Path,
+    engine: str,
+    cfg: RunConfig,
+    plan: InputPlan,
+    entries: list[dict[str, Any]],
+    resumed: int,
+    *,
+    run: tuple[int, int, int, int],
+    seconds: float,
+) -> BulkSummary:
     codes: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     for line in plan.rejects:
@@ -504,10 +545,21 @@ def _summarise(out: Path, engine: str, cfg: RunConfig, plan: InputPlan, entries:
         warnings.update(e.get("warnings", {}))
         schema_missing |= bool(e.get("schemaMissing"))
     return BulkSummary(
-        out_dir=str(out), engine=engine, mode="records" if cfg.records else "documents",
-        tasks=len(plan.tasks), documents=sum(t.docs for t in plan.tasks), resumed=resumed,
-        skipped=plan.skipped, records=records, rejects=sum(codes.values()),
-        reject_codes=dict(sorted(codes.items())), warnings=dict(sorted(warnings.items())),
-        run_tasks=run[0], run_documents=run[1], run_records=run[2], run_bytes=run[3], seconds=seconds,
+        out_dir=str(out),
+        engine=engine,
+        mode="records" if cfg.records else "documents",
+        tasks=len(plan.tasks),
+        documents=sum(t.docs for t in plan.tasks),
+        resumed=resumed,
+        skipped=plan.skipped,
+        records=records,
+        rejects=sum(codes.values()),
+        reject_codes=dict(sorted(codes.items())),
+        warnings=dict(sorted(warnings.items())),
+        run_tasks=run[0],
+        run_documents=run[1],
+        run_records=run[2],
+        run_bytes=run[3],
+        seconds=seconds,
         schema_missing=schema_missing,
     )

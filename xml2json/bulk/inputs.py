@@ -82,7 +82,6 @@ class Task:
         return len(self.members) if self.kind == "zip" else 1
 
 
-
 @dataclass(slots=True)
 class InputPlan:
     tasks: list[Task] = field(default_factory=list)
@@ -158,8 +157,7 @@ class _Entry:
 def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan) -> Iterator[_Entry]:
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (here / d).resolve() != out_dir)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (here / d).resolve() != out_dir)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -168,12 +166,16 @@ def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: Inpu
                 continue
             full = here / name
             rel = full.relative_to(folder).as_posix()
-            yield _Entry(full.resolve(), f"{display.rstrip('/')}/{rel}" if display else rel,
-                         f"{rel_prefix}/{rel}" if rel_prefix else rel)
+            yield _Entry(
+                full.resolve(),
+                f"{display.rstrip('/')}/{rel}" if display else rel,
+                f"{rel_prefix}/{rel}" if rel_prefix else rel,
+            )
 
 
-def _expand(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, stdin_path: Path | None,
-            plan: InputPlan) -> list[_Entry]:
+def _expand(
+    inputs: Sequence[str | os.PathLike[str]], out_dir: Path, stdin_path: Path | None, plan: InputPlan
+) -> list[_Entry]:
     entries: list[_Entry] = []
     for arg in inputs:
         s = os.fspath(arg)
@@ -224,12 +226,26 @@ class _Outputs:
 
 
 def _collision(source: str, rel: str, holder: str) -> dict[str, Any]:
-    return reject_line(source, None, [Issue("output-collision", f"its output {rel} is already written for "
-                                            f"{holder}; rename the input or convert it separately")])
+    return reject_line(
+        source,
+        None,
+        [
+            Issue(
+                "output-collision",
+                f"its output {rel} is already written for {holder}; rename the input or convert it separately",
+            )
+        ],
+    )
 
 
-def plan_inputs(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, *, records: bool, limits: Limits,
-                stdin_path: Path | None = None) -> InputPlan:
+def plan_inputs(
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: Path,
+    *,
+    records: bool,
+    limits: Limits,
+    stdin_path: Path | None = None,
+) -> InputPlan:
     """Expand *inputs* into tasks (in input order), rejecting what cannot be converted safely."""
     plan = InputPlan()
     out_dir = out_dir.resolve()
@@ -262,8 +278,9 @@ def plan_inputs(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, *, reco
         except OSError as exc:
             plan.rejects.append(reject_line(e.source, None, [Issue("io", f"cannot read: {exc.strerror or exc}")]))
             continue
-        plan.tasks.append(Task(len(plan.tasks), key, "stdin" if e.stdin else "file", str(e.path), e.source,
-                               ident, size=size))
+        plan.tasks.append(
+            Task(len(plan.tasks), key, "stdin" if e.stdin else "file", str(e.path), e.source, ident, size=size)
+        )
     return plan
 
 
@@ -283,8 +300,9 @@ def _batches(members: list[Member]) -> list[list[Member]]:
     return batches
 
 
-def _plan_zip(e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPlan, outputs: _Outputs,
-              keys: set[str]) -> None:
+def _plan_zip(
+    e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPlan, outputs: _Outputs, keys: set[str]
+) -> None:
     def reject(source: str, issue: Issue) -> None:
         plan.rejects.append(reject_line(source, None, [issue]))
 
@@ -313,8 +331,13 @@ def _plan_zip(e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPl
             plan.skipped += 1
             continue
         if info.file_size > limits.max_document_bytes:
-            reject(src, Issue("limit-document-size", f"{info.file_size} bytes uncompressed, more than the limit "
-                              f"of {limits.max_document_bytes}"))
+            reject(
+                src,
+                Issue(
+                    "limit-document-size",
+                    f"{info.file_size} bytes uncompressed, more than the limit of {limits.max_document_bytes}",
+                ),
+            )
             continue
         out = f"{zkey}/{strip_suffix(safe)}"
         if not records:
@@ -331,8 +354,9 @@ def _plan_zip(e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPl
                 plan.rejects.append(_collision(e.source, key + ".jsonl", holder))
                 return
         keys.add(key)
-        plan.tasks.append(Task(len(plan.tasks), key, "zip", str(e.path), e.source, ident, tuple(batch),
-                               sum(m.size for m in batch)))
+        plan.tasks.append(
+            Task(len(plan.tasks), key, "zip", str(e.path), e.source, ident, tuple(batch), sum(m.size for m in batch))
+        )
 
 
 # -- reading, with every byte counted -------------------------------------------------------
@@ -363,8 +387,9 @@ class Meter:
 
 
 @contextmanager
-def open_file(path: str | os.PathLike[str], limits: Limits,
-              on_read: Callable[[int], None] | None = None) -> Iterator[Meter]:
+def open_file(
+    path: str | os.PathLike[str], limits: Limits, on_read: Callable[[int], None] | None = None
+) -> Iterator[Meter]:
     """A file — plain, or gzip (detected from its first bytes) — as a metered XML byte stream."""
     try:
         with open(path, "rb") as fh:
@@ -380,13 +405,19 @@ def open_file(path: str | os.PathLike[str], limits: Limits,
 
 
 @contextmanager
-def open_member(zf: zipfile.ZipFile, member: Member, limits: Limits, infos: dict[int, zipfile.ZipInfo],
-                on_read: Callable[[int], None] | None = None) -> Iterator[Meter]:
+def open_member(
+    zf: zipfile.ZipFile,
+    member: Member,
+    limits: Limits,
+    infos: dict[int, zipfile.ZipInfo],
+    on_read: Callable[[int], None] | None = None,
+) -> Iterator[Meter]:
     """A zip member (checked when planning) as a metered XML byte stream; *infos* maps local header
     offsets to the zip's entries."""
     info = infos.get(member.offset)
     if info is None or info.filename != member.name:
-        raise InputError(f"zip member {member.name!r} is no longer in the zip (did the zip change?)",
-                         code="malformed-zip")
+        raise InputError(
+            f"zip member {member.name!r} is no longer in the zip (did the zip change?)", code="malformed-zip"
+        )
     with open_zip_member(zf, ZipMember(info), limits) as fh:
         yield Meter(fh, limit=limits.max_document_bytes, on_read=on_read)

@@ -37,13 +37,15 @@ from ..plan import ELEMENT, EMPTY, MIXED, Child, DocumentPlan, Plan, TypePlan
 #: Local names of elements whose children hold the records of a transaction.
 RECORD_CONTAINERS: frozenset[str] = frozenset({"TransactionData"})
 #: Local names of bags whose repeating children are records wherever they occur.
-RECORD_BAGS: frozenset[str] = frozenset({
-    "MadridIBToOfficeBag",
-    "MadridOfficeToIBBag",
-    "HagueIBToOfficeBag",
-    "HagueOfficeToIBBag",
-    "HagueBulletinTransactionBag",
-})
+RECORD_BAGS: frozenset[str] = frozenset(
+    {
+        "MadridIBToOfficeBag",
+        "MadridOfficeToIBBag",
+        "HagueIBToOfficeBag",
+        "HagueOfficeToIBBag",
+        "HagueBulletinTransactionBag",
+    }
+)
 #: How deep below the root a container is looked for (TransactionData is at depth 3).
 MAX_CONTAINER_DEPTH = 5
 
@@ -95,8 +97,14 @@ def _is_bag(tag: str) -> bool:
     return local_name(tag).endswith("Bag")
 
 
-def _bag_records(bag: TypePlan, path: tuple[str, ...], out: dict[tuple[str, ...], RecordSpec], *,
-                 nested: bool, seen: frozenset[str] = frozenset()) -> None:
+def _bag_records(
+    bag: TypePlan,
+    path: tuple[str, ...],
+    out: dict[tuple[str, ...], RecordSpec],
+    *,
+    nested: bool,
+    seen: frozenset[str] = frozenset(),
+) -> None:
     """The repeating non-bag element children of *bag* are records; with *nested*, bags inside
     the bag are searched the same way (the Hague office-copy bags hold bags of records)."""
     for c in bag.order:
@@ -121,8 +129,14 @@ def _container_records(tp: TypePlan, path: tuple[str, ...], out: dict[tuple[str,
             out.setdefault(p, RecordSpec(p, c))
 
 
-def _visit(tag: str, tp: TypePlan, path: tuple[str, ...], depth: int, seen: frozenset[str],
-           out: dict[tuple[str, ...], RecordSpec]) -> None:
+def _visit(
+    tag: str,
+    tp: TypePlan,
+    path: tuple[str, ...],
+    depth: int,
+    seen: frozenset[str],
+    out: dict[tuple[str, ...], RecordSpec],
+) -> None:
     name = local_name(tag)
     if name in RECORD_CONTAINERS:
         _container_records(tp, path, out)
@@ -142,8 +156,12 @@ def derive_layout(doc: DocumentPlan) -> RecordLayout:
     specs: dict[tuple[str, ...], RecordSpec] = {}
     root = (doc.root,)
     tp = doc.type
-    if (local_name(doc.root).endswith("Bag") and tp.order and local_name(doc.root) not in RECORD_CONTAINERS
-            and all(c.array and c.type.kind in _STRUCTURED for c in tp.order)):
+    if (
+        local_name(doc.root).endswith("Bag")
+        and tp.order
+        and local_name(doc.root) not in RECORD_CONTAINERS
+        and all(c.array and c.type.kind in _STRUCTURED for c in tp.order)
+    ):
         _bag_records(tp, root, specs, nested=False)  # a document that is itself a bag of records
     else:
         _visit(doc.root, tp, root, 0, frozenset({tp.key}), specs)

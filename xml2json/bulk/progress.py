@@ -35,13 +35,13 @@ class Progress:
             except ImportError:  # pragma: no cover - tqdm is a dependency
                 self.mode = "log"
             else:
-                self._bar = tqdm(total=total_docs, unit="doc", file=self.stream, dynamic_ncols=True,
-                                 smoothing=0.1, desc="bulk")
+                self._bar = tqdm(
+                    total=total_docs, unit="doc", file=self.stream, dynamic_ncols=True, smoothing=0.1, desc="bulk"
+                )
 
     def _postfix(self) -> str:
         dt = time.monotonic() - self.start
-        return (f"{self.records:,} records, {_rate(self.records, dt):,.0f} rec/s, "
-                f"{_rate(self.bytes, dt) / 1e6:.1f} MB/s")
+        return f"{self.records:,} records, {_rate(self.records, dt):,.0f} rec/s, {_rate(self.bytes, dt) / 1e6:.1f} MB/s"
 
     def update(self, docs: int = 0, records: int = 0, nbytes: int = 0) -> None:
         self.docs += docs
@@ -56,8 +56,7 @@ class Progress:
             now = time.monotonic()
             if now - self._last_log >= LOG_EVERY:
                 self._last_log = now
-                print(f"bulk: {self.docs:,}/{self.total:,} documents, {self._postfix()}", file=self.stream,
-                      flush=True)
+                print(f"bulk: {self.docs:,}/{self.total:,} documents, {self._postfix()}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -87,13 +87,27 @@ class Record:
 
     def reject(self) -> dict[str, Any]:
         """The rejects.jsonl object of a record that failed."""
-        return reject_line(self.source, self.index, self.errors, line=self.line, document=self.document,
-                           version=self.st96_version, record=self.record)
+        return reject_line(
+            self.source,
+            self.index,
+            self.errors,
+            line=self.line,
+            document=self.document,
+            version=self.st96_version,
+            record=self.record,
+        )
 
 
-def reject_line(source: str, index: int | None, issues: tuple[Issue, ...] | list[Issue], *,
-                line: int | None = None, document: str | None = None, version: str | None = None,
-                record: str | None = None) -> dict[str, Any]:
+def reject_line(
+    source: str,
+    index: int | None,
+    issues: tuple[Issue, ...] | list[Issue],
+    *,
+    line: int | None = None,
+    document: str | None = None,
+    version: str | None = None,
+    record: str | None = None,
+) -> dict[str, Any]:
     """One line of rejects.jsonl: where, then the first issue flattened, then all issues if several."""
     first = issues[0] if issues else Issue("error", "unknown failure")
     out: dict[str, Any] = {
@@ -183,16 +197,20 @@ def peek_root(stream: Readable, limits: Limits) -> tuple[RootInfo, PeekedStream]
             chunk = stream.read(PEEK_CHUNK)
             if not chunk:
                 parser.close()
-                raise MalformedXMLError("not well-formed XML: the input has no root element", code="malformed-xml",
-                                        line=1)
+                raise MalformedXMLError(
+                    "not well-formed XML: the input has no root element", code="malformed-xml", line=1
+                )
             chunks.append(chunk)
             parser.feed(chunk)
     except _Found:
         assert target.root is not None
         return target.root, PeekedStream(stream, b"".join(chunks))
     except _Doctype:
-        raise UnsafeXMLError("DOCTYPE declarations are not accepted (entities and DTDs are never processed)",
-                             code="unsafe-doctype", line=1) from None
+        raise UnsafeXMLError(
+            "DOCTYPE declarations are not accepted (entities and DTDs are never processed)",
+            code="unsafe-doctype",
+            line=1,
+        ) from None
     except etree.XMLSyntaxError as exc:
         raise syntax_error(exc, b"".join(chunks)[:4]) from None
 
@@ -206,8 +224,7 @@ def _ancestry(el: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def stream_document(stream: Readable, source: str, converter: Converter, *,
-                    rest: bool = True) -> Iterator[Record]:
+def stream_document(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
     """Yield the records of one document (see the module docstring); with *rest*, finish with
     the rest of the document (everything that is not inside a record) as a record of ``None``."""
     info, body = peek_root(stream, converter.options.limits)
@@ -219,22 +236,49 @@ def stream_document(stream: Readable, source: str, converter: Converter, *,
     yield from _stream_records(body, source, converter, plan, layout, doc_warnings, rest=rest)
 
 
-
-def _whole_document(body: Readable, source: str, converter: Converter, plan: Plan, doc: DocumentPlan,
-                    doc_warnings: list[Issue]) -> Record:
+def _whole_document(
+    body: Readable, source: str, converter: Converter, plan: Plan, doc: DocumentPlan, doc_warnings: list[Issue]
+) -> Record:
     root = parse_document(cast(IO[bytes], body), converter.options.limits)
     conv = XmlToJson(plan, converter.options)
     try:
         data = conv.document(root, doc)
     except Xml2JsonError as exc:
-        return Record(source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, None,
-                      tuple(doc_warnings + conv.warnings), exc.issues)
-    return Record(source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, data,
-                  tuple(doc_warnings + conv.warnings))
+        return Record(
+            source,
+            doc.name,
+            plan.version,
+            0,
+            root.sourceline,
+            doc.json_root,
+            doc.type.key,
+            None,
+            tuple(doc_warnings + conv.warnings),
+            exc.issues,
+        )
+    return Record(
+        source,
+        doc.name,
+        plan.version,
+        0,
+        root.sourceline,
+        doc.json_root,
+        doc.type.key,
+        data,
+        tuple(doc_warnings + conv.warnings),
+    )
 
 
-def _stream_records(body: Readable, source: str, converter: Converter, plan: Plan, layout: RecordLayout,
-                    doc_warnings: list[Issue], *, rest: bool) -> Iterator[Record]:
+def _stream_records(
+    body: Readable,
+    source: str,
+    converter: Converter,
+    plan: Plan,
+    layout: RecordLayout,
+    doc_warnings: list[Issue],
+    *,
+    rest: bool,
+) -> Iterator[Record]:
     doc = layout.document
     options = converter.options
     specs = layout.specs
@@ -258,11 +302,30 @@ def _stream_records(body: Readable, source: str, converter: Converter, plan: Pla
             check_tree(el, limits)
             value = conv.element(el, spec.type, len(path) - 1)
         except Xml2JsonError as exc:
-            rec = Record(source, doc.name, version, index, line, spec.json_name, spec.type.key, None,
-                         tuple(conv.warnings), exc.issues)
+            rec = Record(
+                source,
+                doc.name,
+                version,
+                index,
+                line,
+                spec.json_name,
+                spec.type.key,
+                None,
+                tuple(conv.warnings),
+                exc.issues,
+            )
         else:
-            rec = Record(source, doc.name, version, index, line, spec.json_name, spec.type.key,
-                         {spec.json_name: value}, tuple(conv.warnings))
+            rec = Record(
+                source,
+                doc.name,
+                version,
+                index,
+                line,
+                spec.json_name,
+                spec.type.key,
+                {spec.json_name: value},
+                tuple(conv.warnings),
+            )
         el.clear()
         if last is not None:
             parent = last.getparent()
@@ -281,8 +344,19 @@ def _stream_records(body: Readable, source: str, converter: Converter, plan: Pla
             check_tree(root, limits)  # the records are gone: this is the small rest of the document
             data = conv.document(root, doc)
         except Xml2JsonError as exc:
-            yield Record(source, doc.name, version, None, None, None, doc.type.key, None,
-                         tuple(doc_warnings + conv.warnings), exc.issues)
+            yield Record(
+                source,
+                doc.name,
+                version,
+                None,
+                None,
+                None,
+                doc.type.key,
+                None,
+                tuple(doc_warnings + conv.warnings),
+                exc.issues,
+            )
         else:
-            yield Record(source, doc.name, version, None, None, None, doc.type.key, data,
-                         tuple(doc_warnings + conv.warnings))
+            yield Record(
+                source, doc.name, version, None, None, None, doc.type.key, data, tuple(doc_warnings + conv.warnings)
+            )

@@ -102,8 +102,7 @@ class AtomicFile:
     def write(self, data: bytes) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX,
-                                             dir=self.path.parent)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, file_mode())
             self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
@@ -223,8 +222,9 @@ def run_dask_task(task: Task, cfg: RunConfig) -> TaskResult:
 
 
 @contextmanager
-def _documents(task: Task, cfg: RunConfig,
-               on_read: Callable[[int], None]) -> Iterator[Iterator[tuple[str, str, Callable[[], Any]]]]:
+def _documents(
+    task: Task, cfg: RunConfig, on_read: Callable[[int], None]
+) -> Iterator[Iterator[tuple[str, str, Callable[[], Any]]]]:
     """(source, output path without extension, opener) for each document of *task*."""
     limits = cfg.options.limits
     if task.kind == "zip":
@@ -234,8 +234,10 @@ def _documents(task: Task, cfg: RunConfig,
             raise InputError(f"cannot open the zip: {exc}", code="malformed-zip") from None
         with zf:
             infos = {i.header_offset: i for i in zf.infolist()}
-            yield ((m.source, m.out, (lambda m=m: open_member(zf, m, limits, infos, on_read)))  # type: ignore[misc]
-                   for m in task.members)
+            yield (
+                (m.source, m.out, (lambda m=m: open_member(zf, m, limits, infos, on_read)))  # type: ignore[misc]
+                for m in task.members
+            )
     else:
         yield iter([(task.source, task.key, lambda: open_file(task.path, limits, on_read))])
 
@@ -255,8 +257,9 @@ def _issues_of(exc: BaseException) -> tuple[tuple[Issue, ...], bool]:
     return (Issue("internal-error", f"{type(exc).__name__}: {exc}{loc} (please report this)"),), False
 
 
-def run_task(task: Task, cfg: RunConfig, *,
-             progress: Callable[[tuple[int, int, int]], None] | None = None) -> TaskResult:
+def run_task(
+    task: Task, cfg: RunConfig, *, progress: Callable[[tuple[int, int, int]], None] | None = None
+) -> TaskResult:
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
@@ -310,8 +313,16 @@ def run_task(task: Task, cfg: RunConfig, *,
     return res
 
 
-def _records_of(source: str, opener: Callable[[], Any], conv: Converter, part: AtomicFile, res: TaskResult,
-                warnings: Counter[str], reject: Callable[[dict[str, Any]], None], rep: Reporter) -> None:
+def _records_of(
+    source: str,
+    opener: Callable[[], Any],
+    conv: Converter,
+    part: AtomicFile,
+    res: TaskResult,
+    warnings: Counter[str],
+    reject: Callable[[dict[str, Any]], None],
+    rep: Reporter,
+) -> None:
     index = 0
     document = version = None
     try:
@@ -335,14 +346,31 @@ def _records_of(source: str, opener: Callable[[], Any], conv: Converter, part: A
         res.schema_missing |= schema
         if index and issues:
             first = issues[0]
-            issues = (Issue(first.code, f"{first.message}; the {index} record(s) before this point were "
-                            "processed (their lines and rejects are written), the rest of the document could "
-                            "not be read", first.xml_path, first.line, first.json_pointer), *issues[1:])
+            issues = (
+                Issue(
+                    first.code,
+                    f"{first.message}; the {index} record(s) before this point were "
+                    "processed (their lines and rejects are written), the rest of the document could "
+                    "not be read",
+                    first.xml_path,
+                    first.line,
+                    first.json_pointer,
+                ),
+                *issues[1:],
+            )
         reject(reject_line(source, index if document else None, issues, document=document, version=version))
 
 
-def _document_of(source: str, out_rel: str, opener: Callable[[], Any], conv: Converter, cfg: RunConfig,
-                 res: TaskResult, warnings: Counter[str], reject: Callable[[dict[str, Any]], None]) -> None:
+def _document_of(
+    source: str,
+    out_rel: str,
+    opener: Callable[[], Any],
+    conv: Converter,
+    cfg: RunConfig,
+    res: TaskResult,
+    warnings: Counter[str],
+    reject: Callable[[dict[str, Any]], None],
+) -> None:
     out = Path(cfg.out_dir) / (out_rel + ".json")
     try:
         with opener() as stream:

@@ -57,13 +57,15 @@ def write_output(data: bytes, out: str | None) -> None:
 
 
 def add_version_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--st96-version", metavar="V", help="use this compiled ST.96 version (e.g. V6_0) "
-                   "instead of the document's com:st96Version")
+    p.add_argument(
+        "--st96-version",
+        metavar="V",
+        help="use this compiled ST.96 version (e.g. V6_0) instead of the document's com:st96Version",
+    )
 
 
 def options_from(args: argparse.Namespace, **extra: Any) -> Options:
-    return Options(strict=getattr(args, "strict", False), st96_version=getattr(args, "st96_version", None),
-                   **extra)
+    return Options(strict=getattr(args, "strict", False), st96_version=getattr(args, "st96_version", None), **extra)
 
 
 def run_command(args: argparse.Namespace) -> int:

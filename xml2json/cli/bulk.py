@@ -22,25 +22,45 @@ exit codes: 0 everything converted; 1 some records or inputs were rejected (see 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bulk", help="convert many files, folders, zips into a folder (records as JSON Lines)",
-                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "bulk",
+        help="convert many files, folders, zips into a folder (records as JSON Lines)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("inputs", nargs="+", metavar="IN", help="file, folder, glob pattern, .zip, .gz, or -")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (created if needed)")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
-    p.add_argument("--records", action="store_true", help="one JSON Lines record per record element "
-                   "instead of one JSON file per document")
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="one JSON Lines record per record element instead of one JSON file per document",
+    )
     p.add_argument("--resume", action="store_true", help="skip inputs a previous run into OUTDIR completed")
-    p.add_argument("--overwrite", action="store_true", help="OUTDIR holds an earlier run: delete its outputs "
-                   "and start over")
+    p.add_argument(
+        "--overwrite", action="store_true", help="OUTDIR holds an earlier run: delete its outputs and start over"
+    )
     p.add_argument("--strict", action="store_true", help="content the schema does not know rejects the record")
     p.add_argument("--pretty", action="store_true", help="indent the JSON files (not with --records)")
-    p.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="local: this machine's cores (default); dask: a Dask cluster (--scheduler)")
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this machine's cores (default); dask: a Dask cluster (--scheduler)",
+    )
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
-                   help="auto: a bar on a terminal, a line every 30 s otherwise")
-    p.add_argument("--fsync", action="store_true", help="fsync every output before renaming it into place "
-                   "(survives power cuts without re-checking; slow with many small files)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "bar", "log", "none"),
+        default="auto",
+        help="auto: a bar on a terminal, a line every 30 s otherwise",
+    )
+    p.add_argument(
+        "--fsync",
+        action="store_true",
+        help="fsync every output before renaming it into place "
+        "(survives power cuts without re-checking; slow with many small files)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     add_version_options(p)
     p.set_defaults(func=cmd_bulk)
@@ -55,17 +75,28 @@ def cmd_bulk(args: argparse.Namespace) -> int:
 
     try:
         summary = run_bulk(
-            args.inputs, args.output, jobs=args.jobs, records=args.records, resume=args.resume,
-            overwrite=args.overwrite, options=options_from(args), pretty=args.pretty, engine=args.engine,
-            scheduler=args.scheduler, progress="none" if args.quiet else args.progress,
+            args.inputs,
+            args.output,
+            jobs=args.jobs,
+            records=args.records,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            options=options_from(args),
+            pretty=args.pretty,
+            engine=args.engine,
+            scheduler=args.scheduler,
+            progress="none" if args.quiet else args.progress,
             durable=args.fsync,
         )
     except ConfigError as exc:
         print_issues(exc.issues, kind="error")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"interrupted: completed inputs are listed in {args.output}/manifest.jsonl; "
-              "run the same command with --resume to finish", file=sys.stderr)
+        print(
+            f"interrupted: completed inputs are listed in {args.output}/manifest.jsonl; "
+            "run the same command with --resume to finish",
+            file=sys.stderr,
+        )
         return 130
     except Xml2JsonError:
         raise  # SchemaNotAvailableError and the like: run_command maps them to exit codes
@@ -79,9 +110,12 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         print(f"bulk → {s.out_dir}: {done}")
         if s.mode == "records":
             print(f"  records: {s.records:,}")
-        print(f"  rejects: {s.rejects:,}" + (f" ({_fmt_counts(s.reject_codes)}) — see rejects.jsonl"
-                                               if s.rejects else ""))
+        print(
+            f"  rejects: {s.rejects:,}" + (f" ({_fmt_counts(s.reject_codes)}) — see rejects.jsonl" if s.rejects else "")
+        )
         print(f"  warnings: {_fmt_counts(s.warnings) if s.warnings else 'none'}")
-        print(f"  this run: {s.run_documents:,} document(s), {s.run_records:,} record(s) in {s.seconds:.1f} s — "
-              f"{s.mb_per_second:.1f} MB/s, {s.records_per_second:,.0f} records/s")
+        print(
+            f"  this run: {s.run_documents:,} document(s), {s.run_records:,} record(s) in {s.seconds:.1f} s — "
+            f"{s.mb_per_second:.1f} MB/s, {s.records_per_second:,.0f} records/s"
+        )
     return summary.exit_code

@@ -31,8 +31,11 @@ def example_bytes() -> bytes:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("convert", help="ST.96 XML → ST.97 JSON",
-                       description="Convert one ST.96 XML document (a file or - for stdin) to ST.97 JSON.")
+    p = sub.add_parser(
+        "convert",
+        help="ST.96 XML → ST.97 JSON",
+        description="Convert one ST.96 XML document (a file or - for stdin) to ST.97 JSON.",
+    )
     p.add_argument("input", nargs="?", help="XML file, or - for stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
@@ -42,26 +45,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_version_options(p)
     p.set_defaults(func=cmd_convert)
 
-    p = sub.add_parser("to-xml", help="ST.97 JSON → ST.96 XML",
-                       description="Convert one ST.97 JSON document (a file or -) back to ST.96 XML.")
+    p = sub.add_parser(
+        "to-xml",
+        help="ST.97 JSON → ST.96 XML",
+        description="Convert one ST.97 JSON document (a file or -) back to ST.96 XML.",
+    )
     p.add_argument("input", help="JSON file, or - for stdin")
     p.add_argument("-o", "--output", metavar="OUT")
-    p.add_argument("--document", metavar="NAME", help="document type when the root member is ambiguous "
-                   "(e.g. TMK_TransactionData)")
+    p.add_argument(
+        "--document", metavar="NAME", help="document type when the root member is ambiguous (e.g. TMK_TransactionData)"
+    )
     p.add_argument("--schema-location", action="store_true", help="add xsi:schemaLocation (WIPO URL)")
     add_version_options(p)
     p.set_defaults(func=cmd_to_xml)
 
-    p = sub.add_parser("validate", help="validate XML against the XSD or JSON against the JSON Schema",
-                       description="Validate ST.96 XML (against the XSD) or ST.97 JSON (against the "
-                       "generated JSON Schema); the kind is detected from the content.")
+    p = sub.add_parser(
+        "validate",
+        help="validate XML against the XSD or JSON against the JSON Schema",
+        description="Validate ST.96 XML (against the XSD) or ST.97 JSON (against the "
+        "generated JSON Schema); the kind is detected from the content.",
+    )
     p.add_argument("inputs", nargs="+", metavar="FILE")
     add_version_options(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("roundtrip", help="check XML → JSON → XML → JSON for each file",
-                       description="Round-trip each ST.96 XML file and print a verdict per file; "
-                       "exits 1 if any file fails.")
+    p = sub.add_parser(
+        "roundtrip",
+        help="check XML → JSON → XML → JSON for each file",
+        description="Round-trip each ST.96 XML file and print a verdict per file; exits 1 if any file fails.",
+    )
     p.add_argument("inputs", nargs="+", metavar="FILE")
     p.add_argument("--no-xsd", action="store_true", help="skip XSD validation of the regenerated XML")
     add_version_options(p)
@@ -129,8 +141,10 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
         r = roundtrip(read_input(path) if path == "-" else path, options=opts, check_xsd=not args.no_xsd)
         verdict = "OK" if r.ok else "FAIL"
         xsd = {True: "valid", False: "INVALID", None: "not checked"}[r.xml_valid]
-        print(f"{path}: {verdict}  [{r.document} {r.version}; XML equal: {r.xml_equal}; JSON equal: "
-              f"{r.json_equal}; JSON schema: {'valid' if r.json_valid else 'INVALID'}; XSD: {xsd}]")
+        print(
+            f"{path}: {verdict}  [{r.document} {r.version}; XML equal: {r.xml_equal}; JSON equal: "
+            f"{r.json_equal}; JSON schema: {'valid' if r.json_valid else 'INVALID'}; XSD: {xsd}]"
+        )
         if r.first_difference:
             print(f"    first difference: {r.first_difference}")
         print_issues(r.issues, kind="error", label=path)

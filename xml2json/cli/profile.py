@@ -25,16 +25,21 @@ PROFILE_NAME = "trademark-application-simple/1.0"
 
 def register(sub: argparse._SubParsersAction) -> None:
     top = sub.add_parser(
-        "profile", help=f"the simplified trademark profile ({PROFILE_NAME})",
+        "profile",
+        help=f"the simplified trademark profile ({PROFILE_NAME})",
         description=f"Simplify trademark records to {PROFILE_NAME}, expand them back to ST.96 XML, "
-        "and measure how much of a corpus the profile carries. See docs/profile.md.")
+        "and measure how much of a corpus the profile carries. See docs/profile.md.",
+    )
     top.set_defaults(func=lambda args: _help(top))
     ps = top.add_subparsers(dest="profile_command", metavar="SUBCOMMAND")
 
-    p = ps.add_parser("simplify", help="ST.96 XML or full ST.97 JSON → simplified JSON",
-                      description="Simplify every tmk:Trademark record of one document (ST.96 XML, or full "
-                      "ST.97 JSON). One record gives one JSON object; several give an array. Values the "
-                      "profile does not carry are kept in each record's 'unmapped' member.")
+    p = ps.add_parser(
+        "simplify",
+        help="ST.96 XML or full ST.97 JSON → simplified JSON",
+        description="Simplify every tmk:Trademark record of one document (ST.96 XML, or full "
+        "ST.97 JSON). One record gives one JSON object; several give an array. Values the "
+        "profile does not carry are kept in each record's 'unmapped' member.",
+    )
     p.add_argument("input", help="XML or JSON file, or - for stdin")
     p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
@@ -44,24 +49,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_version_options(p)
     p.set_defaults(func=cmd_simplify)
 
-    p = ps.add_parser("expand", help="simplified JSON → ST.96 XML (a TrademarkApplication)",
-                      description="Expand one simplified document into an ST.96 V6_0 TrademarkApplication "
-                      "(or, with --json, its full ST.97 JSON). The document is checked against the profile "
-                      "schema first; 'unmapped' values are put back unless --drop-unmapped.")
+    p = ps.add_parser(
+        "expand",
+        help="simplified JSON → ST.96 XML (a TrademarkApplication)",
+        description="Expand one simplified document into an ST.96 V6_0 TrademarkApplication "
+        "(or, with --json, its full ST.97 JSON). The document is checked against the profile "
+        "schema first; 'unmapped' values are put back unless --drop-unmapped.",
+    )
     p.add_argument("input", help="simplified JSON file, or - for stdin")
     p.add_argument("-o", "--output", metavar="OUT")
     p.add_argument("--json", action="store_true", help="write the full ST.97 JSON instead of XML")
     p.add_argument("--pretty", action="store_true", help="indent the JSON (with --json)")
-    p.add_argument("--drop-unmapped", action="store_true",
-                   help="leave out the 'unmapped' values: the output holds exactly what the profile carries")
-    p.add_argument("--validate", action="store_true",
-                   help="validate the XML against the ST.96 XSD (needs the XSDs, see `xml2json validate`)")
+    p.add_argument(
+        "--drop-unmapped",
+        action="store_true",
+        help="leave out the 'unmapped' values: the output holds exactly what the profile carries",
+    )
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="validate the XML against the ST.96 XSD (needs the XSDs, see `xml2json validate`)",
+    )
     p.set_defaults(func=cmd_expand)
 
-    p = ps.add_parser("report", help="coverage of the profile over a corpus",
-                      description="Simplify every document of the inputs (files, folders searched for "
-                      "*.xml and *.zip, zip archives) and print, per ST.96 path, how many values occurred "
-                      "and how many the profile carries, per-file and overall coverage, and the largest gaps.")
+    p = ps.add_parser(
+        "report",
+        help="coverage of the profile over a corpus",
+        description="Simplify every document of the inputs (files, folders searched for "
+        "*.xml and *.zip, zip archives) and print, per ST.96 path, how many values occurred "
+        "and how many the profile carries, per-file and overall coverage, and the largest gaps.",
+    )
     p.add_argument("inputs", nargs="+", metavar="IN")
     p.add_argument("--json", action="store_true", help="machine-readable JSON instead of text")
     p.add_argument("--top", type=int, default=15, metavar="N", help="how many gaps to list (default 15)")
@@ -69,9 +86,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_version_options(p)
     p.set_defaults(func=cmd_report)
 
-    p = ps.add_parser("table", help="print the mapping table (Markdown)",
-                      description="Print the profile's mapping table as Markdown, as published in "
-                      "docs/profile.md.")
+    p = ps.add_parser(
+        "table",
+        help="print the mapping table (Markdown)",
+        description="Print the profile's mapping table as Markdown, as published in docs/profile.md.",
+    )
     p.set_defaults(func=cmd_table)
 
 
@@ -104,8 +123,10 @@ def cmd_simplify(args: argparse.Namespace) -> int:
             print_issues(result.loss_issues(), kind="note")
         elif loss:
             kept = [x for x in loss if not x.outside]
-            msg = (f"note: {sum(x.count for x in kept)} value(s) in {len(kept)} ST.96 path(s) are not carried "
-                   "by the profile and are kept in 'unmapped'")
+            msg = (
+                f"note: {sum(x.count for x in kept)} value(s) in {len(kept)} ST.96 path(s) are not carried "
+                "by the profile and are kept in 'unmapped'"
+            )
             outside = sum(x.count for x in loss if x.outside)
             if outside:
                 msg += f"; {outside} value(s) lie outside every trademark record and are not kept"
@@ -124,8 +145,9 @@ def cmd_expand(args: argparse.Namespace) -> int:
     conv = Converter()
     doc = loads_json(read_input(args.input), conv.options.limits)
     if isinstance(doc, list):
-        print(f"error: [profile-array] expand takes one simplified document, not an array of {len(doc)}",
-              file=sys.stderr)
+        print(
+            f"error: [profile-array] expand takes one simplified document, not an array of {len(doc)}", file=sys.stderr
+        )
         return EXIT_DATA
     issues = validate(doc)
     if issues:
@@ -134,13 +156,15 @@ def cmd_expand(args: argparse.Namespace) -> int:
     full = expand(doc, include_unmapped=not args.drop_unmapped, check=False, registry=conv.registry)
     xml = conv.json_to_xml(full, document=DOCUMENT) if args.validate or not args.json else None
     if args.validate and xml is not None:
-        problems = default_validators().check_xml(parse_document(xml.xml, conv.options.limits), xml.version,
-                                                  DOCUMENT)
+        problems = default_validators().check_xml(parse_document(xml.xml, conv.options.limits), xml.version, DOCUMENT)
         if problems:
             print_issues(problems, kind="error", label=args.input)
             if isinstance(doc, dict) and doc.get("unmapped") and not args.drop_unmapped:
-                print("hint: 'unmapped' holds the source's values as they were; --drop-unmapped expands "
-                      "only what the profile carries", file=sys.stderr)
+                print(
+                    "hint: 'unmapped' holds the source's values as they were; --drop-unmapped expands "
+                    "only what the profile carries",
+                    file=sys.stderr,
+                )
             return EXIT_DATA
         print(f"{args.input}: the expanded XML is valid against the ST.96 {xml.version} XSD", file=sys.stderr)
     if args.json:

@@ -107,8 +107,12 @@ class _Emitter:
         if st.codec in ("decimal", "integer"):
             s = {"type": "integer" if st.codec == "integer" else "number"}
             f = st.facets
-            for attr, kw in (("min_inclusive", "minimum"), ("max_inclusive", "maximum"),
-                             ("min_exclusive", "exclusiveMinimum"), ("max_exclusive", "exclusiveMaximum")):
+            for attr, kw in (
+                ("min_inclusive", "minimum"),
+                ("max_inclusive", "maximum"),
+                ("min_exclusive", "exclusiveMinimum"),
+                ("max_exclusive", "exclusiveMaximum"),
+            ):
                 v = getattr(f, attr)
                 if v is not None:
                     s[kw] = _num(v)
@@ -145,8 +149,10 @@ class _Emitter:
         if st.codec == "boolean":
             return {"type": "string", "enum": _BOOLEAN_LEXICAL}
         if st.codec in ("decimal", "integer"):
-            s: dict[str, Any] = {"type": "string",
-                                 "pattern": _INTEGER_LEXICAL if st.codec == "integer" else _NUMERIC_LEXICAL}
+            s: dict[str, Any] = {
+                "type": "string",
+                "pattern": _INTEGER_LEXICAL if st.codec == "integer" else _NUMERIC_LEXICAL,
+            }
             if st.facets.enumeration is not None:
                 s["enum"] = list(st.facets.enumeration)
             return s

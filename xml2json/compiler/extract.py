@@ -57,8 +57,9 @@ def load_schema(doc: DocumentSchema) -> xmlschema.XMLSchema:
             logging.getLogger("xmlschema").setLevel(logging.ERROR)
             return xmlschema.XMLSchema10(str(doc.path), allow="local", defuse="always")
     except xmlschema.XMLResourceForbidden as exc:  # type: ignore[attr-defined]
-        raise BundleError(f"{doc.path.name}: a schema tried to load a remote resource: {exc}",
-                          code="bundle-network-import") from exc
+        raise BundleError(
+            f"{doc.path.name}: a schema tried to load a remote resource: {exc}", code="bundle-network-import"
+        ) from exc
     except (xmlschema.XMLSchemaException, OSError) as exc:
         raise BundleError(f"{doc.path.name} does not load: {exc}", code="bundle-broken") from exc
 
@@ -109,12 +110,25 @@ class _Extractor:
         qname = t.name
         if isinstance(t, XsdList) or (isinstance(t, XsdAtomicBuiltin) and t.is_list()):
             item = t.item_type if isinstance(t, XsdList) else t.base_type
-            return SimpleTypeIR(key, qname, "list", builtin=_builtin(t), primitive=None,
-                                facets=_facets(t), item=self.key_of(item, key + "__item"))
+            return SimpleTypeIR(
+                key,
+                qname,
+                "list",
+                builtin=_builtin(t),
+                primitive=None,
+                facets=_facets(t),
+                item=self.key_of(item, key + "__item"),
+            )
         if isinstance(t, XsdUnion):
-            return SimpleTypeIR(key, qname, "union", builtin=_builtin(t), primitive=None,
-                                facets=_facets(t),
-                                members=[self.key_of(m, f"{key}__m{i}") for i, m in enumerate(t.member_types)])
+            return SimpleTypeIR(
+                key,
+                qname,
+                "union",
+                builtin=_builtin(t),
+                primitive=None,
+                facets=_facets(t),
+                members=[self.key_of(m, f"{key}__m{i}") for i, m in enumerate(t.member_types)],
+            )
         base = t
         # restriction of a list or union: keep the variety of the base
         while not isinstance(base, XsdAtomicBuiltin) and getattr(base, "base_type", None) is not None:
@@ -138,12 +152,17 @@ class _Extractor:
                 continue
             if a.use == "prohibited":
                 continue
-            attrs.append(AttributeIR(qname=a.name, type=self.key_of(a.type, f"{key}__@{a.local_name}"),
-                                     required=a.use == "required", fixed=a.fixed))
+            attrs.append(
+                AttributeIR(
+                    qname=a.name,
+                    type=self.key_of(a.type, f"{key}__@{a.local_name}"),
+                    required=a.use == "required",
+                    fixed=a.fixed,
+                )
+            )
         if t.has_simple_content():
             content = t.content
-            return ComplexTypeIR(key, t.name, "simple", attrs, any_attr,
-                                 simple=self.key_of(content, key + "__value"))
+            return ComplexTypeIR(key, t.name, "simple", attrs, any_attr, simple=self.key_of(content, key + "__value"))
         model = self._group(t.content, key) if isinstance(t.content, XsdGroup) else None
         kind: ContentKind
         if t.mixed:
@@ -170,12 +189,12 @@ class _Extractor:
                 if members is None:
                     out.items.append(self._particle(p, p.min_occurs, p.max_occurs, owner))
                 else:  # a substitution-group head: a choice of its non-abstract members
-                    out.items.append(GroupIR("choice", p.min_occurs, p.max_occurs,
-                                             [self._particle(m, 1, 1, owner) for m in members]))
+                    out.items.append(
+                        GroupIR("choice", p.min_occurs, p.max_occurs, [self._particle(m, 1, 1, owner) for m in members])
+                    )
             else:  # pragma: no cover - xmlschema offers no other particle kinds
                 raise SchemaCompileError(f"unexpected particle {p!r} in {owner}")
         return out
-
 
     def _particle(self, p: XsdElement, lo: int, hi: int | None, owner: str) -> ParticleIR:
         target = p.ref if p.ref is not None else p
@@ -234,13 +253,22 @@ def _facets(t: Any) -> Facets:
         enum = facets.get(f"{_F}enumeration")
         if enum is not None and f.enumeration is None:
             f.enumeration = [str(v) for v in enum.enumeration]
-        for attr, fname in (("length", "length"), ("min_length", "minLength"), ("max_length", "maxLength"),
-                            ("total_digits", "totalDigits"), ("fraction_digits", "fractionDigits")):
+        for attr, fname in (
+            ("length", "length"),
+            ("min_length", "minLength"),
+            ("max_length", "maxLength"),
+            ("total_digits", "totalDigits"),
+            ("fraction_digits", "fractionDigits"),
+        ):
             fac = facets.get(f"{_F}{fname}")
             if fac is not None and getattr(f, attr) is None:
                 setattr(f, attr, int(fac.value))
-        for attr, fname in (("min_inclusive", "minInclusive"), ("max_inclusive", "maxInclusive"),
-                            ("min_exclusive", "minExclusive"), ("max_exclusive", "maxExclusive")):
+        for attr, fname in (
+            ("min_inclusive", "minInclusive"),
+            ("max_inclusive", "maxInclusive"),
+            ("min_exclusive", "minExclusive"),
+            ("max_exclusive", "maxExclusive"),
+        ):
             fac = facets.get(f"{_F}{fname}")
             if fac is not None and getattr(f, attr) is None:
                 setattr(f, attr, str(fac.value))
@@ -371,7 +399,11 @@ def extract_bundle(bundle: Bundle, *, jobs: int | None = None) -> BundleIR:
             if prev != k:
                 out.notes.append(f"global element {name} has type {prev} in one document and {k} in {doc.name}")
         out.documents[doc.name] = DocumentIR(
-            name=doc.name, root=res.root, root_type=rename.get(res.root_key, res.root_key), json_root="",
-            source=doc.path.name, types=sorted(rename.get(k, k) for k in res.types),
+            name=doc.name,
+            root=res.root,
+            root_type=rename.get(res.root_key, res.root_key),
+            json_root="",
+            source=doc.path.name,
+            types=sorted(rename.get(k, k) for k in res.types),
         )
     return out

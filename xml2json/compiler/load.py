@@ -150,8 +150,9 @@ class _ImportChecker:
                     )
                 target = (f.parent / loc.removeprefix("file:")).resolve()
                 if not target.is_relative_to(self.root):
-                    raise BundleError(f"{self._rel(f)} imports {loc!r}, which is outside the bundle",
-                                      code="bundle-unsafe-path")
+                    raise BundleError(
+                        f"{self._rel(f)} imports {loc!r}, which is outside the bundle", code="bundle-unsafe-path"
+                    )
                 if not target.is_file():
                     raise BundleError(
                         f"the bundle is incomplete: {self._rel(f)} imports {loc!r} "
@@ -196,8 +197,9 @@ def scan_bundle(root: Path) -> Bundle:
         if root_local not in _global_element_names(f):
             continue
         checker.check(f, imports)
-        found.setdefault(doc, []).append((not modular, DocumentSchema(name=doc, root_local=root_local, path=f),
-                                          m.group("ver")))
+        found.setdefault(doc, []).append(
+            (not modular, DocumentSchema(name=doc, root_local=root_local, path=f), m.group("ver"))
+        )
     docs: list[DocumentSchema] = []
     versions: set[str] = set()
     for name in sorted(found):
@@ -206,15 +208,19 @@ def scan_bundle(root: Path) -> Bundle:
             flat = [c for c in cands if c[0]]
             if len(flat) != 1:
                 paths = ", ".join(c[1].path.relative_to(root).as_posix() for c in cands)
-                raise BundleError(f"the bundle holds more than one document schema {name}: {paths}; "
-                                  "build from one of the folders", code="bundle-duplicate-document")
+                raise BundleError(
+                    f"the bundle holds more than one document schema {name}: {paths}; build from one of the folders",
+                    code="bundle-duplicate-document",
+                )
             cands = flat
         docs.append(cands[0][1])
         versions.add(cands[0][2])
     if not docs:
         raise BundleError(
             f"no ST.96 document schemas found in {root} (expected <Doc>_Vx_y.xsd files that import their "
-            "<Doc>_Vx_y_Common.xsd, or <Domain>/Document/<Doc>_Vx_y.xsd)", code="bundle-no-documents")
+            "<Doc>_Vx_y_Common.xsd, or <Domain>/Document/<Doc>_Vx_y.xsd)",
+            code="bundle-no-documents",
+        )
     # merge order decides variant keys (``com_XType~2``): by file name, so that every layout agrees
     docs.sort(key=lambda d: d.path.name)
     if len(versions) != 1:
@@ -222,12 +228,16 @@ def scan_bundle(root: Path) -> Bundle:
     named = versions.pop()
     fixed = _fixed_versions(files)
     if len(fixed) > 1:
-        raise BundleError(f"the bundle declares com:st96Version fixed to more than one value: "
-                          f"{', '.join(sorted(fixed))}", code="bundle-mixed-versions")
+        raise BundleError(
+            f"the bundle declares com:st96Version fixed to more than one value: {', '.join(sorted(fixed))}",
+            code="bundle-mixed-versions",
+        )
     if fixed and fixed != {named}:
         raise BundleError(
             f"the bundle's file names say {named} but com:st96Version is fixed to {fixed.pop()}; "
-            "is this a renamed copy of another version?", code="bundle-version-mismatch")
+            "is this a renamed copy of another version?",
+            code="bundle-version-mismatch",
+        )
     return Bundle(root=root, version=named, documents=tuple(docs), files=tuple(files))
 
 

@@ -33,8 +33,7 @@ def name_complex(ir: BundleIR, ct: ComplexTypeIR, extra: dict[str, str]) -> None
             return base
         ns, _ = _split(clark)
         new = collision_name(base, prefix_for(ns, extra) if ns else "local", set(pool))
-        ir.collisions.append({"type": ct.key, "xml": clark, "json": base, "resolved": new,
-                              "with": pool[base]})
+        ir.collisions.append({"type": ct.key, "xml": clark, "json": base, "resolved": new, "with": pool[base]})
         pool[new] = clark
         return new
 

@@ -1,11 +1,11 @@
 """The schema compiler: bundle → IR → passes → (plan, JSON Schemas).
 
-    load     (load.py)            find document schemas and the version, offline
-    extract  (extract.py)         xmlschema components → IR, one document at a time
-    dedupe   (dedupe.py)          identical anonymous types become one
-    shape    (shape.py)           codecs, flattened particles, arrays, ordered groups
-    name     (naming.py)          JSON names, collision resolution
-    emit     (emit_plan.py, emit_jsonschema.py)
+load     (load.py)            find document schemas and the version, offline
+extract  (extract.py)         xmlschema components → IR, one document at a time
+dedupe   (dedupe.py)          identical anonymous types become one
+shape    (shape.py)           codecs, flattened particles, arrays, ordered groups
+name     (naming.py)          JSON names, collision resolution
+emit     (emit_plan.py, emit_jsonschema.py)
 """
 
 from __future__ import annotations

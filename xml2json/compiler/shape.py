@@ -13,10 +13,23 @@ from ..policy import (
 )
 from .ir import BundleIR, Codec, ComplexTypeIR, GroupIR, ParticleIR, WildcardIR
 
-_INTEGER_BUILTINS = frozenset({
-    "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
-    "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
-})
+_INTEGER_BUILTINS = frozenset(
+    {
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    }
+)
 
 
 def _mul(a: int | None, b: int | None) -> int | None:
@@ -189,4 +202,3 @@ def shape_bundle(ir: BundleIR) -> None:
     decide_codecs(ir)
     for ct in ir.complex_types.values():
         shape_complex(ir, ct)
-

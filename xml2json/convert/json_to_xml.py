@@ -129,7 +129,8 @@ class JsonToXml:
             got = list(data) if isinstance(data, dict) else _kind(data)
             raise ConversionError(
                 f"expected an object with the single member {doc.json_root!r}, got {got!r}",
-                code="json-root", json_pointer="",
+                code="json-root",
+                json_pointer="",
             )
         root = etree.Element(doc.root, nsmap=self.nsmap)
         try:
@@ -140,8 +141,10 @@ class JsonToXml:
         if self.options.schema_location:
             ns = doc.root[1:].split("}")[0]
             domain = ns.rstrip("/").rsplit("/", 1)[-1]
-            loc = (f"{ns} https://www.wipo.int/standards/XMLSchema/ST96/{self.plan.version}/{domain}/"
-                   f"Document/{doc.name}_{self.plan.version}.xsd")
+            loc = (
+                f"{ns} https://www.wipo.int/standards/XMLSchema/ST96/{self.plan.version}/{domain}/"
+                f"Document/{doc.name}_{self.plan.version}.xsd"
+            )
             root.set(f"{{{XSI_NS}}}schemaLocation", loc)
             etree.cleanup_namespaces(root, top_nsmap={"xsi": XSI_NS})
         else:

@@ -141,14 +141,23 @@ class XmlToJson:
             return
         path = self._generic_path(el)
         if self.strict:
-            raise UnknownContentError(f"{what} is not in the ST.96 {self.plan.version} schema",
-                                      code=code, xml_path=xml_path(el, self.prefixes), line=el.sourceline)
+            raise UnknownContentError(
+                f"{what} is not in the ST.96 {self.plan.version} schema",
+                code=code,
+                xml_path=xml_path(el, self.prefixes),
+                line=el.sourceline,
+            )
         key = (code, path + "|" + what)
         if key not in self._seen:
             self._seen.add(key)
-            self.warnings.append(Issue(code=code, message=f"{what} is not in the ST.96 {self.plan.version} "
-                                       "schema; converted by the generic rules", xml_path=path,
-                                       line=el.sourceline))
+            self.warnings.append(
+                Issue(
+                    code=code,
+                    message=f"{what} is not in the ST.96 {self.plan.version} schema; converted by the generic rules",
+                    xml_path=path,
+                    line=el.sourceline,
+                )
+            )
 
     def _fail(self, el: Any, code: str, message: str) -> ConversionError:
         return ConversionError(message, code=code, xml_path=xml_path(el, self.prefixes), line=el.sourceline)
@@ -160,8 +169,9 @@ class XmlToJson:
         key = ("invalid-value", path)
         if key not in self._seen:
             self._seen.add(key)
-            self.warnings.append(Issue(code="invalid-value", message=message + "; kept as a string",
-                                       xml_path=path, line=el.sourceline))
+            self.warnings.append(
+                Issue(code="invalid-value", message=message + "; kept as a string", xml_path=path, line=el.sourceline)
+            )
 
     # -- documents ---------------------------------------------------------------------
     def document(self, root: Any, doc: DocumentPlan) -> dict[str, Any]:
@@ -207,8 +217,11 @@ class XmlToJson:
         parts = [el.text or ""]
         for ch in el:
             if isinstance(ch.tag, str):
-                raise self._fail(el, "unexpected-children",
-                                 f"element {ch.tag} inside an element of simple type cannot be represented")
+                raise self._fail(
+                    el,
+                    "unexpected-children",
+                    f"element {ch.tag} inside an element of simple type cannot be represented",
+                )
             parts.append(ch.tail or "")
         return "".join(parts)
 

@@ -31,8 +31,9 @@ from .trademark import DOCUMENT, RECORD_TAG, simplify
 from .trademark.table import CONTACT_PARTY, NAME, PARTY, ST96_VERSION, TABLE
 
 EXAMPLE = "TrademarkApplication_V6_0.xml"
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
-                    re.S)
+_BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)", re.S
+)
 
 
 def st96_path(plan: Plan, path: str, *, document: bool = False) -> str:
@@ -88,8 +89,11 @@ def rows(nodes: Sequence[Node] = TABLE, sprefix: str = "", fprefix: str = "") ->
                 yield _join(sprefix, n.name), _join(fprefix, a.path), "legacy", _alias_note(a)
         elif isinstance(n, Choice):
             for o in n.options:
-                note = f"with {n.kind_name} = \"{o.kind}\". {n.note}" if o is n.options[0] else \
-                    f"with {n.kind_name} = \"{o.kind}\""
+                note = (
+                    f'with {n.kind_name} = "{o.kind}". {n.note}'
+                    if o is n.options[0]
+                    else f'with {n.kind_name} = "{o.kind}"'
+                )
                 yield _join(sprefix, n.name), _join(fprefix, o.path), o.transform.name, note
         elif isinstance(n, (Group, Items)):
             sp = _join(sprefix, n.name) + ("[]" if isinstance(n, Items) else "")
@@ -137,42 +141,58 @@ def _cell(text: str) -> str:
 def _relative(plan: Plan, fpath: str) -> str:
     full = st96_path(plan, _join(PARTY_ELEMENT, fpath))
     base = st96_path(plan, PARTY_ELEMENT)
-    return full[len(base) + 1:]
+    return full[len(base) + 1 :]
 
 
 def mapping_table(plan: Plan | None = None) -> str:
     plan = plan or default_registry().plan(ST96_VERSION)
-    out = ["| Profile field | ST.96 source (V6_0) | ST.97 path (full form) | Transform | Notes |",
-           "|---|---|---|---|---|"]
+    out = [
+        "| Profile field | ST.96 source (V6_0) | ST.97 path (full form) | Transform | Notes |",
+        "|---|---|---|---|---|",
+    ]
     for sfield, fpath, tf, note in rows():
         src = st96_path(plan, fpath) if tf != "legacy" else _legacy_path(fpath)
         out.append(f"| `{sfield}` | `{src}` | `{fpath}` | {tf} | {_cell(note)} |")
     legal = {name for name, *_ in rows(PARTY)} - {name for name, *_ in rows(CONTACT_PARTY)}
-    out += ["", "**Parties** (`applicants[]`, `representatives[]`, `correspondent`). Paths are relative to the "
-            "party element (`tmk:Applicant`, `com:Representative`, `tmk:NationalCorrespondent`):", "",
-            "| Party field | ST.96 source | ST.97 path | Transform | Notes |", "|---|---|---|---|---|"]
+    out += [
+        "",
+        "**Parties** (`applicants[]`, `representatives[]`, `correspondent`). Paths are relative to the "
+        "party element (`tmk:Applicant`, `com:Representative`, `tmk:NationalCorrespondent`):",
+        "",
+        "| Party field | ST.96 source | ST.97 path | Transform | Notes |",
+        "|---|---|---|---|---|",
+    ]
     for sfield, fpath, tf, note in rows(PARTY):
         if sfield in legal:
             note = (note + " " if note else "") + "(applicants and representatives only)"
         out.append(f"| `{sfield}` | `{_relative(plan, fpath)}` | `{fpath}` | {tf} | {_cell(note)} |")
-    out += ["", "**Derived values** — not shown in the profile: written on expansion, and counted as carried "
-            "when the input has exactly this value (a different input value stays in `unmapped` and wins):", "",
-            "| ST.96 target | Value written | When | Notes |", "|---|---|---|---|"]
+    out += [
+        "",
+        "**Derived values** — not shown in the profile: written on expansion, and counted as carried "
+        "when the input has exactly this value (a different input value stays in `unmapped` and wins):",
+        "",
+        "| ST.96 target | Value written | When | Notes |",
+        "|---|---|---|---|",
+    ]
     for fpath, rule, anchor, note, doc in default_rows():
         src = st96_path(plan, fpath, document=doc)
         when = "always" if doc else f"`{st96_path(plan, anchor)}` is written"
         out.append(f"| `{src}` | {_cell(rule)} | {when} | {_cell(note)} |")
     for fpath, rule, anchor, note, _scope in default_rows(PARTY):
-        out.append(f"| *party*`/{_relative(plan, fpath)}` | {_cell(rule)} | `{_relative(plan, anchor)}` "
-                   f"is written | {_cell(note)} |")
+        out.append(
+            f"| *party*`/{_relative(plan, fpath)}` | {_cell(rule)} | `{_relative(plan, anchor)}` "
+            f"is written | {_cell(note)} |"
+        )
     out += ["", "**Transforms**:", ""]
     seen: dict[str, str] = {}
     for n in _all_nodes(TABLE):
         for t in _transforms(n):
             seen.setdefault(t.name, t.description)
     out += [f"* **{name}**: {desc}" for name, desc in seen.items()]
-    out.append("* **legacy**: an element the V6_0 schema does not know, converted by the generic rule "
-               "(`{\"$qname\": …, \"value\": …}`), read as the field; expansion writes the V6_0 element instead")
+    out.append(
+        "* **legacy**: an element the V6_0 schema does not know, converted by the generic rule "
+        '(`{"$qname": …, "value": …}`), read as the field; expansion writes the V6_0 element instead'
+    )
     return "\n".join(out) + "\n"
 
 
@@ -208,10 +228,12 @@ def example(converter: Converter | None = None) -> str:
     simple = simplify(xml, converter=conv).documents[0]
     left = dumps_json(full, pretty=True).decode()
     right = dumps_json(simple, pretty=True).decode()
-    return (f"<table>\n<tr><th>Full ST.97 (<code>xml2json convert</code>)</th>"
-            f"<th><code>{NAME}</code> (<code>xml2json profile simplify</code>)</th></tr>\n"
-            f"<tr><td valign=\"top\">\n\n```json\n{left}\n```\n\n</td><td valign=\"top\">\n\n"
-            f"```json\n{right}\n```\n\n</td></tr>\n</table>\n")
+    return (
+        f"<table>\n<tr><th>Full ST.97 (<code>xml2json convert</code>)</th>"
+        f"<th><code>{NAME}</code> (<code>xml2json profile simplify</code>)</th></tr>\n"
+        f'<tr><td valign="top">\n\n```json\n{left}\n```\n\n</td><td valign="top">\n\n'
+        f"```json\n{right}\n```\n\n</td></tr>\n</table>\n"
+    )
 
 
 def generated_blocks() -> dict[str, str]:
@@ -240,8 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     new = render(text)
     if args.check:
         if new != text:
-            print(f"{args.path}: generated blocks are stale; run python -m xml2json.profiles.docgen {args.path}",
-                  file=sys.stderr)
+            print(
+                f"{args.path}: generated blocks are stale; run python -m xml2json.profiles.docgen {args.path}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if new != text:

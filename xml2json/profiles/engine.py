@@ -363,13 +363,19 @@ class Profile:
         leaves = dict(strong)
         unmapped = doc.get(UNMAPPED_KEY, {}) if include_unmapped else {}
         if not isinstance(unmapped, dict):
-            raise ProfileError(f"{UNMAPPED_KEY!r} must be an object of JSON Pointers", code="profile-unmapped",
-                               json_pointer="/" + UNMAPPED_KEY)
+            raise ProfileError(
+                f"{UNMAPPED_KEY!r} must be an object of JSON Pointers",
+                code="profile-unmapped",
+                json_pointer="/" + UNMAPPED_KEY,
+            )
         suppressed = set()
         for p, v in unmapped.items():
             if p in strong:
-                raise ProfileError(f"unmapped value {p} is also given by a profile field; remove one of them",
-                                   code="profile-unmapped-conflict", json_pointer=f"/{UNMAPPED_KEY}/{escape(p)}")
+                raise ProfileError(
+                    f"unmapped value {p} is also given by a profile field; remove one of them",
+                    code="profile-unmapped-conflict",
+                    json_pointer=f"/{UNMAPPED_KEY}/{escape(p)}",
+                )
             if v is None:
                 suppressed.add(p)
             else:
@@ -379,23 +385,27 @@ class Profile:
                 leaves[p] = v
         return leaves
 
-    def expand_record(self, doc: Mapping[str, Any], *, include_unmapped: bool = True
-                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def expand_record(
+        self, doc: Mapping[str, Any], *, include_unmapped: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the full-form record, the document-level members around it)."""
         leaves = self.expand_leaves(doc, include_unmapped=include_unmapped)
         rec: list[tuple[str, Any]] = []
         top: list[tuple[str, Any]] = []
         for p, v in leaves.items():
             if p == DOCUMENT_PREFIX or p.startswith(DOCUMENT_PREFIX + "/"):
-                top.append((p[len(DOCUMENT_PREFIX):], v))
+                top.append((p[len(DOCUMENT_PREFIX) :], v))
             else:
                 rec.append((p, v))
         try:
             record = build(rec)
             document = build(top)
         except PointerConflict as exc:
-            raise ProfileError(f"the simplified document does not make one ST.97 record: {exc}",
-                               code="profile-conflict", json_pointer=exc.pointer) from None
+            raise ProfileError(
+                f"the simplified document does not make one ST.97 record: {exc}",
+                code="profile-conflict",
+                json_pointer=exc.pointer,
+            ) from None
         if record is MISSING:
             record = {}
         if document is MISSING:
@@ -410,8 +420,9 @@ class _Simplifier:
         self.profile = profile
         self.leaves = leaves
 
-    def nodes(self, nodes: Sequence[Node], ctx: str, value: Any, spath: tuple[str, ...],
-              claims: _Claims) -> dict[str, Any]:
+    def nodes(
+        self, nodes: Sequence[Node], ctx: str, value: Any, spath: tuple[str, ...], claims: _Claims
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for n in nodes:
             if isinstance(n, Field):
@@ -473,8 +484,9 @@ class _Simplifier:
                 return None
         return list(fl)
 
-    def carry(self, segs: Sequence[Segment], tf: Transform, ctx: str, value: Any, spath: tuple[str, ...],
-              claims: _Claims) -> Any:
+    def carry(
+        self, segs: Sequence[Segment], tf: Transform, ctx: str, value: Any, spath: tuple[str, ...], claims: _Claims
+    ) -> Any:
         sub = read(value, segs)
         if sub is MISSING:
             return MISSING
@@ -544,8 +556,10 @@ class _Expander:
                 o = n.option(doc.get(n.kind_name))
                 if o is None:
                     kinds = ", ".join(repr(x.kind) for x in n.options)
-                    raise ProfileError(f"{_label((*spath, n.kind_name))} must be one of {kinds} when "
-                                       f"{n.name!r} is given", code="profile-choice")
+                    raise ProfileError(
+                        f"{_label((*spath, n.kind_name))} must be one of {kinds} when {n.name!r} is given",
+                        code="profile-choice",
+                    )
                 self.put(_to_full(o.transform, v, (*spath, n.name)), ctx + _ptr(o.segs), (*spath, n.name))
             elif isinstance(n, Group):
                 sub = doc.get(n.name, MISSING)
@@ -664,16 +678,24 @@ def _phrase_full(v: Any) -> dict[str, Any]:
 TEXT: Final = Transform("text", "the string as it is", _text_simple, _text_full)
 BOOLEAN: Final = Transform("boolean", "true/false as they are", _bool_simple, _bool_full)
 PHRASE: Final = Transform(
-    "phrase", "mixed content without markup (`{\"content\": [\"…\"]}`) ↔ its plain text; "
-    "text with inline markup (bold, line breaks, …) is not carried", _phrase_simple, _phrase_full)
+    "phrase",
+    'mixed content without markup (`{"content": ["…"]}`) ↔ its plain text; '
+    "text with inline markup (bold, line breaks, …) is not carried",
+    _phrase_simple,
+    _phrase_full,
+)
 
 
 def generic_transform(qname: str) -> Transform:
     """An element the schema does not know, with text only: ``{"$qname": q, "value": s}`` ↔ ``s``."""
 
     def to_simple(v: Any) -> str:
-        if isinstance(v, dict) and set(v) == {"$qname", "value"} and v["$qname"] == qname \
-                and isinstance(v["value"], str):
+        if (
+            isinstance(v, dict)
+            and set(v) == {"$qname", "value"}
+            and v["$qname"] == qname
+            and isinstance(v["value"], str)
+        ):
             return v["value"]
         raise NotCarried
 
@@ -691,16 +713,18 @@ def copy_of(member: str) -> Rule:
     return Rule(f"copy {member}", f"the value of `{member}`", lambda ctx: ctx.simple.get(member, MISSING))
 
 
-ORDINAL: Final = Rule("ordinal", "the position in its array, from 1, as a string (`\"1\"`, `\"2\"`, …)",
-                      lambda ctx: str(ctx.position + 1))
+ORDINAL: Final = Rule(
+    "ordinal", 'the position in its array, from 1, as a string (`"1"`, `"2"`, …)', lambda ctx: str(ctx.position + 1)
+)
 
 
 def _sequence(items: Sequence[Any]) -> list[tuple[int, ...]]:
     return [(i,) for i in range(len(items))]
 
 
-SEQUENCE: Final = Layout("sequence", "item *n* of the simplified array is item *n* of the full-form array",
-                         1, _sequence)
+SEQUENCE: Final = Layout(
+    "sequence", "item *n* of the simplified array is item *n* of the full-form array", 1, _sequence
+)
 
 
 def grouped_by(member: str) -> Layout:
@@ -718,6 +742,9 @@ def grouped_by(member: str) -> Layout:
             out.append((group, inner))
         return out
 
-    return Layout(f"grouped by {member}",
-                  f"one outer item per run of equal `{member}`; items without `{member}` join the current one",
-                  2, positions)
+    return Layout(
+        f"grouped by {member}",
+        f"one outer item per run of equal `{member}`; items without `{member}` join the current one",
+        2,
+        positions,
+    )

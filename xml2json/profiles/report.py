@@ -97,17 +97,33 @@ class CoverageReport:
     def to_dict(self, top: int = 10) -> dict[str, Any]:
         return {
             "profile": self.profile,
-            "overall": {"files": len(self.files), "failed": sum(1 for f in self.files if f.error),
-                        "skipped": sum(1 for f in self.files if f.skipped),
-                        "records": self.records, "values": self.occurred, "carried": self.carried,
-                        "coverage": _ratio(self.carried, self.occurred)},
-            "files": [{"source": f.source, "document": f.document, "records": f.records, "values": f.occurred,
-                       "carried": f.carried, "coverage": _ratio(f.carried, f.occurred), "skipped": f.skipped}
-                      if f.error is None else {"source": f.source, "error": f.error.to_dict()}
-                      for f in self.files],
-            "paths": [{"path": p.path, "values": p.occurred, "carried": p.carried,
-                       "fields": dict(sorted(p.fields.items()))} for p in sorted(self.paths.values(),
-                                                                                 key=lambda p: p.path)],
+            "overall": {
+                "files": len(self.files),
+                "failed": sum(1 for f in self.files if f.error),
+                "skipped": sum(1 for f in self.files if f.skipped),
+                "records": self.records,
+                "values": self.occurred,
+                "carried": self.carried,
+                "coverage": _ratio(self.carried, self.occurred),
+            },
+            "files": [
+                {
+                    "source": f.source,
+                    "document": f.document,
+                    "records": f.records,
+                    "values": f.occurred,
+                    "carried": f.carried,
+                    "coverage": _ratio(f.carried, f.occurred),
+                    "skipped": f.skipped,
+                }
+                if f.error is None
+                else {"source": f.source, "error": f.error.to_dict()}
+                for f in self.files
+            ],
+            "paths": [
+                {"path": p.path, "values": p.occurred, "carried": p.carried, "fields": dict(sorted(p.fields.items()))}
+                for p in sorted(self.paths.values(), key=lambda p: p.path)
+            ],
             "gaps": [{"path": p.path, "values": p.occurred, "notCarried": p.missing} for p in self.gaps(top)],
         }
 
@@ -121,8 +137,10 @@ class CoverageReport:
             elif f.skipped:
                 lines.append(f"{f.source:<{width}}  skipped: a {f.document} has no tmk:Trademark record")
             else:
-                lines.append(f"{f.source:<{width}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  "
-                             f"{_percent(f.carried, f.occurred):>8}")
+                lines.append(
+                    f"{f.source:<{width}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  "
+                    f"{_percent(f.carried, f.occurred):>8}"
+                )
         lines.append("")
         pwidth = max([len(p) for p in self.paths] + [10])
         lines.append(f"{'ST.96 path':<{pwidth}}  {'values':>7}  {'carried':>7}")
@@ -131,9 +149,11 @@ class CoverageReport:
         lines.append("")
         failed = sum(1 for f in self.files if f.error)
         skipped = sum(1 for f in self.files if f.skipped)
-        lines.append(f"overall: {len(self.files)} file(s) ({failed} failed, {skipped} without trademarks), "
-                     f"{self.records} record(s), "
-                     f"{self.occurred} values, {self.carried} carried ({_percent(self.carried, self.occurred)})")
+        lines.append(
+            f"overall: {len(self.files)} file(s) ({failed} failed, {skipped} without trademarks), "
+            f"{self.records} record(s), "
+            f"{self.occurred} values, {self.carried} carried ({_percent(self.carried, self.occurred)})"
+        )
         gaps = self.gaps(top)
         if gaps:
             lines.append(f"largest gaps (values not carried), top {len(gaps)}:")

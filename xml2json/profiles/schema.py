@@ -34,8 +34,9 @@ def load_schema(filename: str) -> dict[str, Any]:
     d = profile_schema_dir()
     path = d / filename if d is not None else None
     if path is None or not path.is_file():
-        raise SchemaNotAvailableError(f"the profile schema {filename} is not installed with xml2json",
-                                      code="profile-schema-missing")
+        raise SchemaNotAvailableError(
+            f"the profile schema {filename} is not installed with xml2json", code="profile-schema-missing"
+        )
     data: dict[str, Any] = orjson.loads(path.read_bytes())
     return data
 

@@ -21,9 +21,15 @@ if TYPE_CHECKING:
     from .fetch import WIPO_BASE_URL, candidate_urls, fetch_version
 
 _WHERE = {
-    "BuildResult": "build", "build_bundle": "build",
-    "Change": "diff", "VersionDiff": "diff", "diff_schema_sets": "diff", "diff_versions": "diff",
-    "WIPO_BASE_URL": "fetch", "candidate_urls": "fetch", "fetch_version": "fetch",
+    "BuildResult": "build",
+    "build_bundle": "build",
+    "Change": "diff",
+    "VersionDiff": "diff",
+    "diff_schema_sets": "diff",
+    "diff_versions": "diff",
+    "WIPO_BASE_URL": "fetch",
+    "candidate_urls": "fetch",
+    "fetch_version": "fetch",
 }
 
 

@@ -56,8 +56,9 @@ def build_bundle(
     t0 = time.perf_counter()
     with open_bundle(path) as bundle:
         if expect_version is not None and bundle.version != expect_version:
-            raise BundleError(f"{path.name} holds ST.96 {bundle.version}, not {expect_version}",
-                              code="bundle-version-mismatch")
+            raise BundleError(
+                f"{path.name} holds ST.96 {bundle.version}, not {expect_version}", code="bundle-version-mismatch"
+            )
         compiled = compile_bundle(bundle.root)
         seconds = time.perf_counter() - t0
         layout = "flattened" if all(d.path.parent.name != "Document" for d in bundle.documents) else "modular"
@@ -71,8 +72,9 @@ def build_bundle(
             meta["bundle_sha256"] = file_sha256(path)
         meta.update(origin or {})
         replaced = (reg.cache / bundle.version / "plan.json.gz").is_file()
-        entry = reg.install(bundle.version, compiled.plan, compiled.schemas, meta=meta,
-                            xsd_root=bundle.root, xsd_files=bundle.files)
+        entry = reg.install(
+            bundle.version, compiled.plan, compiled.schemas, meta=meta, xsd_root=bundle.root, xsd_files=bundle.files
+        )
     return BuildResult(
         version=bundle.version,
         entry=entry,

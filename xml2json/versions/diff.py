@@ -38,11 +38,33 @@ import orjson
 from ..registry import Registry, default_registry
 
 _REF = "#/$defs/"
-_FACETS = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-           "minItems", "maxItems")
+_FACETS = (
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minItems",
+    "maxItems",
+)
 
-KINDS = ("version-fixed", "renamed", "removed", "added", "cardinality", "required", "fixed", "value-type",
-         "enum", "pattern", "facet", "choice", "wildcard", "root")
+KINDS = (
+    "version-fixed",
+    "renamed",
+    "removed",
+    "added",
+    "cardinality",
+    "required",
+    "fixed",
+    "value-type",
+    "enum",
+    "pattern",
+    "facet",
+    "choice",
+    "wildcard",
+    "root",
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +113,11 @@ class VersionDiff:
         return {
             "from": self.version_a,
             "to": self.version_b,
-            "documents": {"compared": self.documents_compared, "added": self.documents_added,
-                          "removed": self.documents_removed},
+            "documents": {
+                "compared": self.documents_compared,
+                "added": self.documents_added,
+                "removed": self.documents_removed,
+            },
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -109,7 +134,7 @@ class VersionDiff:
 def _key(ref: str) -> str:
     if not ref.startswith(_REF):
         raise ValueError(f"unexpected $ref {ref!r}")
-    return ref[len(_REF):]
+    return ref[len(_REF) :]
 
 
 @dataclass(frozen=True)
@@ -208,8 +233,9 @@ class _Walker:
             self._object(self.a[ka], self.b[kb], ka, kb, p)
         return self.out
 
-    def _add(self, kind: str, ta: str | None, tb: str | None, m: str | None, mb: str | None, path: str,
-             **detail: Any) -> None:
+    def _add(
+        self, kind: str, ta: str | None, tb: str | None, m: str | None, mb: str | None, path: str, **detail: Any
+    ) -> None:
         self.out.append(_Raw(kind, ta, tb, m, mb, path, detail))
 
     # objects ------------------------------------------------------------------------
@@ -243,11 +269,9 @@ class _Walker:
             added.extend(news)
         rename = {o: n for o, n in pairs if o != n}
         for o in removed:
-            self._add("removed", ka, kb, o, None, f"{path}.{o}", schema=self._describe(pa[o], self.a),
-                      required=o in ra)
+            self._add("removed", ka, kb, o, None, f"{path}.{o}", schema=self._describe(pa[o], self.a), required=o in ra)
         for n in added:
-            self._add("added", ka, kb, None, n, f"{path}.{n}", schema=self._describe(pb[n], self.b),
-                      required=n in rb)
+            self._add("added", ka, kb, None, n, f"{path}.{n}", schema=self._describe(pb[n], self.b), required=n in rb)
         for o, n in pairs:
             mp = f"{path}.{o}"
             if o != n:
@@ -266,8 +290,9 @@ class _Walker:
             if ma.ref == mb.ref:
                 return True
             sa, sb = self.a[ma.ref], self.b[mb.ref]
-            return not _is_object(sa) and not _is_object(sb) and self._value_sig(sa, self.a) == self._value_sig(
-                sb, self.b)
+            return (
+                not _is_object(sa) and not _is_object(sb) and self._value_sig(sa, self.a) == self._value_sig(sb, self.b)
+            )
         return ma.inline is not None and mb.inline is not None and _canon(ma.inline) == _canon(mb.inline)
 
     def _describe(self, s: Mapping[str, Any], defs: Mapping[str, Any]) -> str:
@@ -275,8 +300,7 @@ class _Walker:
         target = m.ref if m.ref is not None else _json_type(m.inline or {}, defs)
         return f"{m.cardinality} of {target}" if m.array else target
 
-    def _member(self, a: Mapping[str, Any], b: Mapping[str, Any], ka: str, kb: str, o: str, n: str,
-                path: str) -> None:
+    def _member(self, a: Mapping[str, Any], b: Mapping[str, Any], ka: str, kb: str, o: str, n: str, path: str) -> None:
         ma, mb = _member(a), _member(b)
         if ma.cardinality != mb.cardinality:
             self._add("cardinality", ka, kb, o, n, path, **{"from": ma.cardinality, "to": mb.cardinality})
@@ -299,8 +323,9 @@ class _Walker:
                 self._object(ta, tb, ka, kb, item)
             return
         if oa != ob:
-            self._add("value-type", ka, kb, o, n, path, **{"from": _json_type(ta, self.a),
-                                                            "to": _json_type(tb, self.b)})
+            self._add(
+                "value-type", ka, kb, o, n, path, **{"from": _json_type(ta, self.a), "to": _json_type(tb, self.b)}
+            )
             return
         if ma.ref is not None and mb.ref is not None:  # a shared value type: report it once
             if (ma.ref, mb.ref) in self._seen_values:
@@ -329,8 +354,16 @@ class _Walker:
                 out[k] = v
         return out
 
-    def _value(self, sa: Mapping[str, Any], sb: Mapping[str, Any], ta: str | None, tb: str | None,
-               o: str | None, n: str | None, path: str) -> None:
+    def _value(
+        self,
+        sa: Mapping[str, Any],
+        sb: Mapping[str, Any],
+        ta: str | None,
+        tb: str | None,
+        o: str | None,
+        n: str | None,
+        path: str,
+    ) -> None:
         siga, sigb = self._value_sig(sa, self.a), self._value_sig(sb, self.b)
         if _canon(siga) == _canon(sigb):
             return
@@ -338,9 +371,13 @@ class _Walker:
         rest_b = {k: v for k, v in sb.items() if k not in ("anyOf", "items")}
         parts_a = sa.get("anyOf") or ([sa["items"]] if isinstance(sa.get("items"), dict) else None)
         parts_b = sb.get("anyOf") or ([sb["items"]] if isinstance(sb.get("items"), dict) else None)
-        if (parts_a is not None and parts_b is not None and len(parts_a) == len(parts_b)
-                and ("anyOf" in sa) == ("anyOf" in sb)
-                and _canon(self._value_sig(rest_a, self.a)) == _canon(self._value_sig(rest_b, self.b))):
+        if (
+            parts_a is not None
+            and parts_b is not None
+            and len(parts_a) == len(parts_b)
+            and ("anyOf" in sa) == ("anyOf" in sb)
+            and _canon(self._value_sig(rest_a, self.a)) == _canon(self._value_sig(rest_b, self.b))
+        ):
             # a union (or list) whose own constraints are unchanged: the change is in a member type
             for xa, xb in zip(parts_a, parts_b, strict=True):
                 if set(xa) == {"$ref"} and set(xb) == {"$ref"}:
@@ -361,10 +398,18 @@ class _Walker:
             la = ea if isinstance(ea, list) else []
             lb = eb if isinstance(eb, list) else []
             ca, cb = [_canon(x) for x in la], [_canon(x) for x in lb]
-            self._add("enum", ta, tb, o, n, path, added=[x for x, c in zip(lb, cb, strict=True) if c not in ca],
-                      removed=[x for x, c in zip(la, ca, strict=True) if c not in cb],
-                      **({"from": "no enumeration"} if ea is None else {}),
-                      **({"to": "no enumeration"} if eb is None else {}))
+            self._add(
+                "enum",
+                ta,
+                tb,
+                o,
+                n,
+                path,
+                added=[x for x, c in zip(lb, cb, strict=True) if c not in ca],
+                removed=[x for x, c in zip(la, ca, strict=True) if c not in cb],
+                **({"from": "no enumeration"} if ea is None else {}),
+                **({"to": "no enumeration"} if eb is None else {}),
+            )
             reported = True
         pa, pb = _patterns(siga), _patterns(sigb)
         if pa != pb:
@@ -378,8 +423,9 @@ class _Walker:
             self._add("value-type", ta, tb, o, n, path, **{"from": _summary(siga), "to": _summary(sigb)})
 
     # object-level rules -------------------------------------------------------------
-    def _choices(self, sa: Mapping[str, Any], sb: Mapping[str, Any], ka: str, kb: str, path: str,
-                 rename: Mapping[str, str]) -> None:
+    def _choices(
+        self, sa: Mapping[str, Any], sb: Mapping[str, Any], ka: str, kb: str, path: str, rename: Mapping[str, str]
+    ) -> None:
         ca = _renamed(sa.get("allOf", []), rename)
         cb = sb.get("allOf", [])
         if _canon(ca) != _canon(cb):
@@ -388,15 +434,13 @@ class _Walker:
     def _wildcards(self, sa: Mapping[str, Any], sb: Mapping[str, Any], ka: str, kb: str, path: str) -> None:
         for key in ("patternProperties", "additionalProperties"):
             if _canon(sa.get(key)) != _canon(sb.get(key)):
-                self._add("wildcard", ka, kb, None, None, path, keyword=key,
-                          **{"from": sa.get(key), "to": sb.get(key)})
+                self._add("wildcard", ka, kb, None, None, path, keyword=key, **{"from": sa.get(key), "to": sb.get(key)})
 
 
 def _renamed(v: Any, rename: Mapping[str, str]) -> Any:
     """A choice rule of VA with VA's member names replaced by their renames in VB."""
     if isinstance(v, dict):
-        return {k: (_renamed(x, rename) if k != "required" else [rename.get(n, n) for n in x])
-                for k, x in v.items()}
+        return {k: (_renamed(x, rename) if k != "required" else [rename.get(n, n) for n in x]) for k, x in v.items()}
     if isinstance(v, list):
         return [_renamed(x, rename) for x in v]
     return v
@@ -474,18 +518,29 @@ def diff_schema_sets(
     xa, xb = _xml_names(plan_a), _xml_names(plan_b)
     changes = []
     for r, docs in grouped.values():
-        changes.append(Change(
-            r.kind, r.type_a, r.type_b, r.member, r.member_b, r.path, r.detail, tuple(sorted(docs)),
-            xml=xa.get((r.type_a or "", r.member or "")), xml_b=xb.get((r.type_b or "", r.member_b or "")),
-        ))
+        changes.append(
+            Change(
+                r.kind,
+                r.type_a,
+                r.type_b,
+                r.member,
+                r.member_b,
+                r.path,
+                r.detail,
+                tuple(sorted(docs)),
+                xml=xa.get((r.type_a or "", r.member or "")),
+                xml_b=xb.get((r.type_b or "", r.member_b or "")),
+            )
+        )
     order = {k: i for i, k in enumerate(KINDS)}
     changes.sort(key=lambda c: (order.get(c.kind, 99), c.path, c.member or "", c.member_b or ""))
     result.changes = changes
     return result
 
 
-def diff_versions(va: str, vb: str, *, registry: Registry | None = None,
-                  documents: Iterable[str] | None = None) -> VersionDiff:
+def diff_versions(
+    va: str, vb: str, *, registry: Registry | None = None, documents: Iterable[str] | None = None
+) -> VersionDiff:
     """Compare two versions compiled in the registry (shipped or cached)."""
     from ..plan import read_plan_dict
 
@@ -500,11 +555,13 @@ def diff_versions(va: str, vb: str, *, registry: Registry | None = None,
 
             raise SchemaNotAvailableError(
                 f"no document {', '.join(missing)} in ST.96 {va} or {vb}; known: {', '.join(sorted(known))}",
-                code="unknown-document")
+                code="unknown-document",
+            )
     sa = {d: reg.schema(va, d) for d in ea.documents if wanted is None or d in wanted}
     sb = {d: reg.schema(vb, d) for d in eb.documents if wanted is None or d in wanted}
-    return diff_schema_sets(va, vb, sa, sb, documents=wanted,
-                            plan_a=read_plan_dict(ea.plan_path), plan_b=read_plan_dict(eb.plan_path))
+    return diff_schema_sets(
+        va, vb, sa, sb, documents=wanted, plan_a=read_plan_dict(ea.plan_path), plan_b=read_plan_dict(eb.plan_path)
+    )
 
 
 # -- text -----------------------------------------------------------------------------------
@@ -565,8 +622,10 @@ def _where(c: Change) -> str:
 
 def format_text(d: VersionDiff, *, max_documents: int = 6) -> str:
     """Readable text: one headline per distinct change, the types and paths where it shows, the documents."""
-    lines = [f"ST.97 changes from ST.96 {d.version_a} to {d.version_b} "
-             f"({_n(len(d.documents_compared), 'document type')} compared)"]
+    lines = [
+        f"ST.97 changes from ST.96 {d.version_a} to {d.version_b} "
+        f"({_n(len(d.documents_compared), 'document type')} compared)"
+    ]
     if d.documents_removed:
         lines.append(f"document types only in {d.version_a}: {', '.join(d.documents_removed)}")
     if d.documents_added:
@@ -579,8 +638,10 @@ def format_text(d: VersionDiff, *, max_documents: int = 6) -> str:
     version_fixed = [c for c in d.changes if c.kind == "version-fixed"]
     if version_fixed:
         docs = sorted({x for c in version_fixed for x in c.documents})
-        lines.append(f"st96Version is fixed to {d.version_b!r} instead of {d.version_a!r} "
-                     f"({_n(len(version_fixed), 'type')} in {_n(len(docs), 'document')})")
+        lines.append(
+            f"st96Version is fixed to {d.version_b!r} instead of {d.version_a!r} "
+            f"({_n(len(version_fixed), 'type')} in {_n(len(docs), 'document')})"
+        )
     groups: dict[str, list[Change]] = {}
     for c in d.changes:
         if c.kind != "version-fixed":
@@ -590,7 +651,6 @@ def format_text(d: VersionDiff, *, max_documents: int = 6) -> str:
         lines.append(head)
         for c in cs:
             lines.append(f"          {_where(c)}")
-        merged = Change(cs[0].kind, None, None, None, None, "", {},
-                        tuple(sorted({x for c in cs for x in c.documents})))
+        merged = Change(cs[0].kind, None, None, None, None, "", {}, tuple(sorted({x for c in cs for x in c.documents})))
         lines.append(f"          documents: {_docs(merged, total, max_documents)}")
     return "\n".join(lines) + "\n"

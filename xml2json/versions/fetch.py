@@ -49,8 +49,9 @@ _ALLOWED_SCHEMES = ("http", "https", "file")
 Progress = Callable[[str, int, int | None], None]
 
 
-def candidate_urls(version: str, *, url: str | None = None, url_base: str | None = None,
-                   mirrors: Sequence[str] = ()) -> list[str]:
+def candidate_urls(
+    version: str, *, url: str | None = None, url_base: str | None = None, mirrors: Sequence[str] = ()
+) -> list[str]:
     """The addresses tried for *version*, in order."""
     version_key(version)
     if url:
@@ -78,8 +79,15 @@ def _opener(proxy: str | None) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(*handlers)
 
 
-def download(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT, proxy: str | None = None,
-             max_bytes: int = MAX_DOWNLOAD_BYTES, progress: Progress | None = None) -> str:
+def download(
+    url: str,
+    dest: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    proxy: str | None = None,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    progress: Progress | None = None,
+) -> str:
     """Download *url* into *dest*; return its SHA-256. Raises :class:`BundleError` or ``_NotThere``."""
     import http.client  # imported here: the network stack is only needed by `schema fetch`
     import urllib.error
@@ -89,8 +97,7 @@ def download(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT, proxy: s
 
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in _ALLOWED_SCHEMES:
-        raise BundleError(f"unsupported URL scheme {scheme!r} in {url} (use https, http or file)",
-                          code="fetch-bad-url")
+        raise BundleError(f"unsupported URL scheme {scheme!r} in {url} (use https, http or file)", code="fetch-bad-url")
     req = urllib.request.Request(url, headers={"User-Agent": f"xml2json/{__version__}"})
     h = hashlib.sha256()
     try:
@@ -101,29 +108,31 @@ def download(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT, proxy: s
             length_h = resp.headers.get("Content-Length")
             total = int(length_h) if length_h and length_h.isdigit() else None
             if total is not None and total > max_bytes:
-                raise BundleError(f"{url} is {total} bytes, more than the {max_bytes}-byte limit",
-                                  code="fetch-too-large")
+                raise BundleError(
+                    f"{url} is {total} bytes, more than the {max_bytes}-byte limit", code="fetch-too-large"
+                )
             got = 0
             with open(dest, "wb") as out:
                 while chunk := resp.read(1 << 16):
                     got += len(chunk)
                     if got > max_bytes:
-                        raise BundleError(f"{url} sends more than the {max_bytes}-byte limit",
-                                          code="fetch-too-large")
+                        raise BundleError(f"{url} sends more than the {max_bytes}-byte limit", code="fetch-too-large")
                     h.update(chunk)
                     out.write(chunk)
                     if progress is not None:
                         progress(url, got, total)
             if total is not None and got != total:
-                raise BundleError(f"the download of {url} is incomplete: {got} of {total} bytes",
-                                  code="fetch-incomplete")
+                raise BundleError(
+                    f"the download of {url} is incomplete: {got} of {total} bytes", code="fetch-incomplete"
+                )
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
             raise _NotThere(f"{url}: HTTP {exc.code} {exc.reason}") from None
         raise BundleError(f"{url}: HTTP {exc.code} {exc.reason}", code="fetch-failed") from None
     except http.client.IncompleteRead as exc:
-        raise BundleError(f"the download of {url} is incomplete ({len(exc.partial)} bytes received)",
-                          code="fetch-incomplete") from None
+        raise BundleError(
+            f"the download of {url} is incomplete ({len(exc.partial)} bytes received)", code="fetch-incomplete"
+        ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise BundleError(f"cannot download {url}: {reason}", code="fetch-failed") from None
@@ -133,24 +142,28 @@ def download(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT, proxy: s
 def verify_package(path: Path, url: str, *, sha256: str | None, digest: str) -> None:
     """A complete, uncorrupted zip (and the expected checksum, when given)."""
     if sha256 is not None and digest.lower() != sha256.strip().lower():
-        raise BundleError(f"the download of {url} has SHA-256 {digest}, not the expected {sha256.strip()}",
-                          code="fetch-checksum")
+        raise BundleError(
+            f"the download of {url} has SHA-256 {digest}, not the expected {sha256.strip()}", code="fetch-checksum"
+        )
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head.lstrip()[:1] == b"<":
         raise _NotThere(f"{url} is a web page, not a zip")
     if not zipfile.is_zipfile(path):
-        raise BundleError(f"the download of {url} is not a valid zip file ({path.stat().st_size} bytes); "
-                          "it may be truncated or corrupted — try again, or use --mirror/--url",
-                          code="fetch-corrupt")
+        raise BundleError(
+            f"the download of {url} is not a valid zip file ({path.stat().st_size} bytes); "
+            "it may be truncated or corrupted — try again, or use --mirror/--url",
+            code="fetch-corrupt",
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise BundleError(f"the download of {url} is a corrupted zip: {exc}", code="fetch-corrupt") from None
     if bad is not None:
-        raise BundleError(f"the download of {url} is a corrupted zip (member {bad!r} fails its CRC check)",
-                          code="fetch-corrupt")
+        raise BundleError(
+            f"the download of {url} is a corrupted zip (member {bad!r} fails its CRC check)", code="fetch-corrupt"
+        )
 
 
 def fetch_version(
@@ -189,13 +202,20 @@ def fetch_version(
                 keep.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(dest, keep)
             try:
-                return build_bundle(dest, registry=reg, expect_version=version,
-                                    origin={"source": f"fetched from {u}", "url": u, "sha256": digest})
+                return build_bundle(
+                    dest,
+                    registry=reg,
+                    expect_version=version,
+                    origin={"source": f"fetched from {u}", "url": u, "sha256": digest},
+                )
             except BundleError as exc:
-                raise BundleError(f"the package downloaded from {u} is not a usable ST.96 {version} bundle: "
-                                  f"{exc.message}", code=exc.code) from exc
+                raise BundleError(
+                    f"the package downloaded from {u} is not a usable ST.96 {version} bundle: {exc.message}",
+                    code=exc.code,
+                ) from exc
         raise BundleError(
-            f"ST.96 {version} was not found at any address tried:\n  " + "\n  ".join(tried)
+            f"ST.96 {version} was not found at any address tried:\n  "
+            + "\n  ".join(tried)
             + "\nGive the package's address with --url, a mirror with --mirror, or download it yourself "
             "and run `xml2json schema build ZIP`",
             code="fetch-not-found",

@@ -110,9 +110,9 @@ class SimplifyResult:
                 continue
             if leaf.record is not None:
                 r = self.records[leaf.record]
-                yield leaf, r.result.claims.get(leaf.pointer[len(r.pointer):])
+                yield leaf, r.result.claims.get(leaf.pointer[len(r.pointer) :])
             elif application:
-                rel = DOCUMENT_PREFIX + leaf.pointer[len(root_ptr):]
+                rel = DOCUMENT_PREFIX + leaf.pointer[len(root_ptr) :]
                 yield leaf, self.records[0].result.claims.get(rel)
             else:
                 yield leaf, None
@@ -127,10 +127,20 @@ class SimplifyResult:
         return [Loss(path, n, outside) for (path, outside), n in counts.items()]
 
     def loss_issues(self) -> list[Issue]:
-        return [Issue("profile-outside-record", f"{x.count} value(s) outside every tmk:Trademark record; "
-                      "not part of any simplified document", xml_path=x.path) if x.outside else
-                Issue("profile-unmapped", f"{x.count} value(s) not carried by the profile; kept in 'unmapped'",
-                      xml_path=x.path) for x in self.loss()]
+        return [
+            Issue(
+                "profile-outside-record",
+                f"{x.count} value(s) outside every tmk:Trademark record; not part of any simplified document",
+                xml_path=x.path,
+            )
+            if x.outside
+            else Issue(
+                "profile-unmapped",
+                f"{x.count} value(s) not carried by the profile; kept in 'unmapped'",
+                xml_path=x.path,
+            )
+            for x in self.loss()
+        ]
 
 
 @dataclass(frozen=True)
@@ -156,14 +166,20 @@ def simplify_element(root: Any, *, converter: Converter | None = None) -> Simpli
     return out
 
 
-def simplify_data(data: Mapping[str, Any] | bytes | str, *, plan: Plan | None = None, document: str | None = None,
-                  registry: Registry | None = None) -> SimplifyResult:
+def simplify_data(
+    data: Mapping[str, Any] | bytes | str,
+    *,
+    plan: Plan | None = None,
+    document: str | None = None,
+    registry: Registry | None = None,
+) -> SimplifyResult:
     """Full ST.97 JSON (a dict, or JSON text) → one simplified document per trademark record."""
     if isinstance(data, (bytes, str)):
         data = loads_json(data, Converter().options.limits)
     if not isinstance(data, Mapping) or len(data) != 1:
-        raise ProfileError("an ST.97 document is a JSON object with exactly one member", code="json-root",
-                           json_pointer="")
+        raise ProfileError(
+            "an ST.97 document is a JSON object with exactly one member", code="json-root", json_pointer=""
+        )
     ((json_root, body),) = data.items()
     if plan is None:
         reg = registry or default_registry()
@@ -181,11 +197,11 @@ def simplify_data(data: Mapping[str, Any] | bytes | str, *, plan: Plan | None = 
     root_ptr = "/" + escape(json_root)
     records: list[Record] = []
     for i, (ptr, rec) in enumerate(walker.records):
-        paths = {leaf.pointer[len(ptr):]: leaf.path for leaf in by_record.get(i, [])}
+        paths = {leaf.pointer[len(ptr) :]: leaf.path for leaf in by_record.get(i, [])}
         document_level = None
         if application and i == 0:
-            document_level = {leaf.pointer[len(root_ptr):]: leaf.value for leaf in top}
-            paths.update({DOCUMENT_PREFIX + leaf.pointer[len(root_ptr):]: leaf.path for leaf in top})
+            document_level = {leaf.pointer[len(root_ptr) :]: leaf.value for leaf in top}
+            paths.update({DOCUMENT_PREFIX + leaf.pointer[len(root_ptr) :]: leaf.path for leaf in top})
         records.append(Record(ptr, prof.simplify_record(rec, document_level), paths))
     outside = [] if application else top
     return SimplifyResult(doc.name, plan.version, records, outside, walker.leaves, json_root)
@@ -196,8 +212,11 @@ def _document_plan(plan: Plan, json_root: str, document: str | None) -> Document
         return plan.document(document)
     cands = [d for d in plan.documents.values() if d.json_root == json_root]
     if not cands:
-        raise ProfileError(f"{json_root!r} is not the root member of any ST.97 document in {plan.version}",
-                           code="unknown-root", json_pointer="")
+        raise ProfileError(
+            f"{json_root!r} is not the root member of any ST.97 document in {plan.version}",
+            code="unknown-root",
+            json_pointer="",
+        )
     # several documents can share a root name (TransactionData …); their record types are the same
     return cands[0]
 
@@ -205,8 +224,9 @@ def _document_plan(plan: Plan, json_root: str, document: str | None) -> Document
 # -- expand -----------------------------------------------------------------------------------
 
 
-def expand(doc: Mapping[str, Any], *, include_unmapped: bool = True, check: bool = True,
-           registry: Registry | None = None) -> dict[str, Any]:
+def expand(
+    doc: Mapping[str, Any], *, include_unmapped: bool = True, check: bool = True, registry: Registry | None = None
+) -> dict[str, Any]:
     """A simplified document → a full ST.97 ``TrademarkApplication`` (ST.96 V6_0) as a dict.
 
     With *check*, the document is validated against the profile schema first.
@@ -216,19 +236,24 @@ def expand(doc: Mapping[str, Any], *, include_unmapped: bool = True, check: bool
     if check:
         issues = validate(doc)
         if issues:
-            raise ProfileError(f"not a valid {NAME} document ({len(issues)} issue(s); first: "
-                               f"{issues[0].message})", code="profile-schema-invalid", issues=issues)
+            raise ProfileError(
+                f"not a valid {NAME} document ({len(issues)} issue(s); first: {issues[0].message})",
+                code="profile-schema-invalid",
+                issues=issues,
+            )
     record, top = profile().expand_record(doc, include_unmapped=include_unmapped)
     if "trademarkBag" in top:
-        raise ProfileError("unmapped values may not address /../trademarkBag", code="profile-unmapped",
-                           json_pointer="/" + UNMAPPED_KEY)
+        raise ProfileError(
+            "unmapped values may not address /../trademarkBag", code="profile-unmapped", json_pointer="/" + UNMAPPED_KEY
+        )
     app = {**top, "trademarkBag": {"trademark": [record]}}
     plan = (registry or default_registry()).plan(ST96_VERSION)
     return {JSON_ROOT: _ordered(app, plan.document(DOCUMENT).type)}
 
 
-def expand_to_xml(doc: Mapping[str, Any], *, include_unmapped: bool = True, converter: Converter | None = None,
-                  check: bool = True) -> bytes:
+def expand_to_xml(
+    doc: Mapping[str, Any], *, include_unmapped: bool = True, converter: Converter | None = None, check: bool = True
+) -> bytes:
     """A simplified document → ST.96 XML (a ``tmk:TrademarkApplication``), via :meth:`Converter.json_to_xml`."""
     conv = converter or Converter()
     full = expand(doc, include_unmapped=include_unmapped, check=check, registry=conv.registry)

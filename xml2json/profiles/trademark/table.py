@@ -62,8 +62,12 @@ def _vienna_full(v: Any) -> dict[str, str]:
 
 
 VIENNA: Final = Transform(
-    "vienna", "`{viennaCategory, viennaDivision, viennaSection}` ↔ `\"26.01.03\"` (category, division, "
-    "section joined by dots; trailing parts may be absent)", _vienna_simple, _vienna_full)
+    "vienna",
+    '`{viennaCategory, viennaDivision, viennaSection}` ↔ `"26.01.03"` (category, division, '
+    "section joined by dots; trailing parts may be absent)",
+    _vienna_simple,
+    _vienna_full,
+)
 
 #: One scalar per item, from the item's ``value`` (ordered texts); the sequence number is derived.
 _TEXT_ITEM = Field("", "value", TEXT)
@@ -79,11 +83,16 @@ def party(*, legal: bool) -> tuple[Node, ...]:
     contact = "contact[0]"
     address = f"{contact}.postalAddressBag.postalAddress[0].postalStructuredAddress"
     nodes: list[Node] = [
-        Choice("name", "nameKind", (
-            Option("organization", f"{contact}.name.organizationName[0].organizationStandardName", PHRASE),
-            Option("person", f"{contact}.name.personName[0].personFullName", TEXT),
-            Option("entity", f"{contact}.name.entityName[0]", PHRASE),
-        ), note="the first of the contact's organisation, person and entity names; nameKind says which"),
+        Choice(
+            "name",
+            "nameKind",
+            (
+                Option("organization", f"{contact}.name.organizationName[0].organizationStandardName", PHRASE),
+                Option("person", f"{contact}.name.personName[0].personFullName", TEXT),
+                Option("entity", f"{contact}.name.entityName[0]", PHRASE),
+            ),
+            note="the first of the contact's organisation, person and entity names; nameKind says which",
+        ),
     ]
     if legal:
         nodes += [
@@ -114,11 +123,24 @@ CONTACT_PARTY: Final = party(legal=False)
 TABLE: Final[tuple[Node, ...]] = (
     Field("office", "registrationOfficeCode", TEXT, note="the office that registers the mark (WIPO ST.3)"),
     Field("applicationNumber", "applicationNumber[0].applicationNumberText", TEXT),
-    Default("applicationNumber[0].ipOfficeCode", copy_of("office"), anchor="applicationNumber[0]",
-            note="the application number's office is the registration office"),
-    Field("applicationDate", "applicationDate", TEXT, aliases=(
-        Alias("tmk:applicationDate", f"{{{TMK}}}ApplicationDate",
-              note="tmk:ApplicationDate, which USPTO TSDR writes instead of com:ApplicationDate"),)),
+    Default(
+        "applicationNumber[0].ipOfficeCode",
+        copy_of("office"),
+        anchor="applicationNumber[0]",
+        note="the application number's office is the registration office",
+    ),
+    Field(
+        "applicationDate",
+        "applicationDate",
+        TEXT,
+        aliases=(
+            Alias(
+                "tmk:applicationDate",
+                f"{{{TMK}}}ApplicationDate",
+                note="tmk:ApplicationDate, which USPTO TSDR writes instead of com:ApplicationDate",
+            ),
+        ),
+    ),
     Field("registrationNumber", "registrationNumber[0]", TEXT),
     Field("registrationDate", "registrationDate", TEXT),
     Field("expiryDate", "expiryDate", TEXT),
@@ -126,51 +148,97 @@ TABLE: Final[tuple[Node, ...]] = (
     Field("status", "markCurrentStatusCode", TEXT),
     Field("statusDate", "markCurrentStatusDate", TEXT),
     Field("markCategory", "markCategory[0]", TEXT),
-    Group("mark", (
-        Field("featureCategory", "markRepresentation.markFeatureCategory", TEXT),
-        Field("verbalElement", f"{WORD}.markVerbalElementText.value", TEXT),
-        Default(f"{WORD}.markSignificantVerbalElementText.value", copy_of("verbalElement"), anchor=WORD,
-                note="the significant verbal element (required) is the verbal element"),
-        Field("standardCharacters", f"{WORD}.markStandardCharacterIndicator", BOOLEAN),
-        Field("imageFileName", f"{IMAGE}.fileName", TEXT),
-        Field("imageFormat", f"{IMAGE}.imageFormatCategory", TEXT),
-        Field("imageInColour", f"{IMAGE}.colourIndicator", BOOLEAN),
-        Items("coloursClaimed", f"{IMAGE}.markImageColourClaimedText[]", SEQUENCE, item=_TEXT_ITEM,
-              defaults=_NUMBERED),
-        Items("viennaClassification", f"{IMAGE}.markImageClassification.figurativeElementClassificationBag"
-              ".viennaClassificationBag[0].viennaClassification[]", SEQUENCE, item=Field("", "", VIENNA)),
-        Field("description", "markRepresentation.markDescriptionBag.markDescriptionText[0].value", TEXT),
-        Items("disclaimers", "markDisclaimerBag.markDisclaimerText[]", SEQUENCE, item=_TEXT_ITEM,
-              defaults=_NUMBERED),
-    )),
-    Items("goodsServices", "goodsServicesBag.goodsServices[].classDescriptionBag.classDescription[]",
-          grouped_by("classNumber"), nodes=(
-              Field("classNumber", "classNumber", TEXT, note="a string, leading zeros kept (\"009\")"),
-              Field("description", "goodsServicesDescriptionText[0].value", TEXT),
-              Field("languageCode", "goodsServicesDescriptionText[0].languageCode", TEXT),
-              Default("goodsServicesDescriptionText[0].sequenceNumber", const("1"),
-                      anchor="goodsServicesDescriptionText[0]"),
-          ), group_defaults=(
-              Default("goodsServicesClassificationBag.goodsServicesClassification[0].classificationKindCode",
-                      const("Nice"), note="each goods/services group is classified in Nice"),
-              Default("goodsServicesClassificationBag.goodsServicesClassification[0].classNumber",
-                      copy_of("classNumber"), note="… in the class of its first description"),
-          ), note="one goods/services group per class, as USPTO and WIPO's example write them"),
-    Items("priorities", "priorityBag.priority[]", SEQUENCE, nodes=(
-        Field("countryCode", "priorityCountryCode", TEXT),
-        Field("applicationNumber", "applicationNumber.applicationNumberText", TEXT),
-        Field("date", "priorityApplicationFilingDate", TEXT),
-    ), keep_empty=True),
-    Items("publications", "publicationBag.publication[]", SEQUENCE, nodes=(
-        Field("identifier", "publicationIdentifier.value", TEXT),
-        Field("date", "publicationDate", TEXT),
-    ), keep_empty=True),
-    Items("events", "markEventBag.markEvent[]", SEQUENCE, nodes=(
-        Field("date", "markEventDate", TEXT),
-        Field("category", "markEventCategory", TEXT),
-        Field("code", "nationalMarkEvent.markEventCode", TEXT),
-        Field("description", "nationalMarkEvent.markEventDescriptionText[0]", TEXT),
-    ), keep_empty=True, note="the prosecution history, as the office records it"),
+    Group(
+        "mark",
+        (
+            Field("featureCategory", "markRepresentation.markFeatureCategory", TEXT),
+            Field("verbalElement", f"{WORD}.markVerbalElementText.value", TEXT),
+            Default(
+                f"{WORD}.markSignificantVerbalElementText.value",
+                copy_of("verbalElement"),
+                anchor=WORD,
+                note="the significant verbal element (required) is the verbal element",
+            ),
+            Field("standardCharacters", f"{WORD}.markStandardCharacterIndicator", BOOLEAN),
+            Field("imageFileName", f"{IMAGE}.fileName", TEXT),
+            Field("imageFormat", f"{IMAGE}.imageFormatCategory", TEXT),
+            Field("imageInColour", f"{IMAGE}.colourIndicator", BOOLEAN),
+            Items(
+                "coloursClaimed", f"{IMAGE}.markImageColourClaimedText[]", SEQUENCE, item=_TEXT_ITEM, defaults=_NUMBERED
+            ),
+            Items(
+                "viennaClassification",
+                f"{IMAGE}.markImageClassification.figurativeElementClassificationBag"
+                ".viennaClassificationBag[0].viennaClassification[]",
+                SEQUENCE,
+                item=Field("", "", VIENNA),
+            ),
+            Field("description", "markRepresentation.markDescriptionBag.markDescriptionText[0].value", TEXT),
+            Items(
+                "disclaimers", "markDisclaimerBag.markDisclaimerText[]", SEQUENCE, item=_TEXT_ITEM, defaults=_NUMBERED
+            ),
+        ),
+    ),
+    Items(
+        "goodsServices",
+        "goodsServicesBag.goodsServices[].classDescriptionBag.classDescription[]",
+        grouped_by("classNumber"),
+        nodes=(
+            Field("classNumber", "classNumber", TEXT, note='a string, leading zeros kept ("009")'),
+            Field("description", "goodsServicesDescriptionText[0].value", TEXT),
+            Field("languageCode", "goodsServicesDescriptionText[0].languageCode", TEXT),
+            Default(
+                "goodsServicesDescriptionText[0].sequenceNumber", const("1"), anchor="goodsServicesDescriptionText[0]"
+            ),
+        ),
+        group_defaults=(
+            Default(
+                "goodsServicesClassificationBag.goodsServicesClassification[0].classificationKindCode",
+                const("Nice"),
+                note="each goods/services group is classified in Nice",
+            ),
+            Default(
+                "goodsServicesClassificationBag.goodsServicesClassification[0].classNumber",
+                copy_of("classNumber"),
+                note="… in the class of its first description",
+            ),
+        ),
+        note="one goods/services group per class, as USPTO and WIPO's example write them",
+    ),
+    Items(
+        "priorities",
+        "priorityBag.priority[]",
+        SEQUENCE,
+        nodes=(
+            Field("countryCode", "priorityCountryCode", TEXT),
+            Field("applicationNumber", "applicationNumber.applicationNumberText", TEXT),
+            Field("date", "priorityApplicationFilingDate", TEXT),
+        ),
+        keep_empty=True,
+    ),
+    Items(
+        "publications",
+        "publicationBag.publication[]",
+        SEQUENCE,
+        nodes=(
+            Field("identifier", "publicationIdentifier.value", TEXT),
+            Field("date", "publicationDate", TEXT),
+        ),
+        keep_empty=True,
+    ),
+    Items(
+        "events",
+        "markEventBag.markEvent[]",
+        SEQUENCE,
+        nodes=(
+            Field("date", "markEventDate", TEXT),
+            Field("category", "markEventCategory", TEXT),
+            Field("code", "nationalMarkEvent.markEventCode", TEXT),
+            Field("description", "nationalMarkEvent.markEventDescriptionText[0]", TEXT),
+        ),
+        keep_empty=True,
+        note="the prosecution history, as the office records it",
+    ),
     Items("applicants", "applicantBag.applicant[]", SEQUENCE, nodes=PARTY, keep_empty=True),
     Items("representatives", "representativeBag.representative[]", SEQUENCE, nodes=PARTY, keep_empty=True),
     Group("correspondent", CONTACT_PARTY, path="nationalCorrespondent"),
