@@ -497,12 +497,11 @@ def jsonschema_backend(p: dict[str, Any]) -> dict[str, Any]:
     elif backend == "jsonschema-is_valid":
         check = {n: ref.json_schema("V6_0", n).is_valid for n in names}
     elif backend in ("fast", "fast-is_valid"):
-        from xml2json.fastvalidate import FastValidators
-
-        fv = FastValidators(reference=ref)
+        fv = Validators(registry=ref.registry)  # jsonschema-rs first, jsonschema's verdicts and issues
+        assert fv.fast_checker is not None
         for n in names:
-            fv.validator("V6_0", n)
-            ref.json_schema("V6_0", n)
+            fv.fast_checker.validator("V6_0", n)
+            fv.json_schema("V6_0", n)
         if backend == "fast":
             check = {n: (lambda v, n=n: not fv.check_json(v, "V6_0", n)) for n in names}
         else:

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES, EXAMPLE, SHARED, USPTO, WIPO_V6
+from conftest import CASES, EXAMPLE, USPTO, WIPO_V6, shared_available
 
 from xml2json import Converter
 from xml2json.config import Limits
-from xml2json.fastvalidate import FastValidators, available, plain_json, rust_pattern
+from xml2json.fastvalidate import FastChecker, available, plain_json, rust_pattern
 from xml2json.io import dumps_json, loads_json
 from xml2json.registry import Registry
 from xml2json.validate import Validators
@@ -41,13 +41,13 @@ def reference() -> Validators:
 
 
 @pytest.fixture(scope="module")
-def fast(reference: Validators) -> FastValidators:
-    return FastValidators(reference=reference)
+def fast(reference: Validators) -> Validators:
+    return Validators(registry=reference.registry)  # jsonschema-rs asked first
 
 
 def _sources() -> list[Path]:
     files = [*sorted(CASES.glob("*/input.xml")), EXAMPLE]
-    if SHARED.exists():
+    if shared_available():
         files += sorted(WIPO_V6.glob("*.xml")) + sorted(USPTO.glob("*-ST96.xml"))
     return files
 
@@ -160,7 +160,7 @@ def _integers_as_decimals(doc: Any, limit: int = 12) -> list[Any]:
     return out
 
 
-def _assert_same(fast: FastValidators, reference: Validators, name: str, value: Any) -> bool:
+def _assert_same(fast: Validators, reference: Validators, name: str, value: Any) -> bool:
     expected = reference.json_schema(VERSION, name).is_valid(value)
     assert fast.is_valid(value, VERSION, name) is expected
     assert fast.check_json(value, VERSION, name) == reference.check_json(value, VERSION, name)
@@ -171,26 +171,27 @@ def _assert_same(fast: FastValidators, reference: Validators, name: str, value: 
 
 
 @needs_rs
-def test_every_committed_schema_compiles(fast: FastValidators, reference: Validators) -> None:
+def test_every_committed_schema_compiles(fast: Validators, reference: Validators) -> None:
     folder = reference.registry.schema_path(VERSION, "TrademarkApplication").parent
     names = [p.stem for p in sorted(folder.glob("*.json"))]
     assert len(names) == 28
-    assert all(fast.validator(VERSION, n) is not None for n in names)
+    assert fast.fast_checker is not None
+    assert all(fast.fast_checker.validator(VERSION, n) is not None for n in names)
 
 
 @needs_rs
 def test_same_verdicts_on_converted_documents(
-    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+    fast: Validators, reference: Validators, documents: list[tuple[str, Any]]
 ) -> None:
     verdicts = [_assert_same(fast, reference, n, v) for n, v in documents]
     assert any(verdicts)
-    if SHARED.exists():
+    if shared_available():
         assert not all(verdicts)  # the USPTO documents are not valid ST.96 V6_0
 
 
 @needs_rs
 def test_same_verdicts_on_broken_documents(
-    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+    fast: Validators, reference: Validators, documents: list[tuple[str, Any]]
 ) -> None:
     rnd = random.Random(20240507)
     verdicts = []
@@ -203,7 +204,7 @@ def test_same_verdicts_on_broken_documents(
 
 @needs_rs
 def test_integral_decimals_where_integers_are_expected(
-    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]]
+    fast: Validators, reference: Validators, documents: list[tuple[str, Any]]
 ) -> None:
     # jsonschema-rs alone says 5.0 is an integer; the reference says a Decimal never is.
     import jsonschema_rs
@@ -221,16 +222,16 @@ def test_integral_decimals_where_integers_are_expected(
     assert raw_differs > 0  # the custom integer keyword is what makes the verdicts agree
 
 
-def fast_schema_without_keyword(fast: FastValidators, name: str) -> Any:
+def fast_schema_without_keyword(fast: Validators, name: str) -> Any:
     from xml2json.fastvalidate import _rust_schema
 
     return _rust_schema(fast.registry.schema(VERSION, name))
 
 
 @needs_rs
-def test_final_newline_in_a_date(fast: FastValidators, reference: Validators) -> None:
+def test_final_newline_in_a_date(fast: Validators, reference: Validators) -> None:
     # Python's `$` matches before a final newline, ECMA-262's and Rust's do not: the generated
-    # patterns end in `$(?!\n)`, so that jsonschema, jsonschema-rs and FastValidators all refuse
+    # patterns end in `$(?!\n)`, so that jsonschema, jsonschema-rs and the fast path all refuse
     # a date with a final newline.
     import jsonschema_rs
 
@@ -262,7 +263,7 @@ def _get(doc: Any, path: tuple[Any, ...]) -> Any:
     ],
 )
 def test_non_json_values_go_to_the_reference(
-    fast: FastValidators, reference: Validators, documents: list[tuple[str, Any]], odd: dict[Any, Any]
+    fast: Validators, reference: Validators, documents: list[tuple[str, Any]], odd: dict[Any, Any]
 ) -> None:
     name, doc = documents[0]
     ((root, body),) = doc.items()
@@ -271,13 +272,14 @@ def test_non_json_values_go_to_the_reference(
 
 
 @needs_rs
-def test_fast_valid_for_wiring_into_validators(reference: Validators, documents: list[tuple[str, Any]]) -> None:
-    # fast_valid never says "valid" where the reference would not, and never calls it.
-    from xml2json.fastvalidate import fast_valid
-
+def test_fast_checker_says_valid_only_where_the_reference_does(
+    reference: Validators, documents: list[tuple[str, Any]]
+) -> None:
+    # FastChecker.valid never says "valid" where the reference would not (and knows no reference).
+    checker = FastChecker(reference.registry)
     said_valid = 0
     for name, doc in documents:
-        if fast_valid(reference, doc, VERSION, name):
+        if checker.valid(doc, VERSION, name):
             said_valid += 1
             assert reference.check_json(doc, VERSION, name) == []
     assert said_valid > 0
@@ -305,9 +307,10 @@ def test_without_jsonschema_rs_the_reference_decides(
     import xml2json.fastvalidate as fv
 
     monkeypatch.setattr(fv, "_rs", None)
-    fast = FastValidators(reference=reference)
+    fast = Validators(registry=reference.registry)
+    assert fast.fast_checker is not None
     for name, doc in documents[:3]:
-        assert fast.validator(VERSION, name) is None
+        assert fast.fast_checker.validator(VERSION, name) is None
         _assert_same(fast, reference, name, doc)
 
 

@@ -1,9 +1,9 @@
 """A faster JSON Schema check with the verdicts of :mod:`xml2json.validate`.
 
-:class:`FastValidators` has the ``check_json`` of :class:`~xml2json.validate.Validators` (same
-arguments, same ``list[Issue]``) plus ``is_valid``. The verdict comes from
+:class:`FastChecker` is what :class:`~xml2json.validate.Validators` asks first (``fast=True``, the
+default) in ``check_json`` and ``is_valid``. Its verdict comes from
 `jsonschema-rs <https://pypi.org/project/jsonschema-rs/>`_ (Rust; an optional dependency) when
-it is installed and can decide alone; everything else is delegated to the reference validators
+it is installed and can decide alone; everything else is decided by the reference validators
 (``jsonschema``'s ``Draft202012Validator``), so that verdicts and issue lists are the
 reference's:
 
@@ -48,9 +48,7 @@ from typing import Any
 
 import orjson
 
-from .errors import Issue
-from .registry import Registry, default_registry
-from .validate import Validators, default_validators
+from .registry import Registry
 
 _rs: Any
 try:  # optional: pip install "xml2json[fast]"
@@ -168,15 +166,17 @@ def plain_json(value: Any) -> bool:
     return True
 
 
-class FastValidators:
-    """``check_json`` / ``is_valid`` with jsonschema-rs verdicts, reference issues (see module doc).
+class FastChecker:
+    """jsonschema-rs verdicts that the reference may rely on (see the module doc).
 
-    Compiled validators are cached per (version, document), like :class:`Validators`.
+    :meth:`valid` returns True only where the reference validator (``jsonschema``) would say
+    "valid" too; False means "ask the reference". It never calls the reference itself, so
+    :class:`xml2json.validate.Validators` can own one without the two modules importing each
+    other. Compiled validators are cached per (version, document).
     """
 
-    def __init__(self, *, registry: Registry | None = None, reference: Validators | None = None) -> None:
-        self.reference = reference or (Validators(registry=registry) if registry is not None else default_validators())
-        self.registry = registry or self.reference.registry
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
         self._entries: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -201,8 +201,8 @@ class FastValidators:
                 self._entries[key] = validator
             return self._entries[key]
 
-    def _fast_verdict(self, data: Any, version: str, document: str) -> bool:
-        """True when jsonschema-rs alone may say "valid" (see the module docstring)."""
+    def valid(self, data: Any, version: str, document: str) -> bool:
+        """True when jsonschema-rs alone may say that *data* is valid; False: ask the reference."""
         v = self.validator(version, document)
         if v is None or not plain_json(data):
             return False
@@ -212,51 +212,11 @@ class FastValidators:
             return False
         return ok
 
-    def is_valid(self, data: Any, version: str, document: str) -> bool:
-        if self._fast_verdict(data, version, document):
-            return True
-        ok: bool = self.reference.json_schema(version, document).is_valid(data)
-        return ok
-
-    def check_json(self, data: Any, version: str, document: str) -> list[Issue]:
-        """Like :meth:`Validators.check_json`: ``[]`` when valid, else the reference's issues."""
-        if self._fast_verdict(data, version, document):
-            return []
-        return self.reference.check_json(data, version, document)
-
-
-_FAST_LOCK = threading.Lock()
-
-
-def fast_valid(reference: Validators, data: Any, version: str, document: str) -> bool:
-    """True when jsonschema-rs alone may say that *data* is valid for *reference* (whose own
-    check then need not run); False means "ask the reference". For wiring into
-    :meth:`Validators.check_json` without recursion: this never calls the reference."""
-    fast = reference.fast_checker
-    if fast is None:
-        with _FAST_LOCK:
-            fast = reference.fast_checker
-            if fast is None:  # kept on the reference: it lives and dies with it
-                fast = reference.fast_checker = FastValidators(reference=reference)
-    return bool(fast._fast_verdict(data, version, document))
-
-
-_default: FastValidators | None = None
-
-
-def default_fast_validators() -> FastValidators:
-    global _default
-    if _default is None:
-        _default = FastValidators(registry=default_registry(), reference=default_validators())
-    return _default
-
 
 __all__ = [
     "PY_INTEGER_KEYWORD",
-    "FastValidators",
+    "FastChecker",
     "available",
-    "default_fast_validators",
-    "fast_valid",
     "plain_json",
     "rust_pattern",
 ]
