@@ -9,6 +9,7 @@ The public surface is deliberately small:
 * :class:`Xml2JsonError` and :class:`Issue` — the rooted error tree and its records.
 """
 
+from ._version import __version__
 from .api import (
     Conversion,
     Converter,
@@ -23,8 +24,6 @@ from .api import (
 from .config import Limits, Options
 from .errors import Issue, Xml2JsonError
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Conversion",
     "Converter",
@@ -33,6 +32,7 @@ __all__ = [
     "Options",
     "Xml2JsonError",
     "XmlOutput",
+    "__version__",
     "convert",
     "roundtrip",
     "to_json",

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .._version import __version__
 from ._common import EXIT_USAGE, run_command
 
 COMMAND_MODULES = ["convert", "schema", "bulk", "profile"]

@@ -250,13 +250,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _xml2json_version() -> str:
-    from .. import __version__
+    from .._version import __version__
 
     return __version__
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from ..compiler.pipeline import schema_bytes
+    from ..artifacts import schema_bytes
 
     reg = default_registry()
     version = args.st96_version or reg.newest()
