@@ -15,6 +15,7 @@ from conftest import ROOT
 
 import xml2json.registry as registry_mod
 from xml2json.cli import main
+from xml2json.cli._common import format_issue
 from xml2json.compiler.pipeline import CompiledBundle, compile_bundle
 from xml2json.errors import SchemaError, SchemaNotAvailableError
 from xml2json.registry import (
@@ -154,8 +155,11 @@ def test_remove_and_cli_remove(
 def test_not_available_says_how_to_get_a_version() -> None:
     e = not_available("V8_0", [DEFAULT_VERSION])
     assert e.code == "version-not-compiled"
-    assert "`xml2json schema fetch V8_0`" in e.message and "`xml2json schema build BUNDLE`" in e.message
-    assert f"--st96-version {DEFAULT_VERSION}" in e.message
+    assert "V8_0" in e.message and f"compiled: {DEFAULT_VERSION}" in e.message
+    assert "--" not in e.message and "xml2json " not in e.message  # the library names no CLI flag or command
+    text = format_issue(e.issues[0], kind="error")  # the CLI adds how to mend it
+    assert "`xml2json schema fetch VERSION`" in text and "`xml2json schema build BUNDLE`" in text
+    assert "--st96-version" in text
     assert not_available("2.2.1", [DEFAULT_VERSION]).code == "bad-version"
 
 

@@ -21,7 +21,9 @@ Tree::
     │   ├── DocumentTypeError       wrong/unknown root element or version
     │   ├── UnknownContentError     (strict mode) content the schema does not know
     │   └── ConversionError         a value or structure that cannot be mapped
-    └── ValidationError             XSD or JSON Schema validation failed
+
+Validation failures are not errors: ``validate_xml``/``validate_json``/``roundtrip`` return
+:class:`Issue` lists and reports.
 """
 
 from __future__ import annotations
@@ -150,7 +152,3 @@ class UnknownContentError(InputError):
 
 class ConversionError(InputError):
     default_code = "conversion"
-
-
-class ValidationError(Xml2JsonError):
-    default_code = "invalid"

@@ -38,6 +38,8 @@ from typing import Any
 
 import orjson
 
+from ._version import __version__
+from .artifacts import schema_bytes
 from .errors import SchemaError, SchemaNotAvailableError
 from .plan import Plan, dump_plan, load_plan
 
@@ -136,7 +138,6 @@ class Registry:
 
     def shipped(self) -> dict[str, VersionEntry]:
         """The versions shipped with the package, including any a cache entry overrides."""
-        from . import __version__
 
         out: dict[str, VersionEntry] = {}
         if SHIPPED_PLANS.is_dir():
@@ -243,8 +244,6 @@ class Registry:
         afterwards. On any error nothing is registered and the previous version (if any)
         stays. *xsd_files* (below *xsd_root*) are copied with their relative layout.
         """
-        from . import __version__
-        from .compiler.pipeline import schema_bytes
 
         version_key(version)
         if plan.get("version") != version:
@@ -374,9 +373,8 @@ def not_available(version: str, known: list[str]) -> SchemaNotAvailableError:
             code="bad-version",
         )
     return SchemaNotAvailableError(
-        f"ST.96 {version} has no compiled schema here (compiled: {', '.join(known) or 'none'}). "
-        f"Get it with `xml2json schema fetch {version}` or compile a local copy with "
-        f"`xml2json schema build BUNDLE`, or convert with `--st96-version {known[-1] if known else 'Vx_y'}`.",
+        f"ST.96 {version} has no compiled schema here (compiled: {', '.join(known) or 'none'}); "
+        f"compile or fetch {version} into the user cache, or convert with one of the compiled versions",
         code="version-not-compiled",
     )
 

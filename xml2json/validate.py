@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from .config import Limits
 from .errors import Issue, SchemaNotAvailableError
+from .fastvalidate import FastChecker
 from .registry import Registry, default_registry
 
 MAX_REPORTED = 50
@@ -49,7 +49,7 @@ def find_xsd(
             return found[0]
     raise SchemaNotAvailableError(
         f"the ST.96 XSD {name} is not available for XML validation; point $XML2JSON_XSD_PATH at an "
-        f"ST.96 {version} bundle folder, or register one with `xml2json schema build BUNDLE`",
+        f"ST.96 {version} bundle folder, or register the bundle in the user cache",
         code="xsd-not-available",
     )
 
@@ -71,8 +71,9 @@ class Validators:
     ) -> None:
         self.registry = registry or default_registry()
         self.xsd_dirs = tuple(xsd_dirs)
-        self.fast = fast  # False: jsonschema alone (the reference the fast path is tested against)
-        self.fast_checker: Any = None  # the FastValidators of xml2json.fastvalidate, made on first use
+        #: jsonschema-rs verdicts asked first (xml2json.fastvalidate); None: jsonschema alone, the
+        #: reference the fast path is tested against
+        self.fast_checker: FastChecker | None = FastChecker(self.registry) if fast else None
         self._xsd: dict[tuple[str, str], etree.XMLSchema] = {}
         self._json: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -110,12 +111,24 @@ class Validators:
             out.append(Issue("xsd-invalid", e.message, xml_path=e.path or None, line=e.line or None))
         return out
 
+    @property
+    def fast(self) -> bool:
+        return self.fast_checker is not None
+
+    def is_valid(self, data: Any, version: str, document: str) -> bool:
+        """The verdict of :meth:`check_json` without the issues."""
+        fast = self.fast_checker
+        if fast is not None and fast.valid(data, version, document):
+            return True
+        ok: bool = self.json_schema(version, document).is_valid(data)
+        return ok
+
     def check_json(self, data: Any, version: str, document: str) -> list[Issue]:
+        """``[]`` when *data* is valid, else jsonschema's issues (at most ``MAX_REPORTED``)."""
         # jsonschema-rs (the optional "fast" extra) may confirm a valid document hundreds of times
         # faster; every other verdict, and every issue list, comes from jsonschema below
-        from .fastvalidate import fast_valid
-
-        if self.fast and fast_valid(self, data, version, document):
+        fast = self.fast_checker
+        if fast is not None and fast.valid(data, version, document):
             return []
         v = self.json_schema(version, document)
         out = []
@@ -147,4 +160,4 @@ def default_validators() -> Validators:
         return _default
 
 
-__all__ = ["Limits", "Validators", "default_validators", "find_xsd"]
+__all__ = ["Validators", "default_validators", "find_xsd"]

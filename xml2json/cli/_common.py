@@ -10,13 +10,29 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Options
-from ..errors import InputError, Issue, SchemaError, ValidationError, Xml2JsonError
+from ..errors import InputError, Issue, SchemaError, Xml2JsonError
 from ..io import atomic_write
 
 EXIT_OK = 0
 EXIT_DATA = 1  # the input could not be converted, is invalid, or a round trip failed
 EXIT_USAGE = 2  # bad command line (argparse uses 2 as well)
 EXIT_SCHEMA = 3  # a schema/version/bundle problem: nothing to convert with
+
+
+#: What the command line adds to a library error: the commands and flags that mend it. The
+#: library's messages say what is wrong in its own terms and never name a flag.
+HINTS: dict[str, str] = {
+    "version-not-compiled": (
+        "get it with `xml2json schema fetch VERSION` or compile a local copy with `xml2json schema build BUNDLE`; "
+        "or convert with a compiled version: `--st96-version V` (`xml2json schema list` shows them)"
+    ),
+    "xsd-not-available": "register a bundle with `xml2json schema build BUNDLE`, or set $XML2JSON_XSD_PATH",
+    "fetch-corrupt": "try again, or give another address with --url or a mirror with --mirror",
+    "fetch-not-found": (
+        "give the package's address with --url or a mirror with --mirror, or download it yourself "
+        "and run `xml2json schema build ZIP`"
+    ),
+}
 
 
 def format_issue(issue: Issue, *, kind: str = "error") -> str:
@@ -28,7 +44,8 @@ def format_issue(issue: Issue, *, kind: str = "error") -> str:
     if issue.json_pointer is not None:
         where.append(f"at JSON {issue.json_pointer or '/'}")
     loc = f"\n    {', '.join(where)}" if where else ""
-    return f"{kind}: [{issue.code}] {issue.message}{loc}"
+    hint = HINTS.get(issue.code) if kind == "error" else None
+    return f"{kind}: [{issue.code}] {issue.message}{loc}" + (f"\n    hint: {hint}" if hint else "")
 
 
 def print_issues(issues: Iterable[Issue], *, kind: str = "warning", label: str | None = None) -> None:
@@ -75,10 +92,7 @@ def run_command(args: argparse.Namespace) -> int:
     except SchemaError as exc:
         print_issues(exc.issues, kind="error")
         return EXIT_SCHEMA
-    except (InputError, ValidationError) as exc:
-        print_issues(exc.issues, kind="error")
-        return EXIT_DATA
-    except Xml2JsonError as exc:
+    except Xml2JsonError as exc:  # InputError and the rest
         print_issues(exc.issues, kind="error")
         return EXIT_DATA
     except KeyboardInterrupt:

@@ -93,7 +93,7 @@ def download(
     import urllib.error
     import urllib.request
 
-    from .. import __version__
+    from .._version import __version__
 
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in _ALLOWED_SCHEMES:
@@ -152,7 +152,7 @@ def verify_package(path: Path, url: str, *, sha256: str | None, digest: str) -> 
     if not zipfile.is_zipfile(path):
         raise BundleError(
             f"the download of {url} is not a valid zip file ({path.stat().st_size} bytes); "
-            "it may be truncated or corrupted — try again, or use --mirror/--url",
+            "it may be truncated or corrupted",
             code="fetch-corrupt",
         )
     try:
@@ -216,8 +216,8 @@ def fetch_version(
         raise BundleError(
             f"ST.96 {version} was not found at any address tried:\n  "
             + "\n  ".join(tried)
-            + "\nGive the package's address with --url, a mirror with --mirror, or download it yourself "
-            "and run `xml2json schema build ZIP`",
+            + "\nthe package's address or a mirror can be given, or the package downloaded by other means "
+            "and compiled as a local bundle",
             code="fetch-not-found",
         )
     finally:
