@@ -75,7 +75,14 @@ def _join(prefix: str, path: str) -> str:
 
 
 #: Sub-tables published once (as "Parties"), not under every field that uses them.
-SUBTABLES: dict[int, str] = {id(PARTY): "party", id(CONTACT_PARTY): "party"}
+SUBTABLES: tuple[tuple[Sequence[Node], str], ...] = ((PARTY, "party"), (CONTACT_PARTY, "party"))
+
+
+def _subtable(nodes: Sequence[Node]) -> str | None:
+    """The name of the published sub-table *nodes* is (the same table object), if any."""
+    return next((name for table, name in SUBTABLES if nodes is table), None)
+
+
 #: An element of each sub-table's kind, to name its members in ST.96 terms.
 PARTY_ELEMENT = "applicantBag.applicant[]"
 
@@ -98,7 +105,7 @@ def rows(nodes: Sequence[Node] = TABLE, sprefix: str = "", fprefix: str = "") ->
         elif isinstance(n, (Group, Items)):
             sp = _join(sprefix, n.name) + ("[]" if isinstance(n, Items) else "")
             fp = _join(fprefix, n.path)
-            sub = SUBTABLES.get(id(n.nodes))
+            sub = _subtable(n.nodes)
             if sub is not None:
                 yield sp, fp, "—", f"a *{sub}*, see below"
             elif isinstance(n, Items) and n.item is not None:
@@ -120,7 +127,7 @@ def default_rows(nodes: Sequence[Node] = TABLE, fprefix: str = "") -> Iterator[t
             base = "" if n.scope == "document" else fprefix
             yield _join(base, n.path), n.rule.description, _join(base, n.anchor), n.note, n.scope == "document"
         elif isinstance(n, (Group, Items)):
-            if id(n.nodes) in SUBTABLES:
+            if _subtable(n.nodes) is not None:
                 continue
             fp = _join(fprefix, n.path)
             if isinstance(n, Items):
