@@ -25,14 +25,39 @@ CASES = ROOT / "tests" / "cases"
 EXAMPLE = ROOT / "xml2json" / "examples" / "TrademarkApplication_V6_0.xml"
 
 
-def require_shared(path: Path = SHARED) -> Path:
-    """Return *path* if the reference data is there; skip (or fail under CI=true) otherwise."""
-    if path.exists():
-        return path
-    msg = f"reference data not found at {path} (set XML2JSON_SHARED to the shared folder)"
+def require_shared(path: Path | None = None) -> Path:
+    """Return *path* (default: the shared folder, which must hold the V6_0 XSDs and the sample
+    documents) if the reference data is there; skip (or fail under CI=true) otherwise."""
+    needed = [path] if path is not None else [XSD_V6, SAMPLES]
+    missing = [p for p in needed if not p.exists()]
+    if not missing:
+        return path if path is not None else SHARED
+    msg = f"reference data not found at {missing[0]} (set XML2JSON_SHARED to the shared folder)"
     if os.environ.get("CI") == "true":
         pytest.fail(msg + " — CI must have ../shared beside the checkout")
     pytest.skip(msg)
+
+
+#: Session fixtures that compile or load schemas (seconds to half a minute): every test that uses
+#: one is marked ``slow``, so that ``pytest -m "not slow"`` is the quick loop.
+SLOW_FIXTURES = frozenset({"compiled_v6", "validators"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def shared_available(path: Path = SAMPLES) -> bool:
+    """For tests that also run on the repository's own fixtures: True when the reference data
+    (*path*, by default the sample documents) is there; under ``CI=true`` its absence fails the
+    test instead of quietly testing less."""
+    if path.exists():
+        return True
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"reference data not found at {path} — CI must have ../shared beside the checkout")
+    return False
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +84,8 @@ def validators():  # type: ignore[no-untyped-def]
     from xml2json.registry import Registry
     from xml2json.validate import Validators
 
-    if XSD_V6.exists():
-        os.environ.setdefault("XML2JSON_XSD_PATH", str(XSD_V6))
+    require_shared(XSD_V6)  # XSD validation needs WIPO's XSDs: skip (or fail under CI=true) without them
+    os.environ.setdefault("XML2JSON_XSD_PATH", str(XSD_V6))
     return Validators(registry=Registry(cache=Path("/nonexistent-xml2json-cache")), xsd_dirs=[XSD_V6])
 
 

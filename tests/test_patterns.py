@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import XSD_V6, require_shared
 from elementpath.regex import UnicodeData
 from elementpath.regex import translate_pattern as elementpath_translate
 from hypothesis import HealthCheck, given, settings
@@ -665,26 +665,16 @@ def test_curated_patterns_behave_the_same_in_ecma262() -> None:
 # ---------------------------------------------------------------------------
 
 
-def _shared_dir() -> Path:
-    configured = os.environ.get("XML2JSON_SHARED")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared"
-
-
 def _require_bundle(folder: Path) -> list[Path]:
-    files = sorted(folder.glob("*.xsd")) if folder.is_dir() else []
-    if not files:
-        reason = f"ST.96 V6_0 XSD bundle not found in {folder} (set XML2JSON_SHARED)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return files
+    require_shared(folder)
+    return sorted(folder.glob("*.xsd"))
 
 
 @pytest.fixture(scope="module")
 def v6_patterns() -> list[str]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     found: set[str] = set()
-    for path in _require_bundle(_shared_dir() / "st96" / "V6_0_Flattened"):
+    for path in _require_bundle(XSD_V6):
         tree = etree.parse(str(path), parser)
         values = tree.xpath("//xsd:pattern/@value", namespaces=XSD_NS)
         assert isinstance(values, list)
