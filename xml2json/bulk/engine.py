@@ -217,7 +217,7 @@ def _is_done(task: Task, entry: dict[str, Any] | None, out: Path) -> bool:
 
 
 @dataclass(frozen=True)
-class _Output:
+class OutputFolder:
     """The output folder, locked, with what an earlier run left in it (the open-output step)."""
 
     path: Path
@@ -235,7 +235,7 @@ class _Output:
 
 
 @dataclass(frozen=True)
-class _Work:
+class WorkPlan:
     """The inputs as tasks, and which of them this run does (the plan step)."""
 
     plan: InputPlan
@@ -245,7 +245,7 @@ class _Work:
 
 
 @dataclass
-class _Done:
+class RunResults:
     """What the tasks of this run did (the execute step)."""
 
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -296,7 +296,7 @@ def check_schema(config: BulkConfig) -> None:
 
 
 @contextlib.contextmanager
-def open_output(config: BulkConfig) -> Iterator[_Output]:
+def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
     """Create and lock the output folder; read what an earlier run left in it (kept to resume,
     deleted to overwrite, else refused); remove the temporary files of a killed run."""
     out = Path(config.out_dir).resolve()
@@ -321,10 +321,10 @@ def open_output(config: BulkConfig) -> Iterator[_Output]:
             else:
                 raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
         clean_parts(out)
-        yield _Output(out, cfg, header, previous)
+        yield OutputFolder(out, cfg, header, previous)
 
 
-def plan_work(config: BulkConfig, output: _Output) -> _Work:
+def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
     """Spool standard input, expand the inputs into tasks, keep the tasks an earlier run
     completed, and rewrite the manifest with the entries that stay."""
     out = output.path
@@ -342,19 +342,19 @@ def plan_work(config: BulkConfig, output: _Output) -> _Work:
     kept = [e for e in output.previous if e["key"] not in redo]
     lines = [dumps_json(output.header)] + [dumps_json(e) for e in kept]
     atomic_write(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
-    return _Work(plan, todo, kept, stdin_path)
+    return WorkPlan(plan, todo, kept, stdin_path)
 
 
-def _results(config: BulkConfig, output: _Output, todo: list[Task], bar: Progress) -> Results:
+def _results(config: BulkConfig, output: OutputFolder, todo: list[Task], bar: Progress) -> Results:
     if config.engine == "dask":
         return run_dask(todo, output.task_cfg, scheduler=config.scheduler, client=config.client, progress=bar)
     jobs = min(config.jobs or default_jobs(), len(todo))
     return run_local(todo, output.task_cfg, jobs, bar)
 
 
-def execute(config: BulkConfig, output: _Output, work: _Work) -> _Done:
+def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResults:
     """Run the tasks to do on the engine, appending each result to the manifest as it comes."""
-    done = _Done()
+    done = RunResults()
     bar = Progress(config.progress, total_docs=sum(t.docs for t in work.todo))
     if not work.todo:
         bar.close()
@@ -382,7 +382,9 @@ def execute(config: BulkConfig, output: _Output, work: _Work) -> _Done:
     return done
 
 
-def summarise(config: BulkConfig, output: _Output, work: _Work, done: _Done, *, seconds: float) -> BulkSummary:
+def summarise(
+    config: BulkConfig, output: OutputFolder, work: WorkPlan, done: RunResults, *, seconds: float
+) -> BulkSummary:
     """Merge the rejects into rejects.jsonl, count, and write summary.json."""
     out = output.path
     entries = work.kept + done.entries
