@@ -539,8 +539,9 @@ def test_resume_skips_complete_inputs_and_redoes_changed_ones(tmp_path: Path) ->
     first = run_bulk([d], out, records=True)
     assert (first.run_tasks, first.resumed, first.records) == (3, 0, 3)
     before = tree_bytes(out)
-    with pytest.raises(ConfigError, match="--resume"):
+    with pytest.raises(ConfigError, match="earlier bulk run") as earlier:
         run_bulk([d], out, records=True)
+    assert earlier.value.code == "bulk-earlier-run" and "--" not in str(earlier.value)
     with pytest.raises(ConfigError, match="records True → False"):
         run_bulk([d], out, resume=True)
     again = run_bulk([d], out, records=True, resume=True)

@@ -76,5 +76,6 @@ def test_dask_engine_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         import distributed  # noqa: F401
     except ImportError:
         return
-    with pytest.raises(ConfigError, match="--scheduler"):
+    with pytest.raises(ConfigError, match="scheduler") as exc:
         run_bulk([EXAMPLE], tmp_path / "b", engine="dask")
+    assert exc.value.code == "dask-scheduler" and "--" not in str(exc.value)

@@ -1,4 +1,5 @@
-"""Reading inputs and writing outputs: one place for JSON parsing rules and atomic writes."""
+"""Reading inputs and writing outputs: one place for JSON parsing rules, atomic writes and the
+walk of input folders."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -269,17 +271,109 @@ def file_mode() -> int:
     return 0o666 & ~_read_umask()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+#: The suffix of the temporary file an atomic output is written to before its rename.
+PART_SUFFIX = ".part"
+
+
+class AtomicFile:
+    """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
+    :meth:`commit`; the one atomic writer of the library (``-o`` outputs, bulk outputs, manifests,
+    compiled plans). Nothing is created until the first write (``write(b"")`` creates an empty
+    file); committing without any write removes a stale file of the final name instead. With
+    *durable*, the data is fsynced before the rename."""
+
+    def __init__(self, path: Path, *, durable: bool = False) -> None:
+        self.path = path
+        self.durable = durable
+        self._fh: IO[bytes] | None = None
+        self._tmp: str | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, file_mode())
+            self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
+        self._fh.write(data)
+
+    def commit(self) -> int | None:
+        """Rename into place; returns the file's size, or None when nothing was written."""
+        if self._fh is None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            return None
+        fh, tmp = self._fh, self._tmp
+        self._fh = self._tmp = None
+        assert tmp is not None
+        try:
+            fh.flush()
+            if self.durable:
+                os.fsync(fh.fileno())
+            size = fh.tell()
+            fh.close()
+            os.replace(tmp, self.path)
+        except BaseException:
+            fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return size
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> int:
+    """Write *data* to a temporary file in the same folder and rename it into place; returns the size."""
+    f = AtomicFile(path, durable=durable)
     try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        f.write(data)
+        size = f.commit()
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        f.abort()
         raise
+    assert size is not None
+    return size
+
+
+# -- input folders --------------------------------------------------------------------------
+
+#: What a folder walk yields (``bulk`` and ``profile report``): XML files, gzip-compressed XML
+#: files and zip archives, by name, case-insensitively. Files named explicitly are taken whatever
+#: their name.
+FOLDER_SUFFIXES = (".xml", ".xml.gz", ".zip")
+
+
+def is_folder_input(name: str) -> bool:
+    """True when a file of this name, found in a folder, is an input (:data:`FOLDER_SUFFIXES`)."""
+    low = name.lower()
+    return any(low.endswith(s) for s in FOLDER_SUFFIXES)
+
+
+def walk_folder(
+    folder: Path, *, exclude: Path | None = None, skipped: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
+    """The input files below *folder*, recursively: in each folder its files by name, then its
+    subfolders by name. Hidden files and folders (a leading ``.``) are passed over, and so is the
+    folder *exclude* (resolved; an output folder inside the input folder); other files that are
+    not inputs (:func:`is_folder_input`) are handed to *skipped*. Yields paths below *folder* as
+    given (not resolved)."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (exclude is None or (here / d).resolve() != exclude)
+        )
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            if is_folder_input(name):
+                yield here / name
+            elif skipped is not None:
+                skipped(here / name)

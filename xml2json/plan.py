@@ -306,12 +306,15 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
 
 def dump_plan(data: dict[str, Any], path: Path) -> None:
     """Write a plan dict deterministically (gzip with a fixed mtime, sorted keys)."""
+    from io import BytesIO  # here, not at the top: this function is the only user
+
+    from .io import atomic_write
+
     raw = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0) as gz:
+    buf = BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
         gz.write(raw)
-    tmp.replace(path)
+    atomic_write(path, buf.getvalue())
 
 
 def read_plan_dict(path: Path) -> dict[str, Any]:

@@ -146,12 +146,16 @@ class _Doctype(Exception):
 
 
 class _PrologTarget:
-    """A parser target that stops at the first DOCTYPE or start tag, whichever comes first."""
+    """A parser target that stops at the first DOCTYPE or start tag, whichever comes first, and
+    keeps the root's tag and attributes."""
+
+    root: tuple[str, dict[str, str]] | None = None
 
     def doctype(self, name: str | None, public: str | None, system: str | None) -> None:
         raise _Doctype(name, public, system)  # called before the internal subset is parsed
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
+        self.root = (tag, dict(attrib))
         raise _PrologDone
 
     def close(self) -> None:
@@ -159,12 +163,16 @@ class _PrologTarget:
 
 
 class _PrologScanner:
-    """Feeds chunks to a target parser until the prolog is decided; raises on a DOCTYPE."""
+    """The DOCTYPE gate: feeds chunks to a target parser until the prolog is decided; raises on a
+    DOCTYPE. A syntax error ends the scan too and is kept in ``syntax`` (the real parse reports
+    it, with its full context); the root's tag and attributes are in ``target.root``."""
 
     def __init__(self, limits: Limits) -> None:
-        target: Any = _PrologTarget()
+        self.target = _PrologTarget()
+        target: Any = self.target
         self.parser = etree.XMLParser(target=target, **parser_options(limits))
         self.done = False
+        self.syntax: etree.XMLSyntaxError | None = None
 
     def feed(self, chunk: bytes) -> None:
         if self.done or not chunk:
@@ -176,8 +184,9 @@ class _PrologScanner:
         except _Doctype as exc:
             self.done = True
             raise _doctype_error(*exc.args3) from None
-        except etree.XMLSyntaxError:
-            self.done = True  # the real parse reports it, with its full context
+        except etree.XMLSyntaxError as exc:
+            self.done = True
+            self.syntax = exc
 
     def close(self) -> None:
         if not self.done:
@@ -186,8 +195,10 @@ class _PrologScanner:
                 self.parser.close()
             except _Doctype as exc:
                 raise _doctype_error(*exc.args3) from None
-            except (_PrologDone, etree.XMLSyntaxError):
+            except _PrologDone:
                 pass
+            except etree.XMLSyntaxError as exc:
+                self.syntax = exc
 
 
 # A prolog without DOCTYPE, in UTF-8/ASCII: BOM, XML declaration, comments, PIs and blanks, then
@@ -226,6 +237,30 @@ def reject_doctype(data: bytes, limits: Limits) -> None:
         if scan.done:
             return
     scan.close()
+
+
+def read_root(stream: Any, limits: Limits) -> tuple[str, dict[str, str], bytes]:
+    """Read *stream* (anything with ``read(n)``) up to the root's start tag, through the same
+    DOCTYPE gate as :func:`reject_doctype`, without building anything. Returns the root's tag
+    (``{namespace}name``), its attributes and the bytes read so far (for the caller to push back).
+    Raises :class:`UnsafeXMLError` ``unsafe-doctype``, or :class:`MalformedXMLError` when the
+    prolog is not well-formed or there is no root element."""
+    scan = _PrologScanner(limits)
+    chunks: list[bytes] = []
+    while not scan.done:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            scan.close()
+            break
+        chunks.append(chunk)
+        scan.feed(chunk)
+    head = b"".join(chunks)
+    if scan.syntax is not None:
+        raise syntax_error(scan.syntax, head[:4])
+    if scan.target.root is None:
+        raise MalformedXMLError("not well-formed XML: the input has no root element", code="malformed-xml", line=1)
+    tag, attrib = scan.target.root
+    return tag, attrib, head
 
 
 def check_docinfo(tree: Any) -> None:
@@ -481,6 +516,10 @@ def _gzip_error(label: str) -> Callable[[Exception], Exception]:
     return make
 
 
+#: The first bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limits) -> BinaryIO:
     """Open a gzip file (path or binary file object) for reading, bounded by
     ``limits.max_decompressed_bytes`` and ``limits.max_compression_ratio``.
@@ -513,18 +552,37 @@ def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limi
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def unsafe_member_name(name: str) -> str | None:
-    """Why a zip member name is unsafe to use as a path (absolute, ``..``, drive, NUL), or None."""
+def check_member_name(name: str) -> tuple[str | None, str | None]:
+    """The one check of a zip member name: ``(relative POSIX path, None)`` for a name that stays
+    inside any folder it is extracted to (backslashes as slashes, ``.`` and empty parts dropped),
+    else ``(None, why)``: empty, NUL or another control character, absolute path or drive letter,
+    ``..``."""
     if not name:
-        return "empty name"
+        return None, "empty name"
     if "\x00" in name:
-        return "NUL in name"
+        return None, "NUL in name"
     norm = name.replace("\\", "/")
     if norm.startswith("/") or _DRIVE.match(norm):
-        return "absolute path"
-    if any(part == ".." for part in norm.split("/")):
-        return "'..' in path"
-    return None
+        return None, "absolute path"
+    parts = [p for p in norm.split("/") if p not in ("", ".")]
+    if any(part == ".." for part in parts):
+        return None, "'..' in path"
+    if any(ord(ch) < 32 for ch in norm):
+        return None, "control character in name"
+    if not parts:
+        return None, "empty name"
+    return "/".join(parts), None
+
+
+def safe_member_path(name: str) -> str | None:
+    """A zip member name as a relative POSIX path that stays inside the output folder, or None
+    (see :func:`check_member_name`)."""
+    return check_member_name(name)[0]
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why a zip member name is unsafe to use as a path (see :func:`check_member_name`), or None."""
+    return check_member_name(name)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,6 +595,11 @@ class ZipMember:
     @property
     def name(self) -> str:
         return self.info.filename
+
+    @property
+    def path(self) -> str | None:
+        """The member's name as a safe relative POSIX path (:func:`safe_member_path`)."""
+        return safe_member_path(self.info.filename)
 
 
 def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: Limits) -> list[ZipMember]:

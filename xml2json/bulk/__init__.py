@@ -6,7 +6,8 @@ The public surface:
   with flat memory, as :class:`Record` objects;
 * :func:`run_bulk` — convert files, folders, globs, zips, gzip files and standard input into an
   output folder, on all cores or on a Dask cluster, with rejects, a manifest, resume and a
-  :class:`BulkSummary`;
+  :class:`BulkSummary`; its settings are a :class:`BulkConfig` (``run(BulkConfig(...))`` is the
+  same run);
 * :func:`record_layout` — which elements of a document type are its records.
 
 See docs/bulk.md for the envelope, the output layout and the exit codes.
@@ -26,18 +27,21 @@ from ..config import Options
 from ..errors import InputError
 from ..registry import Registry
 from ..safe import bounded_gzip_reader
-from .engine import BulkSummary, run_bulk
+from .config import BulkConfig
+from .engine import BulkSummary, run, run_bulk
 from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
 from .layout import RecordLayout, RecordSpec, record_layout
 from .records import PeekedStream, Record, stream_document
 
 __all__ = [
+    "BulkConfig",
     "BulkSummary",
     "Record",
     "RecordLayout",
     "RecordSpec",
     "iter_records",
     "record_layout",
+    "run",
     "run_bulk",
 ]
 

@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
-from .engine import Results, crashed_result
+from .executors import Results, crashed_result
 from .inputs import Task
 from .progress import Progress
 from .worker import RunConfig, converter_for, run_dask_task
@@ -48,7 +48,10 @@ def connect(scheduler: str | None) -> Any:
             'the Dask engine needs the optional extra: pip install "xml2json[dask]"', code="dask-missing"
         ) from None
     if not scheduler:
-        raise ConfigError("--engine dask needs --scheduler ADDRESS (for example tcp://10.0.0.5:8786)", code="usage")
+        raise ConfigError(
+            "the Dask engine needs the address of a scheduler (for example tcp://10.0.0.5:8786) or a client",
+            code="dask-scheduler",
+        )
     return client_class(scheduler, set_as_default=False)
 
 
@@ -69,7 +72,7 @@ def run_dask(
                 f"Dask worker {worker} {what[0]} (and {len(problems) - 1} other worker(s) have "
                 "problems): the Dask engine needs the inputs and the output folder on a file "
                 "system shared by all workers, under the same paths",
-                code="usage",
+                code="dask-shared-fs",
             )
         client.run(_preload, cfg)
         futures = client.map(run_dask_task, tasks, cfg=cfg, pure=False)

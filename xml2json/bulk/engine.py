@@ -1,20 +1,18 @@
-"""The bulk run: plan the inputs, skip what a previous run finished, run the tasks on an engine
-(in-process, a local process pool, or a Dask cluster), keep the manifest, merge the rejects and
-write the summary. docs/bulk.md describes the output folder this produces."""
+"""The bulk run, in named steps: check that a schema can be used, open the output folder (lock it,
+resume or overwrite an earlier run), plan the inputs and skip what an earlier run finished,
+execute the tasks on an engine (in-process, a local process pool — :mod:`.executors` — or a Dask
+cluster — :mod:`.dask_engine`), then summarise: merge the rejects and write the summary. Its
+settings are a :class:`~xml2json.bulk.config.BulkConfig`; docs/bulk.md describes the output folder
+this produces."""
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import queue
 import shutil
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,32 +20,25 @@ from typing import IO, Any
 import orjson
 
 from .. import __version__
-from ..config import Options
-from ..errors import ConfigError, Issue
-from ..io import dumps_json
+from ..errors import ConfigError
+from ..io import AtomicFile, atomic_write, dumps_json
 from ..registry import default_registry
+from .config import BulkConfig
+from .dask_engine import run_dask
+from .executors import Results, clean_parts, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
-from .progress import MODES, Progress
-from .records import reject_line
-from .worker import (
-    PART_SUFFIX,
-    STATE_DIR,
-    RunConfig,
-    TaskResult,
-    init_pool_worker,
-    rejects_path,
-    run_pool_task,
-    run_task,
-    write_atomic,
-)
+from .progress import Progress
+from .worker import STATE_DIR, RunConfig, rejects_path
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
 SUMMARY = "summary.json"
 MANIFEST_FORMAT = 1
-ENGINES = ("local", "dask")
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_SCHEMA = 0, 1, 2, 3
+#: How a run ended (:attr:`BulkSummary.outcome`) and the number summary.json records for it as
+#: ``exitCode``: the exit code of ``xml2json bulk`` (docs/bulk.md, "Exit codes"). The process exit
+#: code itself is the command line's business (``xml2json/cli/bulk.py``).
+OUTCOMES = {"ok": 0, "rejects": 1, "schema-missing": 3}
 
 
 @dataclass(frozen=True)
@@ -82,12 +73,17 @@ class BulkSummary:
         return self.run_records / self.seconds if self.seconds > 0 else 0.0
 
     @property
-    def exit_code(self) -> int:
-        """0: everything converted; 1: some records or inputs were rejected; 3: some input needs an
-        ST.96 version that is not compiled here (docs/bulk.md, "Exit codes")."""
+    def outcome(self) -> str:
+        """``"ok"``: everything converted; ``"rejects"``: some records or inputs were rejected;
+        ``"schema-missing"``: some input needs an ST.96 version that is not compiled here."""
         if self.schema_missing:
-            return EXIT_SCHEMA
-        return EXIT_REJECTS if self.rejects else EXIT_OK
+            return "schema-missing"
+        return "rejects" if self.rejects else "ok"
+
+    @property
+    def exit_code(self) -> int:
+        """The ``exitCode`` of summary.json for :attr:`outcome` (:data:`OUTCOMES`): 0, 1 or 3."""
+        return OUTCOMES[self.outcome]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,7 +134,9 @@ class _Lock:
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self._fh.close()
-            raise ConfigError(f"another bulk run is writing into {self.path.parent.parent}", code="usage") from None
+            raise ConfigError(
+                f"another bulk run is writing into {self.path.parent.parent}", code="bulk-locked"
+            ) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -178,7 +176,7 @@ def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, An
 
 
 def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
-    """--overwrite: delete exactly what the previous run wrote, nothing else."""
+    """Overwrite: delete exactly what the previous run wrote, nothing else."""
     for e in entries:
         for rel, _size in e.get("outputs", []):
             with contextlib.suppress(FileNotFoundError):
@@ -187,15 +185,6 @@ def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
         with contextlib.suppress(FileNotFoundError):
             (out / name).unlink()
     shutil.rmtree(out / STATE_DIR / "rejects", ignore_errors=True)
-
-
-def _clean_parts(out: Path) -> None:
-    """Temporary files left by a run that was killed (never under a final name)."""
-    for dirpath, _dirs, files in os.walk(out):
-        for name in files:
-            if name.startswith(".") and name.endswith(PART_SUFFIX):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(dirpath, name))
 
 
 def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
@@ -224,273 +213,194 @@ def _is_done(task: Task, entry: dict[str, Any] | None, out: Path) -> bool:
     return not entry.get("rejects") or rejects_path(out, task.key).is_file()
 
 
-# -- engines -----------------------------------------------------------------------------------
-
-Results = Iterator[tuple[Task, TaskResult]]
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _mp_context() -> Any:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        # workers fork from a server that has imported the converter already (if it is not running yet)
-        ctx.set_forkserver_preload(["xml2json.bulk.worker"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def crashed_result(task: Task, cfg: RunConfig, why: str) -> TaskResult:
-    """The result of a task whose worker process died (or whose Dask task failed) on it."""
-    res = TaskResult(task.index, task.key, docs=task.docs, rejects=1, reject_codes={"worker-crashed": 1})
-    line = reject_line(
-        task.source,
-        None,
-        [Issue("worker-crashed", f"the worker converting this input died ({why}); none of its records were written")],
-    )
-    write_atomic(rejects_path(Path(cfg.out_dir), task.key), dumps_json(line) + b"\n", durable=cfg.durable)
-    with contextlib.suppress(FileNotFoundError):
-        (Path(cfg.out_dir) / (task.key + ".jsonl")).unlink()
-    return res
-
-
-def _stop(pool: ProcessPoolExecutor, *, kill: bool) -> None:
-    if kill:  # interrupted or broken: do not wait for running tasks
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) -> Results:
-    """In this process when there is one job (or one task), else on a process pool; results in
-    task order. A worker that dies is replaced; the tasks it may have been running are retried one
-    by one in a pool of their own, and the one that kills its worker again is rejected."""
-    if jobs <= 1 or len(tasks) <= 1:
-        sink: Callable[[tuple[int, int, int]], None] = lambda d: progress.update(*d)  # noqa: E731
-        for t in tasks:
-            yield t, run_task(t, cfg, progress=sink)
-        return
-    ctx = _mp_context()
-    q = ctx.Queue()
-
-    def drain() -> None:
-        while True:
-            try:
-                progress.update(*q.get_nowait())
-            except queue.Empty:
-                return
-            except (OSError, ValueError, EOFError):  # pragma: no cover - the queue went away
-                return
-
-    def wait(fut: Any) -> TaskResult:
-        while True:
-            try:
-                res: TaskResult = fut.result(timeout=0.2)
-                return res
-            except FutureTimeout:
-                drain()
-
-    pending = deque(tasks)
-    window = max(2, jobs * 4)
-    try:
-        while pending:
-            pool = ProcessPoolExecutor(
-                max_workers=jobs, mp_context=ctx, initializer=init_pool_worker, initargs=(cfg, q)
-            )
-            inflight: deque[tuple[Task, Any]] = deque()
-            broken, why = False, ""
-            try:
-                while pending or inflight:
-                    while pending and len(inflight) < window:
-                        t = pending.popleft()
-                        inflight.append((t, pool.submit(run_pool_task, t, cfg)))
-                    t, fut = inflight[0]
-                    try:
-                        res = wait(fut)
-                    except BrokenProcessPool as exc:
-                        broken, why = True, str(exc)
-                        break
-                    inflight.popleft()
-                    drain()
-                    yield t, res
-            finally:
-                _stop(pool, kill=broken or bool(inflight))
-            if broken:
-                _clean_parts(Path(cfg.out_dir))  # every worker of the broken pool is gone: their temp files too
-                for t, _fut in inflight:  # isolate: one task per fresh single-worker pool
-                    solo = ProcessPoolExecutor(
-                        max_workers=1, mp_context=ctx, initializer=init_pool_worker, initargs=(cfg, q)
-                    )
-                    try:
-                        res = wait(solo.submit(run_pool_task, t, cfg))
-                    except BrokenProcessPool as exc:
-                        res = crashed_result(t, cfg, f"{exc}; the pool had broken with: {why}")
-                    finally:
-                        _stop(solo, kill=False)
-                    drain()
-                    yield t, res
-    finally:
-        drain()
-        q.close()
-        q.join_thread()
-
-
 # -- the run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    """The output folder, locked, with what an earlier run left in it (the open-output step)."""
+
+    path: Path
+    task_cfg: RunConfig  # what every task needs (small and picklable)
+    header: dict[str, Any]  # the manifest's first line
+    previous: list[dict[str, Any]]  # manifest entries of an earlier run, when resuming
+
+    @property
+    def state(self) -> Path:
+        return self.path / STATE_DIR
+
+    @property
+    def manifest(self) -> Path:
+        return self.path / MANIFEST
+
+
+@dataclass(frozen=True)
+class WorkPlan:
+    """The inputs as tasks, and which of them this run does (the plan step)."""
+
+    plan: InputPlan
+    todo: list[Task]
+    kept: list[dict[str, Any]]  # manifest entries of the earlier run that stay valid
+    stdin_path: Path | None
+
+
+@dataclass
+class RunResults:
+    """What the tasks of this run did (the execute step)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    docs: int = 0
+    records: int = 0
+    bytes: int = 0
 
 
 def run_bulk(
     inputs: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
-    *,
-    jobs: int | None = None,
-    records: bool = False,
-    resume: bool = False,
-    overwrite: bool = False,
-    options: Options | None = None,
-    pretty: bool = False,
-    engine: str = "local",
-    scheduler: str | None = None,
-    client: Any = None,
-    progress: str = "none",
-    durable: bool = False,
-    stdin: IO[bytes] | None = None,
+    **settings: Any,
 ) -> BulkSummary:
     """Convert many ST.96 inputs into *out_dir*; see docs/bulk.md.
 
-    *inputs*: files, folders, glob patterns, zips, gzip files and ``-`` (read from *stdin*, by
-    default the process's standard input). *records*: one JSON Lines partition per input (or per
-    batch of zip members) with one line per record, instead of one JSON file per document.
-    *resume*: skip inputs the manifest of an earlier run in *out_dir* lists as complete.
-    *overwrite*: start over in an *out_dir* that holds an earlier run (deletes its outputs).
-    *engine* ``"dask"`` runs the tasks on the Dask cluster at *scheduler* (or on *client*).
+    The keyword arguments are the fields of :class:`~xml2json.bulk.config.BulkConfig` (*jobs*,
+    *records*, *resume*, *overwrite*, *options*, *pretty*, *engine*, *scheduler*, *client*,
+    *progress*, *durable*, *stdin*); this is ``run(BulkConfig(inputs, out_dir, **settings))``.
 
-    Raises :class:`~xml2json.errors.ConfigError` for unusable arguments and
+    Raises :class:`~xml2json.errors.ConfigError` (with a stable code, see
+    :mod:`xml2json.bulk.config`) for unusable settings or an unusable output folder and
     :class:`~xml2json.errors.SchemaNotAvailableError` when no compiled schema can be used;
     every problem with the data itself is a reject, counted in the summary.
     """
-    t0 = time.monotonic()
-    options = options or Options()
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
-    if not inputs:
-        raise ConfigError("no inputs given", code="usage")
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})", code="usage")
-    if progress not in MODES:
-        raise ConfigError(f"unknown progress mode {progress!r} (choose from {', '.join(MODES)})", code="usage")
-    if records and pretty:
-        raise ConfigError("--pretty does not apply to --records: JSON Lines hold one object per line", code="usage")
-    if resume and overwrite:
-        raise ConfigError("--resume and --overwrite exclude each other", code="usage")
-    if jobs is not None and jobs < 1:
-        raise ConfigError("--jobs must be at least 1", code="usage")
-    has_stdin = any(os.fspath(i) == "-" for i in inputs)
-    if has_stdin and engine == "dask":
-        raise ConfigError("standard input (-) cannot be distributed; save it to a shared file first", code="usage")
-    reg = default_registry()
-    reg.plan(options.st96_version or reg.newest())  # SchemaNotAvailableError here: nothing can convert
+    return run(BulkConfig(tuple(inputs), out_dir, **settings))
 
-    out = Path(out_dir).resolve()
+
+def run(config: BulkConfig) -> BulkSummary:
+    """The run, step by step: check that a schema can be used, open the output folder, plan the
+    inputs, execute the tasks on the engine, summarise."""
+    t0 = time.monotonic()
+    check_schema(config)
+    with open_output(config) as output:
+        work = plan_work(config, output)
+        done = execute(config, output, work)
+        summary = summarise(config, output, work, done, seconds=time.monotonic() - t0)
+        if work.stdin_path is not None:
+            work.stdin_path.unlink(missing_ok=True)
+        return summary
+
+
+def check_schema(config: BulkConfig) -> None:
+    """Raise :class:`~xml2json.errors.SchemaNotAvailableError` now if nothing can convert."""
+    reg = default_registry()
+    reg.plan(config.options.st96_version or reg.newest())
+
+
+@contextlib.contextmanager
+def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
+    """Create and lock the output folder; read what an earlier run left in it (kept to resume,
+    deleted to overwrite, else refused); remove the temporary files of a killed run."""
+    out = Path(config.out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    cfg = RunConfig(str(out), records=records, pretty=pretty, options=options, durable=durable)
+    cfg = RunConfig(
+        str(out), records=config.records, pretty=config.pretty, options=config.options, durable=config.durable
+    )
     header = _header(cfg)
-    state = out / STATE_DIR
-    with _Lock(state / "lock"):
+    with _Lock(out / STATE_DIR / "lock"):
         manifest = out / MANIFEST
         previous: list[dict[str, Any]] = []
         if manifest.is_file():
             old_header, old_entries = _read_manifest(manifest)
-            if resume:
+            if config.resume:
                 if old_header != header:
                     old = old_header or {}
                     diff = ", ".join(f"{k} {old.get(k)!r} → {v!r}" for k, v in header.items() if old.get(k) != v)
-                    raise ConfigError(
-                        f"{out} was written with other settings ({diff}); resume with the same "
-                        "options, or use --overwrite or another output folder",
-                        code="usage",
-                    )
+                    raise ConfigError(f"{out} was written with other settings ({diff})", code="bulk-settings-differ")
                 previous = old_entries
-            elif overwrite:
+            elif config.overwrite:
                 _remove_previous(out, old_entries)
             else:
-                raise ConfigError(
-                    f"{out} holds the output of an earlier bulk run; use --resume to complete it "
-                    "or --overwrite to start over",
-                    code="usage",
-                )
-        _clean_parts(out)
-        stdin_path = None
-        if has_stdin:
-            stdin_path = state / "stdin.xml"
-            _spool_stdin(stdin if stdin is not None else _std_in(), stdin_path, options.limits.max_document_bytes)
-        plan = plan_inputs(inputs, out, records=records, limits=options.limits, stdin_path=stdin_path)
-        if not plan.tasks and not plan.rejects:
-            raise ConfigError("the inputs hold no XML documents", code="no-input")
+                raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
+        clean_parts(out)
+        yield OutputFolder(out, cfg, header, previous)
 
-        done = {e["key"]: e for e in previous}
-        todo = [t for t in plan.tasks if not _is_done(t, done.get(t.key), out)]
-        redo = {t.key for t in todo}
-        kept = [e for e in previous if e["key"] not in redo]
-        lines = [dumps_json(header)] + [dumps_json(e) for e in kept]
-        write_atomic(manifest, b"".join(x + b"\n" for x in lines), durable=durable)
 
-        bar = Progress(progress, total_docs=sum(t.docs for t in todo))
-        new_entries: list[dict[str, Any]] = []
-        run_docs = run_records = run_bytes = 0
-        if todo:
-            eff_jobs = min(jobs or default_jobs(), len(todo))
-            results: Results
-            if engine == "dask":
-                from .dask_engine import run_dask
+def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
+    """Spool standard input, expand the inputs into tasks, keep the tasks an earlier run
+    completed, and rewrite the manifest with the entries that stay."""
+    out = output.path
+    stdin_path = None
+    if config.has_stdin:
+        stdin_path = output.state / "stdin.xml"
+        stream = config.stdin if config.stdin is not None else _std_in()
+        _spool_stdin(stream, stdin_path, config.options.limits.max_document_bytes)
+    plan = plan_inputs(config.inputs, out, records=config.records, limits=config.options.limits, stdin_path=stdin_path)
+    if not plan.tasks and not plan.rejects:
+        raise ConfigError("the inputs hold no XML documents", code="no-input")
+    done = {e["key"]: e for e in output.previous}
+    todo = [t for t in plan.tasks if not _is_done(t, done.get(t.key), out)]
+    redo = {t.key for t in todo}
+    kept = [e for e in output.previous if e["key"] not in redo]
+    lines = [dumps_json(output.header)] + [dumps_json(e) for e in kept]
+    atomic_write(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
+    return WorkPlan(plan, todo, kept, stdin_path)
 
-                results = run_dask(todo, cfg, scheduler=scheduler, client=client, progress=bar)
-            else:
-                results = run_local(todo, cfg, eff_jobs, bar)
-            try:
-                with open(manifest, "ab") as mf:
-                    for task, res in results:
-                        entry = res.manifest_entry(task)
-                        mf.write(dumps_json(entry) + b"\n")
-                        mf.flush()
-                        if durable:
-                            os.fsync(mf.fileno())
-                        new_entries.append(entry)
-                        run_docs += res.docs
-                        run_records += res.records
-                        run_bytes += res.bytes
-            except BaseException:  # Ctrl-C, or a failure of the engine itself
-                if hasattr(results, "close"):
-                    results.close()  # stops the workers first
-                _clean_parts(out)  # what they were writing; the manifest says what is complete
-                raise
-            finally:
-                bar.close()
-        else:
-            bar.close()
 
-        entries = kept + new_entries
-        _merge_rejects(out, plan, entries, durable)
-        summary = _summarise(
-            out,
-            engine,
-            cfg,
-            plan,
-            entries,
-            len(plan.tasks) - len(todo),
-            run=(len(new_entries), run_docs, run_records, run_bytes),
-            seconds=time.monotonic() - t0,
-        )
-        write_atomic(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=durable)
-        if stdin_path is not None:
-            stdin_path.unlink(missing_ok=True)
-        return summary
+def _results(config: BulkConfig, output: OutputFolder, todo: list[Task], bar: Progress) -> Results:
+    if config.engine == "dask":
+        return run_dask(todo, output.task_cfg, scheduler=config.scheduler, client=config.client, progress=bar)
+    jobs = min(config.jobs or default_jobs(), len(todo))
+    return run_local(todo, output.task_cfg, jobs, bar)
+
+
+def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResults:
+    """Run the tasks to do on the engine, appending each result to the manifest as it comes."""
+    done = RunResults()
+    bar = Progress(config.progress, total_docs=sum(t.docs for t in work.todo))
+    if not work.todo:
+        bar.close()
+        return done
+    results = _results(config, output, work.todo, bar)
+    try:
+        with open(output.manifest, "ab") as mf:
+            for task, res in results:
+                entry = res.manifest_entry(task)
+                mf.write(dumps_json(entry) + b"\n")
+                mf.flush()
+                if config.durable:
+                    os.fsync(mf.fileno())
+                done.entries.append(entry)
+                done.docs += res.docs
+                done.records += res.records
+                done.bytes += res.bytes
+    except BaseException:  # Ctrl-C, or a failure of the engine itself
+        if hasattr(results, "close"):
+            results.close()  # stops the workers first
+        clean_parts(output.path)  # what they were writing; the manifest says what is complete
+        raise
+    finally:
+        bar.close()
+    return done
+
+
+def summarise(
+    config: BulkConfig, output: OutputFolder, work: WorkPlan, done: RunResults, *, seconds: float
+) -> BulkSummary:
+    """Merge the rejects into rejects.jsonl, count, and write summary.json."""
+    out = output.path
+    entries = work.kept + done.entries
+    _merge_rejects(out, work.plan, entries, config.durable)
+    summary = _summarise(
+        out,
+        config.engine,
+        output.task_cfg,
+        work.plan,
+        entries,
+        len(work.plan.tasks) - len(work.todo),
+        run=(len(done.entries), done.docs, done.records, done.bytes),
+        seconds=seconds,
+    )
+    atomic_write(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
+    return summary
 
 
 def _std_in() -> IO[bytes]:
@@ -501,24 +411,22 @@ def _std_in() -> IO[bytes]:
 
 def _merge_rejects(out: Path, plan: InputPlan, entries: list[dict[str, Any]], durable: bool) -> None:
     """rejects.jsonl: problems found while planning, then each task's rejects in manifest order."""
-    tmp = out / (REJECTS + ".tmp" + PART_SUFFIX)
+    dest = AtomicFile(out / REJECTS, durable=durable)
     try:
-        with open(tmp, "wb") as fh:
-            for line in plan.rejects:
-                fh.write(dumps_json(line) + b"\n")
-            for e in entries:
-                if e.get("rejects"):
-                    try:
-                        with open(rejects_path(out, e["key"]), "rb") as src:
-                            shutil.copyfileobj(src, fh)
-                    except FileNotFoundError:
-                        pass
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, out / REJECTS)
+        dest.write(b"")  # the file exists even without rejects
+        for line in plan.rejects:
+            dest.write(dumps_json(line) + b"\n")
+        for e in entries:
+            if e.get("rejects"):
+                try:
+                    with open(rejects_path(out, e["key"]), "rb") as src:
+                        while chunk := src.read(1024 * 1024):
+                            dest.write(chunk)
+                except FileNotFoundError:
+                    pass
+        dest.commit()
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        dest.abort()
         raise
 
 

@@ -10,9 +10,11 @@ workers. Output names mirror the input tree (docs/bulk.md, "Output layout").
 Safety: zip members are never extracted to disk. :func:`xml2json.safe.safe_zip_members`
 checks every member before anything is decompressed (unsafe names, symlinks,
 duplicates, overlapping data, encryption, member count, declared sizes and
-compression ratios against :class:`~xml2json.config.Limits`), and the names of
-the members that pass are normalised again (:func:`safe_member_path`) before
-they name an output, so no output can land outside the output folder. While
+compression ratios against :class:`~xml2json.config.Limits`); the names of the
+members that pass name their outputs in the normalised form of the same check
+(:func:`xml2json.safe.check_member_name`), so no output can land outside the
+output folder. Folders are walked by :func:`xml2json.io.walk_folder`, as by
+``profile report``. While
 reading, :func:`xml2json.safe.open_zip_member` and
 :func:`xml2json.safe.bounded_gzip_reader` count every decompressed byte, so a
 lying header cannot expand beyond the limits; :class:`Meter` adds the document
@@ -33,7 +35,9 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import ConfigError, InputError, Issue, UnsafeXMLError, Xml2JsonError
-from ..safe import ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
+from ..io import walk_folder
+from ..safe import GZIP_MAGIC, ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
+from ..safe import safe_member_path as safe_member_path  # re-exported: the one check, in safe.py
 from .records import Readable, reject_line
 
 #: Members of one zip per task (more when a zip would otherwise make more than MAX_BATCHES tasks).
@@ -42,15 +46,11 @@ MAX_BATCHES = 64
 #: Declared uncompressed bytes of one zip task, at most (a bigger member is a task on its own).
 BATCH_BYTES = 32 * 1024 * 1024
 
-#: Files picked up inside folders (explicitly named files are taken whatever their name).
-FOLDER_SUFFIXES = (".xml", ".xml.gz", ".zip")
 #: Names the run itself writes at the top of the output folder.
 RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json"})
 
-GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 _MAGIC = re.compile(r"[*?[]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +101,6 @@ def strip_suffix(rel: str) -> str:
     return rel
 
 
-def safe_member_path(name: str) -> str | None:
-    """A zip member name as a relative POSIX path that stays inside the output folder, or None
-    (absolute, drive letter, ``..``, control characters, empty)."""
-    n = name.replace("\\", "/")
-    if n.startswith("/") or _DRIVE.match(n) or any(ord(ch) < 32 for ch in n):
-        return None
-    parts = [p for p in n.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        return None
-    return "/".join(parts)
-
-
 def _is_junk_member(path: str) -> bool:
     """macOS resource forks and hidden files that zip tools add: not documents."""
     return any(p.startswith(".") or p == "__MACOSX" for p in path.split("/"))
@@ -141,11 +129,6 @@ def _glob_base(pattern: str) -> Path:
     return Path(*base) if base else Path(".")
 
 
-def _wanted(name: str) -> bool:
-    low = name.lower()
-    return any(low.endswith(s) for s in FOLDER_SUFFIXES)
-
-
 @dataclass(frozen=True, slots=True)
 class _Entry:
     path: Path  # absolute
@@ -155,22 +138,16 @@ class _Entry:
 
 
 def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan) -> Iterator[_Entry]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and (here / d).resolve() != out_dir)
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            if not _wanted(name):
-                plan.skipped += 1
-                continue
-            full = here / name
-            rel = full.relative_to(folder).as_posix()
-            yield _Entry(
-                full.resolve(),
-                f"{display.rstrip('/')}/{rel}" if display else rel,
-                f"{rel_prefix}/{rel}" if rel_prefix else rel,
-            )
+    def skip(_path: Path) -> None:
+        plan.skipped += 1
+
+    for full in walk_folder(folder, exclude=out_dir, skipped=skip):
+        rel = full.relative_to(folder).as_posix()
+        yield _Entry(
+            full.resolve(),
+            f"{display.rstrip('/')}/{rel}" if display else rel,
+            f"{rel_prefix}/{rel}" if rel_prefix else rel,
+        )
 
 
 def _expand(
@@ -320,12 +297,9 @@ def _plan_zip(
     for zm in checked:
         info = zm.info
         src = f"{e.source}!{info.filename}"
-        safe = safe_member_path(info.filename)
-        if zm.issue is not None:
-            reject(src, zm.issue)
-            continue
-        if safe is None:
-            reject(src, Issue("unsafe-zip-path", "the member name contains control characters; not converted"))
+        safe = zm.path
+        if zm.issue is not None or safe is None:
+            reject(src, zm.issue or Issue("unsafe-zip-path", f"zip member {info.filename!r}: unsafe name"))
             continue
         if _is_junk_member(safe) or not safe.lower().endswith(".xml"):
             plan.skipped += 1

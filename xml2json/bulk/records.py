@@ -24,19 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
 
-from lxml import etree
-
 from ..api import Converter
 from ..config import Limits
 from ..convert.xml_to_json import XmlToJson
-from ..errors import Issue, MalformedXMLError, UnsafeXMLError, Xml2JsonError
+from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
-from ..safe import check_tree, iterparse, parse_document, parser_options, syntax_error
+from ..safe import check_tree, iterparse, parse_document, read_root
 from .layout import RecordLayout, record_layout
-
-#: Bytes read at a time while looking for the root element.
-PEEK_CHUNK = 64 * 1024
 
 
 class Readable(Protocol):
@@ -160,59 +155,12 @@ class RootInfo:
     version: str | None
 
 
-class _Found(Exception):
-    pass
-
-
-class _Doctype(Exception):
-    pass
-
-
-class _RootTarget:
-    """A parser target that stops at the root start tag, or at a DOCTYPE before its internal
-    subset is read (the same gate as :func:`xml2json.safe.reject_doctype`)."""
-
-    root: RootInfo | None = None
-
-    def doctype(self, name: str | None, public: str | None, system: str | None) -> None:
-        raise _Doctype(name)
-
-    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
-        self.root = RootInfo(tag, attrib.get(VERSION_ATTRIBUTE))
-        raise _Found
-
-    def close(self) -> None:
-        return None
-
-
 def peek_root(stream: Readable, limits: Limits) -> tuple[RootInfo, PeekedStream]:
-    """Find the root element and its ``com:st96Version`` without building anything; a DOCTYPE is
-    rejected before its internal subset is read. Returns the stream with the bytes read so far
-    pushed back."""
-    target = _RootTarget()
-    parser = etree.XMLParser(target=target, **parser_options(limits))  # type: ignore[arg-type]
-    chunks: list[bytes] = []
-    try:
-        while True:
-            chunk = stream.read(PEEK_CHUNK)
-            if not chunk:
-                parser.close()
-                raise MalformedXMLError(
-                    "not well-formed XML: the input has no root element", code="malformed-xml", line=1
-                )
-            chunks.append(chunk)
-            parser.feed(chunk)
-    except _Found:
-        assert target.root is not None
-        return target.root, PeekedStream(stream, b"".join(chunks))
-    except _Doctype:
-        raise UnsafeXMLError(
-            "DOCTYPE declarations are not accepted (entities and DTDs are never processed)",
-            code="unsafe-doctype",
-            line=1,
-        ) from None
-    except etree.XMLSyntaxError as exc:
-        raise syntax_error(exc, b"".join(chunks)[:4]) from None
+    """Find the root element and its ``com:st96Version`` without building anything, through the
+    library's one DOCTYPE gate (:func:`xml2json.safe.read_root`: a DOCTYPE is rejected before its
+    internal subset is read). Returns the stream with the bytes read so far pushed back."""
+    tag, attrib, head = read_root(stream, limits)
+    return RootInfo(tag, attrib.get(VERSION_ATTRIBUTE)), PeekedStream(stream, head)
 
 
 def _ancestry(el: Any) -> tuple[str, ...]:

@@ -3,16 +3,14 @@
 A worker process (a local pool process or a Dask worker) keeps one
 :class:`~xml2json.Converter` per :class:`RunConfig`, so compiled plans load once
 per process. A task writes its outputs itself, each to a temporary file in the
-destination folder that is renamed into place when complete, and reports a
+destination folder that is renamed into place when complete (:class:`xml2json.io.AtomicFile`), and reports a
 small :class:`TaskResult` back; nothing large travels between processes.
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
-import tempfile
 import threading
 import time
 import traceback
@@ -28,14 +26,13 @@ from typing import IO, Any, cast
 from ..api import Converter
 from ..config import Options
 from ..errors import InputError, Issue, SchemaError, Xml2JsonError
-from ..io import dumps_json, file_mode
+from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
 from .records import reject_line, stream_document
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
 STATE_DIR = ".xml2json"
-PART_SUFFIX = ".part"
 #: Seconds between two progress messages from a worker.
 PROGRESS_EVERY = 0.5
 
@@ -82,70 +79,6 @@ class TaskResult:
 
 def rejects_path(out_dir: Path, key: str) -> Path:
     return out_dir / STATE_DIR / "rejects" / (key + ".jsonl")
-
-
-# -- atomic outputs ----------------------------------------------------------------------------
-
-
-class AtomicFile:
-    """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
-    :meth:`commit`. Nothing is created until the first write; committing without any write removes
-    a stale file of the final name (from an earlier run) instead."""
-
-    def __init__(self, path: Path, *, durable: bool) -> None:
-        self.path = path
-        self.durable = durable
-        self._fh: IO[bytes] | None = None
-        self._tmp: str | None = None
-        self.lines = 0
-
-    def write(self, data: bytes) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, file_mode())
-            self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
-        self._fh.write(data)
-        self.lines += 1
-
-    def commit(self) -> int | None:
-        """Rename into place; returns the file's size, or None when nothing was written."""
-        if self._fh is None:
-            with suppress(FileNotFoundError):
-                self.path.unlink()
-            return None
-        fh, tmp = self._fh, self._tmp
-        self._fh = self._tmp = None
-        assert tmp is not None
-        fh.flush()
-        if self.durable:
-            os.fsync(fh.fileno())
-        size = fh.tell()
-        fh.close()
-        os.replace(tmp, self.path)
-        return size
-
-    def abort(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        if self._tmp is not None:
-            with suppress(OSError):
-                os.unlink(self._tmp)
-            self._tmp = None
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool) -> int:
-    f = AtomicFile(path, durable=durable)
-    try:
-        f.write(data)
-        size = f.commit()
-    except BaseException:
-        f.abort()
-        raise
-    assert size is not None
-    return size
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -384,5 +317,5 @@ def _document_of(
         return
     for w in result.warnings:
         warnings[w.code] += 1
-    size = write_atomic(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
+    size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))

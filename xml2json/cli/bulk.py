@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
-from ..errors import ConfigError, Xml2JsonError
-from ._common import EXIT_USAGE, add_version_options, options_from, print_issues
+from ..errors import ConfigError, Issue, Xml2JsonError
+from ._common import EXIT_DATA, EXIT_OK, EXIT_SCHEMA, EXIT_USAGE, add_version_options, options_from, print_issues
 
 DESCRIPTION = """\
 Convert many ST.96 XML inputs into OUTDIR: files, folders (recursive), glob patterns, .zip files
@@ -66,16 +67,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_bulk)
 
 
+#: The exit code for each outcome of a run (``BulkSummary.outcome``).
+EXIT_CODES = {"ok": EXIT_OK, "rejects": EXIT_DATA, "schema-missing": EXIT_SCHEMA}
+
+#: What to do about a library error, in terms of this command's flags (by the error's code).
+HINTS = {
+    "bulk-earlier-run": "use --resume to complete it or --overwrite to start over",
+    "bulk-settings-differ": "resume with the same options, or use --overwrite or another output folder",
+    "bulk-pretty-records": "--pretty does not apply to --records",
+    "bulk-resume-overwrite": "give --resume or --overwrite, not both",
+    "bulk-jobs": "give --jobs 1 or more",
+    "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
+}
+
+
+def with_hint(issue: Issue) -> Issue:
+    """*issue* with the command-line hint for its code appended to its message."""
+    hint = HINTS.get(issue.code)
+    if hint is None:
+        return issue
+    return dataclasses.replace(issue, message=f"{issue.message}; {hint}")
+
+
 def _fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def cmd_bulk(args: argparse.Namespace) -> int:
-    from ..bulk import run_bulk
+    from ..bulk import BulkConfig, run
 
     try:
-        summary = run_bulk(
-            args.inputs,
+        config = BulkConfig(
+            tuple(args.inputs),
             args.output,
             jobs=args.jobs,
             records=args.records,
@@ -88,8 +111,9 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             progress="none" if args.quiet else args.progress,
             durable=args.fsync,
         )
+        summary = run(config)
     except ConfigError as exc:
-        print_issues(exc.issues, kind="error")
+        print_issues([with_hint(i) for i in exc.issues], kind="error")
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(
@@ -118,4 +142,4 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             f"  this run: {s.run_documents:,} document(s), {s.run_records:,} record(s) in {s.seconds:.1f} s — "
             f"{s.mb_per_second:.1f} MB/s, {s.records_per_second:,.0f} records/s"
         )
-    return summary.exit_code
+    return EXIT_CODES[summary.outcome]

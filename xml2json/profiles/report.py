@@ -1,6 +1,7 @@
 """``profile report``: how much of a corpus of ST.96 documents a profile carries.
 
-Inputs are files, folders (searched recursively for ``*.xml`` and ``*.zip``) and
+Inputs are files (plain or gzip-compressed XML), folders (walked like ``bulk`` walks
+them, by :func:`xml2json.io.walk_folder`: ``*.xml``, ``*.xml.gz`` and ``*.zip``) and
 zip archives (their ``*.xml`` members, opened through the guards of
 :mod:`xml2json.safe`). Every document is converted, simplified, and each of its
 values is counted under its ST.96 path: *values* (how many occurred) and
@@ -20,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ..api import Converter
+from ..config import Limits
 from ..errors import Issue, Xml2JsonError
-from ..safe import open_zip_member, parse_document, safe_zip_members
+from ..io import walk_folder
+from ..safe import GZIP_MAGIC, bounded_gzip_reader, open_zip_member, parse_document, safe_zip_members
 from .trademark import NAME, SimplifyResult, simplify_element
-
-FOLDER_SUFFIXES = (".xml", ".zip")
 
 
 @dataclass
@@ -182,7 +183,7 @@ def iter_documents(inputs: Sequence[str], converter: Converter) -> Iterator[tupl
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            for p in sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES):
+            for p in walk_folder(path):
                 yield from _file(p, str(p), limits)
         else:
             yield from _file(path, raw, limits)
@@ -206,11 +207,21 @@ def _file(path: Path, label: str, limits: Any) -> Iterator[tuple[str, Any]]:
             yield label, exc
         return
     try:
-        yield label, parse_document(path.read_bytes(), limits)
+        yield label, _parse_file(path, limits)
     except OSError as exc:
         yield label, Xml2JsonError(f"cannot read {label}: {exc.strerror or exc}", code="io")
     except Xml2JsonError as exc:
         yield label, exc
+
+
+def _parse_file(path: Path, limits: Limits) -> Any:
+    """A plain or gzip-compressed (detected from its first bytes) XML file, parsed safely."""
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == GZIP_MAGIC
+    if gzipped:
+        with bounded_gzip_reader(path, limits) as gz:
+            return parse_document(gz, limits)
+    return parse_document(path.read_bytes(), limits)
 
 
 def build_report(inputs: Sequence[str], *, converter: Converter | None = None) -> CoverageReport:

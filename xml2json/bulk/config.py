@@ -1,0 +1,106 @@
+"""The settings of one bulk run: :class:`BulkConfig`, frozen and checked when it is made.
+
+Every unusable value is a :class:`~xml2json.errors.ConfigError` with a stable code (below), so
+that a caller — the command line, a scheduler, a test — can tell the cases apart without reading
+the message; messages name the settings, never a command-line flag (``cli/bulk.py`` adds those).
+
+=========================  ==============================================================
+code                       meaning
+=========================  ==============================================================
+``no-input``               no inputs given (also: the inputs hold no XML document)
+``bulk-engine``            *engine* is not one of :data:`ENGINES`
+``bulk-progress``          *progress* is not one of :data:`~xml2json.bulk.progress.MODES`
+``bulk-jobs``              *jobs* is not a whole number of at least 1
+``bulk-pretty-records``    *pretty* together with *records*
+``bulk-resume-overwrite``  *resume* together with *overwrite*
+``bulk-stdin-dask``        standard input (``-``) with the Dask engine
+``dask-scheduler``         the Dask engine without a *scheduler* address or a *client*
+=========================  ==============================================================
+
+The run adds codes of its own for the output folder (:mod:`.engine`): ``bulk-earlier-run``,
+``bulk-settings-differ``, ``bulk-locked``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..config import Options
+from ..errors import ConfigError
+from .progress import MODES
+
+ENGINES = ("local", "dask")
+
+Inputs = tuple[str | os.PathLike[str], ...]
+
+
+@dataclass(frozen=True)
+class BulkConfig:
+    """What one bulk run converts, where to, and how (docs/bulk.md, "Python API").
+
+    *inputs*: files, folders, glob patterns, zips, gzip files and ``-`` (read from *stdin*, by
+    default the process's standard input); one path alone is taken as a list of one.
+    *records*: one JSON Lines partition per input (or per batch of zip members) with one line
+    per record, instead of one JSON file per document. *resume*: skip inputs the manifest of an
+    earlier run in *out_dir* lists as complete. *overwrite*: start over in an *out_dir* that
+    holds an earlier run (deletes its outputs). *jobs*: worker processes (default: one per
+    core). *engine* ``"dask"`` runs the tasks on the Dask cluster at *scheduler* (or on
+    *client*). *progress*: ``"auto"``, ``"bar"``, ``"log"`` or ``"none"`` (on standard error).
+    *durable*: fsync every output before renaming it into place.
+    """
+
+    inputs: Inputs
+    out_dir: str | os.PathLike[str]
+    jobs: int | None = None
+    records: bool = False
+    resume: bool = False
+    overwrite: bool = False
+    options: Options = field(default_factory=Options)
+    pretty: bool = False
+    engine: str = "local"
+    scheduler: str | None = None
+    client: Any = field(default=None, compare=False, repr=False)
+    progress: str = "none"
+    durable: bool = False
+    stdin: IO[bytes] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        inputs: Any = self.inputs
+        if isinstance(inputs, (str, os.PathLike)):
+            inputs = (inputs,)
+        object.__setattr__(self, "inputs", tuple(inputs))
+        if self.options is None:
+            object.__setattr__(self, "options", Options())
+        if not self.inputs:
+            raise ConfigError("no inputs given", code="no-input")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"unknown engine {self.engine!r} (choose from {', '.join(ENGINES)})", code="bulk-engine")
+        if self.progress not in MODES:
+            raise ConfigError(
+                f"unknown progress mode {self.progress!r} (choose from {', '.join(MODES)})", code="bulk-progress"
+            )
+        if self.records and self.pretty:
+            raise ConfigError(
+                "pretty output does not apply to records: JSON Lines hold one object per line",
+                code="bulk-pretty-records",
+            )
+        if self.resume and self.overwrite:
+            raise ConfigError("resume and overwrite exclude each other", code="bulk-resume-overwrite")
+        if self.jobs is not None and (isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1):
+            raise ConfigError(f"jobs must be a whole number of at least 1, not {self.jobs!r}", code="bulk-jobs")
+        if self.engine == "dask":
+            if self.has_stdin:
+                raise ConfigError(
+                    "standard input (-) cannot be distributed; save it to a shared file first", code="bulk-stdin-dask"
+                )
+            if not self.scheduler and self.client is None:
+                raise ConfigError(
+                    "the Dask engine needs the address of a scheduler (for example tcp://10.0.0.5:8786) or a client",
+                    code="dask-scheduler",
+                )
+
+    @property
+    def has_stdin(self) -> bool:
+        return any(os.fspath(i) == "-" for i in self.inputs)
