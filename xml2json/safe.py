@@ -633,7 +633,7 @@ def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: L
     # name's length in characters (never more than its bytes) and no extra give a lower bound,
     # so that legitimate archives never look overlapping.
     extents = sorted(
-        (i.header_offset, i.header_offset + 30 + len(i.orig_filename) + i.compress_size, id(i)) for i in infos
+        (i.header_offset, i.header_offset + 30 + len(i.orig_filename) + i.compress_size, n) for n, i in enumerate(infos)
     )
     overlapping: set[int] = set()
     end, owner = -1, 0
@@ -645,7 +645,7 @@ def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: L
     seen: set[str] = set()
     budget = limits.max_decompressed_bytes
     out: list[ZipMember] = []
-    for info in infos:
+    for index, info in enumerate(infos):
         if info.is_dir():
             continue
         name = info.filename
@@ -657,7 +657,7 @@ def safe_zip_members(source: str | os.PathLike[str] | zipfile.ZipFile, limits: L
             issue = Issue("unsafe-zip-symlink", f"zip member {_clip(name)!r} is a symbolic link")
         elif name in seen:
             issue = Issue("unsafe-zip-duplicate", f"zip member {_clip(name)!r} occurs more than once")
-        elif id(info) in overlapping:
+        elif index in overlapping:
             issue = Issue("unsafe-zip-overlap", f"zip member {_clip(name)!r} shares its data with another member")
         elif info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             issue = Issue(

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import orjson
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ConfigError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..registry import default_registry
