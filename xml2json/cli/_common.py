@@ -56,6 +56,8 @@ SCHEMA_CODES = frozenset(
         "plan-unreadable",
         "plan-format",
         "plan-version-mismatch",
+        "version-not-cached",
+        "version-shipped",
     }
 )
 
@@ -97,11 +99,12 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
             None,
         ),
         (
-            "or convert with a compiled version: `--st96-version V` (`xml2json schema list` shows them)",
+            "or use a compiled version: `--st96-version V` (`xml2json schema list` shows them)",
             "st96_version",
         ),
     ],
     "bad-version": [("`xml2json schema list` shows the compiled versions", None)],
+    "version-not-cached": [("`xml2json schema list` shows the versions and where they come from", None)],
     "xsd-not-available": [
         ("register a bundle with `xml2json schema build BUNDLE`, or set $XML2JSON_XSD_PATH", None),
         ("`xml2json roundtrip --no-xsd` checks without the XSD", "no_xsd"),

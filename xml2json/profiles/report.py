@@ -12,6 +12,7 @@ Structural markers (``$qname``, empty elements) are not values.
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -180,6 +181,9 @@ def iter_documents(inputs: Sequence[str], converter: Converter) -> Iterator[tupl
     """(label, parsed root element | the error) for every XML document of the inputs, in order."""
     limits = converter.options.limits
     for raw in inputs:
+        if raw == "-":  # one document on standard input
+            yield from _stdin(limits)
+            continue
         path = Path(raw)
         if path.is_dir():
             for p in sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in FOLDER_SUFFIXES):
@@ -211,6 +215,13 @@ def _file(path: Path, label: str, limits: Any) -> Iterator[tuple[str, Any]]:
         yield label, Xml2JsonError(f"cannot read {label}: {exc.strerror or exc}", code="io")
     except Xml2JsonError as exc:
         yield label, exc
+
+
+def _stdin(limits: Any) -> Iterator[tuple[str, Any]]:
+    try:
+        yield "-", parse_document(sys.stdin.buffer.read(limits.max_document_bytes + 1), limits)
+    except Xml2JsonError as exc:
+        yield "-", exc
 
 
 def build_report(inputs: Sequence[str], *, converter: Converter | None = None) -> CoverageReport:
