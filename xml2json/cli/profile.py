@@ -195,6 +195,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..profiles.report import build_report
 
     report = build_report(args.inputs, converter=Converter(options=options_from(args)))
+    for f in report.files:  # failures on standard error too, as every command reports errors
+        if f.error is not None:
+            print_issues([f.error], kind="error", label=f.source)
     if args.json:
         write_output(dumps_json(report.to_dict(top=args.top), pretty=True), args.output)
     else:
