@@ -11,7 +11,7 @@ Exit codes (docs/cli.md, "Exit codes", is the one table; every command follows i
 * 3 — a schema problem: the version is not compiled, the document type is unknown, no XSD,
   a bundle is missing or broken;
 * 4 — a result cannot be written (the output's folder is missing, the output is a folder,
-  the write failed);
+  the write failed), and any other operating-system error the library did not map (``os-error``);
 * 130 — interrupted.
 
 A command with several inputs handles every one of them and exits with the highest code met.
@@ -307,5 +307,9 @@ def run_command(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # not mapped by the library (a bulk OUTDIR that cannot be made, …): no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: [os-error] {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
     finally:
         _command_options = None
