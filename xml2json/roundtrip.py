@@ -35,6 +35,7 @@ class RoundTripReport:
 
     @property
     def ok(self) -> bool:
+        """Both round trips equal, both outputs valid (or the XSD not checked), no issue."""
         return bool(
             self.xml_equal
             and self.json_equal
@@ -42,6 +43,72 @@ class RoundTripReport:
             and self.xml_valid is not False
             and not self.issues
         )
+
+    @property
+    def converted(self) -> bool:
+        """The first conversion (XML → JSON) succeeded; else nothing else was checked."""
+        return self.document is not None
+
+    @property
+    def lossless(self) -> bool | None:
+        """Both round trips gave back what they started from; ``None``: not converted at all.
+
+        Independent of validity: office data that does not conform to its schema can still
+        round-trip losslessly.
+        """
+        if not self.converted:
+            return None
+        return bool(self.xml_equal and self.json_equal)
+
+    @property
+    def valid(self) -> bool | None:
+        """Both outputs valid (``None``: neither was checked; the XSD alone may be unchecked)."""
+        if self.json_valid is None and self.xml_valid is None:
+            return None
+        return self.json_valid is not False and self.xml_valid is not False
+
+    def verdict(self, *, lossless_only: bool = False) -> str:
+        """One word (or two) for the report:
+
+        * ``OK`` — lossless and valid (the XSD check may have been skipped or unavailable);
+        * ``LOSSLESS, INVALID`` — both round trips equal, but an output is not valid against its
+          schema (typical of office data that does not conform to the standard);
+        * ``LOSSLESS`` — both round trips equal, validity not counted (``lossless_only``);
+        * ``FAIL`` — a round trip changed the data or could not be completed;
+        * ``ERROR`` — the input could not be converted (or a check broke), nothing else checked.
+        """
+        if not self.converted:
+            return "ERROR"
+        if not self.lossless:
+            return "FAIL"
+        if lossless_only:
+            return "LOSSLESS"
+        if self.json_valid is False or self.xml_valid is False:
+            return "LOSSLESS, INVALID"
+        if self.ok:
+            return "OK"
+        return "ERROR"
+
+    def passed(self, *, lossless_only: bool = False) -> bool:
+        return self.verdict(lossless_only=lossless_only) in ("OK", "LOSSLESS")
+
+    def to_dict(self, *, lossless_only: bool = False) -> dict[str, Any]:
+        """The report as plain JSON-ready data (``None`` stands for "not checked")."""
+        return {
+            "source": self.source,
+            "verdict": self.verdict(lossless_only=lossless_only),
+            "document": self.document,
+            "version": self.version,
+            "converted": self.converted,
+            "lossless": self.lossless,
+            "xmlEqual": self.xml_equal,
+            "jsonEqual": self.json_equal,
+            "jsonValid": self.json_valid,
+            "xmlValid": self.xml_valid,
+            "firstDifference": self.first_difference,
+            "issues": [i.to_dict() for i in self.issues],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
 
 
 def _decode(codec: Any, text: str) -> Any:

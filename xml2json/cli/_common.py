@@ -1,51 +1,170 @@
-"""Shared CLI helpers: exit codes, human formatting of issues, input/output plumbing."""
+"""Shared CLI helpers: exit codes, human formatting of issues, input/output plumbing.
+
+Exit codes (docs/cli.md, "Exit codes", is the one table; every command follows it):
+
+* 0 — done; warnings may have been printed;
+* 1 — a data problem: an input is malformed, unsafe, cannot be converted, is invalid, or a
+  round trip changed it; ``schema diff``: the versions differ;
+* 2 — a usage problem: a wrong command line, an input file that cannot be read (missing, a
+  folder, no permission), an input of a kind the command does not take (a zip, JSON to
+  ``convert``);
+* 3 — a schema problem: the version is not compiled, the document type is unknown, no XSD,
+  a bundle is missing or broken;
+* 4 — a result cannot be written (the output's folder is missing, the output is a folder,
+  the write failed), and any other operating-system error the library did not map (``os-error``);
+* 130 — interrupted.
+
+A command with several inputs handles every one of them and exits with the highest code met.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..config import Options
-from ..errors import InputError, Issue, SchemaError, Xml2JsonError
+from ..config import Limits, Options
+from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import atomic_write
+from ..safe import bounded_gzip_reader
 
 EXIT_OK = 0
-EXIT_DATA = 1  # the input could not be converted, is invalid, or a round trip failed
-EXIT_USAGE = 2  # bad command line (argparse uses 2 as well)
-EXIT_SCHEMA = 3  # a schema/version/bundle problem: nothing to convert with
+EXIT_DATA = 1  # the input is malformed, cannot be converted, is invalid, or a round trip changed it
+EXIT_USAGE = 2  # bad command line (argparse uses 2 as well); an input file that cannot be read
+EXIT_SCHEMA = 3  # a schema/version/bundle problem: nothing to convert or validate with
+EXIT_OUTPUT = 4  # a result cannot be written
+EXIT_INTERRUPTED = 130
 
+#: Codes that are the command line's fault rather than the data's (exit 2), whatever their class.
+USAGE_CODES = frozenset({"io", "usage", "no-input", "config-limits", "input-zip", "input-json", "input-xml"})
+
+#: Codes of schema problems, for the places that only have an :class:`Issue` (exit 3).
+SCHEMA_CODES = frozenset(
+    {
+        "version-not-compiled",
+        "bad-version",
+        "no-versions",
+        "unknown-document",
+        "xsd-not-available",
+        "xsd-network",
+        "schema-not-available",
+        "plan-unreadable",
+        "plan-format",
+        "plan-version-mismatch",
+        "version-not-cached",
+        "version-shipped",
+    }
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code of an error (see the module docstring)."""
+    if isinstance(exc, OutputError):
+        return EXIT_OUTPUT
+    if isinstance(exc, SchemaError):
+        return EXIT_SCHEMA
+    if isinstance(exc, ConfigError):
+        return EXIT_USAGE
+    if isinstance(exc, Xml2JsonError):
+        return EXIT_USAGE if exc.code in USAGE_CODES else EXIT_DATA
+    return EXIT_DATA
+
+
+def exit_code_for_issue(issue: Issue) -> int:
+    """The exit code of a failure known only by its issue (``profile report``)."""
+    if issue.code in USAGE_CODES:
+        return EXIT_USAGE
+    if issue.code in SCHEMA_CODES or issue.code.startswith(("bundle-", "fetch-")):
+        return EXIT_SCHEMA
+    if issue.code.startswith("output"):
+        return EXIT_OUTPUT
+    return EXIT_DATA
+
+
+# -- hints -------------------------------------------------------------------------------------
 
 #: What the command line adds to a library error: the commands and flags that mend it. The
-#: library's messages say what is wrong in its own terms and never name a flag.
-HINTS: dict[str, str] = {
-    "version-not-compiled": (
-        "get it with `xml2json schema fetch VERSION` or compile a local copy with `xml2json schema build BUNDLE`; "
-        "or convert with a compiled version: `--st96-version V` (`xml2json schema list` shows them)"
-    ),
-    "xsd-not-available": "register a bundle with `xml2json schema build BUNDLE`, or set $XML2JSON_XSD_PATH",
-    "fetch-corrupt": "try again, or give another address with --url or a mirror with --mirror",
-    "fetch-not-found": (
-        "give the package's address with --url or a mirror with --mirror, or download it yourself "
-        "and run `xml2json schema build ZIP`"
-    ),
+#: library's messages say what is wrong in its own terms and never name a flag. Each hint is a
+#: list of parts; a part that names an option is shown only by the commands that have it
+#: (``schema diff`` has no ``--st96-version``, so it does not suggest it).
+HINTS: dict[str, list[tuple[str, str | None]]] = {
+    "version-not-compiled": [
+        (
+            "get it with `xml2json schema fetch VERSION` or compile a local copy with `xml2json schema build BUNDLE`",
+            None,
+        ),
+        (
+            "or use a compiled version: `--st96-version V` (`xml2json schema list` shows them)",
+            "st96_version",
+        ),
+    ],
+    "bad-version": [("`xml2json schema list` shows the compiled versions", None)],
+    "version-not-cached": [("`xml2json schema list` shows the versions and where they come from", None)],
+    "xsd-not-available": [
+        ("register a bundle with `xml2json schema build BUNDLE`, or set $XML2JSON_XSD_PATH", None),
+        ("`xml2json roundtrip --no-xsd` checks without the XSD", "no_xsd"),
+    ],
+    "fetch-corrupt": [("try again, or give another address with --url or a mirror with --mirror", None)],
+    "fetch-not-found": [
+        (
+            "give the package's address with --url or a mirror with --mirror, or download it yourself "
+            "and run `xml2json schema build ZIP`",
+            None,
+        )
+    ],
+    "input-zip": [("`xml2json bulk FILE.zip -o OUTDIR` converts the XML documents of a zip", None)],
+    "input-json": [
+        (
+            "`xml2json to-xml FILE` converts ST.97 JSON to XML; `xml2json validate FILE` checks it "
+            "against its JSON Schema",
+            None,
+        )
+    ],
+    "input-xml": [("`xml2json convert FILE` converts ST.96 XML to JSON", None)],
+    "output-folder-missing": [("create the folder first (mkdir -p), or give another path", None)],
 }
+
+#: The options of the command being run (argument names as in argparse's Namespace); set by
+#: :func:`run_command`, read by :func:`hint_for`. ``None``: every hint part is shown.
+_command_options: set[str] | None = None
+
+
+def hint_for(code: str) -> str | None:
+    parts = HINTS.get(code)
+    if not parts:
+        return None
+    shown = [text for text, option in parts if option is None or _command_options is None or option in _command_options]
+    return "; ".join(shown) or None
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+# lxml ends libxml2's messages with ", line N, column M"; the location is printed on its own line
+_LXML_LOCATION = re.compile(r",? line (\d+), column (\d+)$")
 
 
 def format_issue(issue: Issue, *, kind: str = "error") -> str:
+    message = issue.message
+    line = f"line {issue.line}" if issue.line is not None else None
+    m = _LXML_LOCATION.search(message)
+    if m and (issue.line is None or int(m.group(1)) == issue.line):
+        message = message[: m.start()]
+        line = f"line {m.group(1)}, column {m.group(2)}"
     where = []
     if issue.xml_path:
         where.append(issue.xml_path)
-    if issue.line is not None:
-        where.append(f"line {issue.line}")
+    if line:
+        where.append(line)
     if issue.json_pointer is not None:
         where.append(f"at JSON {issue.json_pointer or '/'}")
     loc = f"\n    {', '.join(where)}" if where else ""
-    hint = HINTS.get(issue.code) if kind == "error" else None
-    return f"{kind}: [{issue.code}] {issue.message}{loc}" + (f"\n    hint: {hint}" if hint else "")
+    hint = hint_for(issue.code) if kind == "error" else None
+    return f"{kind}: [{issue.code}] {message}{loc}" + (f"\n    hint: {hint}" if hint else "")
 
 
 def print_issues(issues: Iterable[Issue], *, kind: str = "warning", label: str | None = None) -> None:
@@ -54,13 +173,91 @@ def print_issues(issues: Iterable[Issue], *, kind: str = "warning", label: str |
         print(f"{label}: {text}" if label else text, file=sys.stderr)
 
 
-def read_input(path: str) -> bytes:
+# -- inputs --------------------------------------------------------------------------------------
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+
+
+def _strip_gz(name: str) -> str:
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def read_input(path: str, limits: Limits | None = None) -> bytes:
+    """The bytes of one input: a file or ``-`` (standard input), gzip-compressed or not.
+
+    A gzip input (recognised by its first bytes) is decompressed through the library's bounded
+    reader (``limits.max_decompressed_bytes``, ``limits.max_compression_ratio``). An input that
+    cannot be read is an :class:`InputError` ``io`` (exit 2); a zip archive is an
+    :class:`InputError` ``input-zip`` (exit 2, with the hint to use ``bulk``).
+    """
+    lim = limits or Limits()
     if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
+        data = sys.stdin.buffer.read(lim.max_document_bytes + 1)
+    else:
+        p = Path(path)
+        if p.is_dir():
+            raise InputError(f"cannot read {path}: it is a folder", code="io")
+        try:
+            with open(p, "rb") as fh:
+                data = fh.read(lim.max_document_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
+    name = "standard input" if path == "-" else path
+    if data.startswith(GZIP_MAGIC):
+        with bounded_gzip_reader(io.BytesIO(data), lim) as gz:
+            try:
+                data = gz.read(lim.max_document_bytes + 1)
+            except InputError as exc:  # the reader names its input "gzip input": say which
+                raise InputError(exc.message.replace("gzip input", name, 1), code=exc.code) from None
+    elif data.startswith(ZIP_MAGIC):
+        raise InputError(f"{name} is a zip archive; this command reads one XML or JSON document", code="input-zip")
+    return data
+
+
+def input_kind(path: str, data: bytes) -> tuple[str, str]:
+    """("XML" or "JSON", how it was decided): by the file name's extension (``.xml``, ``.json``,
+    also with ``.gz``), else by the first non-blank character."""
+    ext = Path(_strip_gz(path)).suffix.lower() if path != "-" else ""
+    if ext == ".json":
+        return "JSON", "by its name"
+    if ext == ".xml":
+        return "XML", "by its name"
+    return ("JSON" if looks_like_json(data) else "XML"), "by its content"
+
+
+def looks_like_json(data: bytes) -> bool:
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return head in (b"{", b"[")
+
+
+def looks_like_xml(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def check_not_empty(path: str, data: bytes) -> None:
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        name = "standard input" if path == "-" else path
+        raise InputError(f"{name} is empty", code="empty-input")
+
+
+# -- outputs -------------------------------------------------------------------------------------
+
+
+def check_output_file(out: str | None) -> None:
+    """Refuse, before any work, an output file whose folder does not exist or that is a folder.
+
+    Output *files* are never given missing folders (a typo would silently create a tree);
+    output *folders* (``bulk -o OUTDIR``, ``schema generate -o DIR``) are created.
+    """
+    if out is None or out == "-":
+        return
+    p = Path(out)
+    if p.is_dir():
+        raise OutputError(f"cannot write {out}: it is a folder", code="output-is-folder")
+    parent = p.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {out}: the folder {parent} does not exist", code="output-folder-missing")
 
 
 def write_output(data: bytes, out: str | None) -> None:
@@ -70,7 +267,14 @@ def write_output(data: bytes, out: str | None) -> None:
             sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
         return
-    atomic_write(Path(out), data)
+    check_output_file(out)
+    try:
+        atomic_write(Path(out), data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}", code="output-write") from exc
+
+
+# -- options and running -------------------------------------------------------------------------
 
 
 def add_version_options(p: argparse.ArgumentParser) -> None:
@@ -86,19 +290,26 @@ def options_from(args: argparse.Namespace, **extra: Any) -> Options:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    global _command_options
+    _command_options = set(vars(args))
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        code: int = args.func(args)
-        return code
-    except SchemaError as exc:
+        for name in getattr(args, "output_files", ()):  # output files, checked before any work
+            check_output_file(getattr(args, name, None))
+        return func(args)
+    except Xml2JsonError as exc:
         print_issues(exc.issues, kind="error")
-        return EXIT_SCHEMA
-    except Xml2JsonError as exc:  # InputError and the rest
-        print_issues(exc.issues, kind="error")
-        return EXIT_DATA
+        return exit_code_for(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # not mapped by the library (a bulk OUTDIR that cannot be made, …): no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: [os-error] {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    finally:
+        _command_options = None

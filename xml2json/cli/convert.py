@@ -7,9 +7,18 @@ import sys
 from importlib import resources
 
 from ..api import Converter, roundtrip, validate_json
-from ..errors import Issue
+from ..errors import (
+    InputError,
+    Issue,
+    MalformedJSONError,
+    MalformedXMLError,
+    SchemaError,
+    UnsafeXMLError,
+    Xml2JsonError,
+)
 from ..io import dumps_json, loads_json
 from ..policy import VERSION_ATTRIBUTE
+from ..roundtrip import RoundTripReport
 from ..safe import parse_document
 from ..validate import default_validators
 from ._common import (
@@ -17,6 +26,11 @@ from ._common import (
     EXIT_OK,
     EXIT_USAGE,
     add_version_options,
+    check_not_empty,
+    exit_code_for,
+    exit_code_for_issue,
+    input_kind,
+    looks_like_xml,
     options_from,
     print_issues,
     read_input,
@@ -36,59 +50,85 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ST.96 XML → ST.97 JSON",
         description="Convert one ST.96 XML document (a file or - for stdin) to ST.97 JSON.",
     )
-    p.add_argument("input", nargs="?", help="XML file, or - for stdin")
-    p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
+    p.add_argument("input", nargs="?", help="XML file (may be gzip-compressed), or - for stdin")
+    p.add_argument(
+        "-o", "--output", metavar="OUT", help="write here (atomically; the folder must exist) instead of stdout"
+    )
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
     p.add_argument("--strict", action="store_true", help="content the schema does not know is an error")
     p.add_argument("--example", action="store_true", help="convert the built-in example document")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     add_version_options(p)
-    p.set_defaults(func=cmd_convert)
+    p.set_defaults(func=cmd_convert, output_files=("output",))
 
     p = sub.add_parser(
         "to-xml",
         help="ST.97 JSON → ST.96 XML",
         description="Convert one ST.97 JSON document (a file or -) back to ST.96 XML.",
     )
-    p.add_argument("input", help="JSON file, or - for stdin")
-    p.add_argument("-o", "--output", metavar="OUT")
+    p.add_argument("input", help="JSON file (may be gzip-compressed), or - for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically; the folder must exist)")
     p.add_argument(
         "--document", metavar="NAME", help="document type when the root member is ambiguous (e.g. TMK_TransactionData)"
     )
     p.add_argument("--schema-location", action="store_true", help="add xsi:schemaLocation (WIPO URL)")
     add_version_options(p)
-    p.set_defaults(func=cmd_to_xml)
+    p.set_defaults(func=cmd_to_xml, output_files=("output",))
 
     p = sub.add_parser(
         "validate",
         help="validate XML against the XSD or JSON against the JSON Schema",
         description="Validate ST.96 XML (against the XSD) or ST.97 JSON (against the "
-        "generated JSON Schema); the kind is detected from the content.",
+        "generated JSON Schema) and print one verdict per file: valid, INVALID, MALFORMED, "
+        "UNREADABLE or NOT CHECKED (no schema). The kind is decided by the extension (.xml, "
+        ".json, also .gz), else by the content. Every file is checked; the exit code is the "
+        "highest met (docs/cli.md).",
     )
-    p.add_argument("inputs", nargs="+", metavar="FILE")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="XML or JSON files (may be gzip-compressed), or -")
     add_version_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
         "roundtrip",
         help="check XML → JSON → XML → JSON for each file",
-        description="Round-trip each ST.96 XML file and print a verdict per file; exits 1 if any file fails.",
+        description="Round-trip each ST.96 XML file (XML → JSON → XML → JSON) and print a verdict "
+        "per file: OK (lossless and valid), LOSSLESS, INVALID (both round trips equal, an output "
+        "not valid against its schema: typical of office data that does not conform), FAIL (a "
+        "round trip changed the data), ERROR (not converted). Exit 0 when every file is OK.",
     )
-    p.add_argument("inputs", nargs="+", metavar="FILE")
+    p.add_argument("inputs", nargs="+", metavar="FILE", help="XML files (may be gzip-compressed), or -")
     p.add_argument("--no-xsd", action="store_true", help="skip XSD validation of the regenerated XML")
+    p.add_argument(
+        "--lossless-only",
+        action="store_true",
+        help="check losslessness alone: validity is not checked, LOSSLESS passes (exit 0)",
+    )
+    p.add_argument("--json", action="store_true", help="print the reports as JSON (issues included) on stdout")
     add_version_options(p)
     p.set_defaults(func=cmd_roundtrip)
 
 
+def _read_xml(path: str, conv: Converter) -> bytes:
+    """An XML input for convert/roundtrip: gzip read, a zip or JSON refused with a hint."""
+    data = read_input(path, conv.options.limits)
+    check_not_empty(path, data)
+    kind, how = input_kind(path, data)
+    if kind == "JSON" and not looks_like_xml(data):
+        name = "standard input" if path == "-" else path
+        raise InputError(f"{name} holds JSON ({how}), not ST.96 XML", code="input-json")
+    return data
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
+    conv = Converter(options=options_from(args))
     if args.example:
         data = example_bytes()
     elif args.input is None:
-        print("error: give an input file, - for stdin, or --example", file=sys.stderr)
+        print("error: [usage] give an input file, - for stdin, or --example", file=sys.stderr)
         return EXIT_USAGE
     else:
-        data = read_input(args.input)
-    result = Converter(options=options_from(args)).xml_to_json(data)
+        data = _read_xml(args.input, conv)
+    result = conv.xml_to_json(data)
     if not args.quiet:
         print_issues(result.warnings, kind="warning")
     write_output(dumps_json(result.data, pretty=args.pretty), args.output)
@@ -98,56 +138,163 @@ def cmd_convert(args: argparse.Namespace) -> int:
 def cmd_to_xml(args: argparse.Namespace) -> int:
     opts = options_from(args, schema_location=args.schema_location)
     conv = Converter(options=opts)
-    data = loads_json(read_input(args.input), opts.limits)
+    raw = read_input(args.input, opts.limits)
+    check_not_empty(args.input, raw)
+    if looks_like_xml(raw):
+        name = "standard input" if args.input == "-" else args.input
+        raise InputError(f"{name} holds XML, not ST.97 JSON", code="input-xml")
+    data = loads_json(raw, opts.limits)
     out = conv.json_to_xml(data, document=args.document)
     write_output(out.xml, args.output)
     return EXIT_OK
 
 
-def _looks_like_json(data: bytes) -> bool:
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return head in (b"{", b"[")
+# validate verdicts, by the kind of failure
+VALID, INVALID, MALFORMED, UNREADABLE, NOT_CHECKED = "valid", "INVALID", "MALFORMED", "UNREADABLE", "NOT CHECKED"
+
+
+def _failure_verdict(exc: Xml2JsonError) -> str:
+    if isinstance(exc, SchemaError):
+        return NOT_CHECKED
+    if exc.code in ("io", "input-zip"):
+        return UNREADABLE
+    if isinstance(exc, (MalformedXMLError, MalformedJSONError, UnsafeXMLError)) or exc.code in (
+        "empty-input",
+        "malformed-gzip",
+    ):
+        return MALFORMED
+    return INVALID
+
+
+def _check_one(path: str, data: bytes, kind: str, conv: Converter) -> tuple[str | None, list[Issue], list[Issue]]:
+    """(what was checked against, issues, warnings) for one read input."""
+    opts = conv.options
+    check_not_empty(path, data)
+    if kind == "JSON":
+        return None, validate_json(loads_json(data, opts.limits), options=opts), []
+    root = parse_document(data, opts.limits)
+    plan, doc, warnings = conv.select(root.tag, root.get(VERSION_ATTRIBUTE))
+    issues = default_validators().check_xml(root, plan.version, doc.name)
+    return f"{doc.name}, ST.96 {plan.version} XSD", issues, warnings
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    opts = options_from(args)
-    conv = Converter(options=opts)
-    bad = 0
+    conv = Converter(options=options_from(args))
+    code = EXIT_OK
+    counts: dict[str, int] = {}
     for path in args.inputs:
-        data = read_input(path)
-        issues: list[Issue]
-        if _looks_like_json(data):
-            kind = "JSON"
-            issues = validate_json(loads_json(data, opts.limits), options=opts)
+        label = ""
+        try:
+            data = read_input(path, conv.options.limits)
+            kind, how = input_kind(path, data)
+            label = f"{kind} {how}; "
+            what, issues, warnings = _check_one(path, data, kind, conv)
+        except Xml2JsonError as exc:
+            verdict = _failure_verdict(exc)
+            print(f"{path}: {verdict} ({label}[{exc.code}])")
+            print_issues(exc.issues, kind="error", label=path)
+            code = max(code, exit_code_for(exc))
         else:
-            kind = "XML"
-            root = parse_document(data, opts.limits)
-            plan, doc, warnings = conv.select(root.tag, root.get(VERSION_ATTRIBUTE))
             print_issues(warnings, kind="warning", label=path)
-            issues = default_validators().check_xml(root, plan.version, doc.name)
-        if issues:
-            bad += 1
-            print(f"{path}: INVALID ({kind}, {len(issues)} issue(s))")
-            print_issues(issues, kind="error", label=path)
+            if issues:
+                verdict = INVALID
+                print(f"{path}: {INVALID} ({label}{len(issues)} issue(s))")
+                print_issues(issues, kind="error", label=path)
+                code = max(code, EXIT_DATA)
+            else:
+                verdict = VALID
+                print(f"{path}: valid ({label}{what or 'its ST.97 JSON Schema'})")
+        counts[verdict] = counts.get(verdict, 0) + 1
+    if len(args.inputs) > 1:
+        order = [VALID, INVALID, MALFORMED, UNREADABLE, NOT_CHECKED]
+        print(f"{len(args.inputs)} files: " + ", ".join(f"{counts[v]} {v}" for v in order if v in counts))
+    return code
+
+
+_ROUND_TRIP_WORDS = {
+    "OK": "ok",
+    "LOSSLESS": "lossless",
+    "LOSSLESS, INVALID": "lossless but invalid",
+    "FAIL": "FAILED (not lossless)",
+    "ERROR": "ERROR (not converted, or a check broke)",
+}
+_VALIDITY_CODES = ("json-schema-invalid", "xsd-invalid")
+
+
+def _check_text(value: bool | None, yes: str, no: str, missing: str) -> str:
+    return yes if value else (no if value is False else f"not checked ({missing})")
+
+
+def _roundtrip_line(path: str, r: RoundTripReport, *, lossless_only: bool, no_xsd: bool) -> str:
+    verdict = r.verdict(lossless_only=lossless_only)
+    if not r.converted:
+        why = f"not converted: [{r.issues[0].code}]" if r.issues else "not converted"
+        return f"{path}: {verdict}  [{why}; round trips, JSON schema and XSD: not checked]"
+    back = "the way back failed" if r.issues and not r.lossless else "not reached"
+    parts = [
+        f"{r.document} {r.version}",
+        "XML → JSON → XML: " + _check_text(r.xml_equal, "equal", "CHANGED", back),
+        "JSON → XML → JSON: " + _check_text(r.json_equal, "equal", "CHANGED", back),
+    ]
+    if lossless_only:
+        parts.append("validity: not checked (--lossless-only)")
+    else:
+        parts.append("JSON schema: " + _check_text(r.json_valid, "valid", "INVALID", back))
+        if no_xsd:
+            xsd_missing = "--no-xsd"
+        elif any(w.code == "xsd-not-available" for w in r.warnings):
+            xsd_missing = "no XSD for this version"
         else:
-            print(f"{path}: valid ({kind})")
-    return EXIT_DATA if bad else EXIT_OK
+            xsd_missing = back
+        parts.append("XSD: " + _check_text(r.xml_valid, "valid", "INVALID", xsd_missing))
+    return f"{path}: {verdict}  [{'; '.join(parts)}]"
 
 
 def cmd_roundtrip(args: argparse.Namespace) -> int:
     opts = options_from(args)
-    failed = 0
+    conv = Converter(options=opts)
+    lossless_only: bool = args.lossless_only
+    check_xsd = not (args.no_xsd or lossless_only)
+    code = EXIT_OK
+    reports: list[RoundTripReport] = []
     for path in args.inputs:
-        r = roundtrip(read_input(path) if path == "-" else path, options=opts, check_xsd=not args.no_xsd)
-        verdict = "OK" if r.ok else "FAIL"
-        xsd = {True: "valid", False: "INVALID", None: "not checked"}[r.xml_valid]
-        print(
-            f"{path}: {verdict}  [{r.document} {r.version}; XML equal: {r.xml_equal}; JSON equal: "
-            f"{r.json_equal}; JSON schema: {'valid' if r.json_valid else 'INVALID'}; XSD: {xsd}]"
-        )
+        try:
+            r = roundtrip(_read_xml(path, conv), options=opts, check_xsd=check_xsd)
+            r.source = path
+        except Xml2JsonError as exc:
+            r = RoundTripReport(source=path, issues=list(exc.issues))
+        reports.append(r)
+        if not r.passed(lossless_only=lossless_only):
+            code = max(code, exit_code_for_issue(r.issues[0]) if not r.converted and r.issues else EXIT_DATA)
+        if args.json:
+            continue
+        print(_roundtrip_line(path, r, lossless_only=lossless_only, no_xsd=args.no_xsd))
         if r.first_difference:
             print(f"    first difference: {r.first_difference}")
-        print_issues(r.issues, kind="error", label=path)
-        if not r.ok:
-            failed += 1
-    return EXIT_DATA if failed else EXIT_OK
+        issues = r.issues
+        if lossless_only:
+            issues = [i for i in issues if i.code not in _VALIDITY_CODES]
+        print_issues(issues, kind="error", label=path)
+    counts: dict[str, int] = {}
+    for r in reports:
+        v = r.verdict(lossless_only=lossless_only)
+        counts[v] = counts.get(v, 0) + 1
+    summary = ", ".join(f"{n} {_ROUND_TRIP_WORDS[v]}" for v, n in counts.items())
+    if lossless_only:
+        summary += " (--lossless-only: validity not checked)"
+    elif "LOSSLESS, INVALID" in counts:
+        summary += "; `xml2json roundtrip --lossless-only` checks losslessness alone"
+    if args.json:
+        out = {
+            "summary": {
+                "files": len(reports),
+                "losslessOnly": lossless_only,
+                "verdicts": counts,
+                "exitCode": code,
+            },
+            "files": [r.to_dict(lossless_only=lossless_only) for r in reports],
+        }
+        write_output(dumps_json(out, pretty=True), None)
+    elif len(reports) > 1 or code:
+        print(f"{len(reports)} file(s): {summary}")
+    return code

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 
+from ..errors import SchemaError, SchemaNotAvailableError
 from ..registry import DEFAULT_VERSION, default_registry, version_key
 from ..versions.fetch import WIPO_BASE_URL
 from ._common import EXIT_DATA, EXIT_OK, write_output
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--timeout", metavar="SECONDS", type=float, default=60.0, help="network timeout (default 60)")
     f.add_argument("--keep", metavar="FILE", help="also save the downloaded zip here")
     f.add_argument("--json", action="store_true", help="print the result as JSON")
-    f.set_defaults(func=cmd_fetch)
+    f.set_defaults(func=cmd_fetch, output_files=("keep",))
 
     lst = ssub.add_parser("list", help="list the compiled ST.96 versions, their source and compile date")
     lst.add_argument("--json", action="store_true", help="print as JSON")
@@ -77,8 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("document", metavar="DOCUMENT")
     s.add_argument("--st96-version", metavar="V", help="version (default: the newest compiled one)")
-    s.add_argument("-o", "--output", metavar="OUT")
-    s.set_defaults(func=cmd_show)
+    s.add_argument("-o", "--output", metavar="OUT", help="write here (atomically; the folder must exist)")
+    s.set_defaults(func=cmd_show, output_files=("output",))
 
     d = ssub.add_parser(
         "diff",
@@ -91,10 +92,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("version_b", metavar="VB")
     d.add_argument("--document", metavar="NAME", action="append", help="only this document type (repeatable)")
     d.add_argument("--json", action="store_true", help="print the changes as JSON")
-    d.add_argument("-o", "--output", metavar="OUT")
-    d.set_defaults(func=cmd_diff)
+    d.add_argument("-o", "--output", metavar="OUT", help="write here (atomically; the folder must exist)")
+    d.set_defaults(func=cmd_diff, output_files=("output",))
 
-    r = ssub.add_parser("remove", help="delete a version from the schema cache")
+    r = ssub.add_parser(
+        "remove",
+        help="delete a version from the schema cache",
+        description="Delete a compiled version from the user's schema cache. A version shipped with "
+        "xml2json cannot be removed (a cached copy that overrides it can). Exit 3 when there is "
+        "nothing to remove.",
+    )
     r.add_argument("version", metavar="V")
     r.set_defaults(func=cmd_remove)
 
@@ -106,9 +113,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "registering it (see `schema build`).",
     )
     g.add_argument("bundle", metavar="BUNDLE")
-    g.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the JSON Schemas")
-    g.add_argument("--plan", metavar="FILE", help="also write the compiled runtime plan (.json.gz) here")
-    g.set_defaults(func=cmd_generate)
+    g.add_argument(
+        "-o", "--output", metavar="DIR", required=True, help="folder for the JSON Schemas (created if needed)"
+    )
+    g.add_argument(
+        "--plan", metavar="FILE", help="also write the compiled runtime plan (.json.gz) here (the folder must exist)"
+    )
+    g.set_defaults(func=cmd_generate, output_files=("plan",))
 
 
 def _print_json(data: object) -> None:
@@ -279,10 +290,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
     if reg.remove(args.version):
         print(f"removed ST.96 {args.version} from {reg.cache}", file=sys.stderr)
         return EXIT_OK
-    e = reg.entries().get(args.version)
-    where = "is shipped with xml2json and cannot be removed" if e is not None else "is not in the schema cache"
-    print(f"error: ST.96 {args.version} {where}", file=sys.stderr)
-    return EXIT_DATA
+    if reg.entries().get(args.version) is not None:
+        raise SchemaError(
+            f"ST.96 {args.version} is shipped with xml2json and cannot be removed", code="version-shipped"
+        )
+    raise SchemaNotAvailableError(
+        f"ST.96 {args.version} is not in the schema cache ({reg.cache})", code="version-not-cached"
+    )
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

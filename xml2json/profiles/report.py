@@ -13,6 +13,7 @@ Structural markers (``$qname``, empty elements) are not values.
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -181,6 +182,9 @@ def iter_documents(inputs: Sequence[str], converter: Converter) -> Iterator[tupl
     """(label, parsed root element | the error) for every XML document of the inputs, in order."""
     limits = converter.options.limits
     for raw in inputs:
+        if raw == "-":  # one document on standard input
+            yield from _stdin(limits)
+            continue
         path = Path(raw)
         if path.is_dir():
             for p in walk_folder(path):
@@ -222,6 +226,13 @@ def _parse_file(path: Path, limits: Limits) -> Any:
         with bounded_gzip_reader(path, limits) as gz:
             return parse_document(gz, limits)
     return parse_document(path.read_bytes(), limits)
+
+
+def _stdin(limits: Any) -> Iterator[tuple[str, Any]]:
+    try:
+        yield "-", parse_document(sys.stdin.buffer.read(limits.max_document_bytes + 1), limits)
+    except Xml2JsonError as exc:
+        yield "-", exc
 
 
 def build_report(inputs: Sequence[str], *, converter: Converter | None = None) -> CoverageReport:
