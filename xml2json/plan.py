@@ -342,22 +342,15 @@ def _holds_records(tag: str) -> bool:
     return name in RECORD_CONTAINERS or name in RECORD_BAGS
 
 
-def _container_reach(types: Mapping[str, TypePlan]) -> dict[str, int]:
+def _container_reach(parents: Mapping[str, list[str]], holders: list[str]) -> dict[str, int]:
     """Type key → the fewest levels below an element of that type at which a container or a
-    record bag occurs (through structured children, cycles allowed); types with none within
-    :data:`MAX_CONTAINER_DEPTH` levels are absent. The search skips what cannot reach one, which
-    is most of a patent document, and finds exactly what the full walk would find."""
-    reach: dict[str, int] = {}
-    parents: dict[str, list[str]] = {}
-    frontier: list[str] = []
-    for tp in types.values():
-        for c in tp.order:
-            if c.type.kind not in _STRUCTURED:
-                continue
-            parents.setdefault(c.type.key, []).append(tp.key)
-            if tp.key not in reach and _holds_records(c.tag):
-                reach[tp.key] = 1
-                frontier.append(tp.key)
+    record bag occurs, through structured children (cycles allowed); types with none within
+    :data:`MAX_CONTAINER_DEPTH` levels are absent. *holders* are the types with such a child,
+    *parents* maps a type to the types with a structured child of it (both gathered while
+    loading). The search skips what cannot reach a container — most of a patent document —
+    and finds exactly what the full walk would find."""
+    reach = dict.fromkeys(holders, 1)
+    frontier = list(reach)
     level = 1
     while frontier and level < MAX_CONTAINER_DEPTH:
         level += 1
@@ -445,13 +438,6 @@ def _derive_layout(doc: DocumentPlan, reach: Mapping[str, int]) -> RecordLayout:
 # -- loading ------------------------------------------------------------------------------
 
 
-def _child_entry(c: Child) -> ChildEntry:
-    ctp = c.type
-    place = ORDERED if c.ordered else ARRAY if c.array else SINGLE
-    dec = ctp.value.decode if ctp.kind == LEAF and ctp.value is not None else None
-    return (c.json, place, dec, ctp, ctp.kind)
-
-
 def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
     """The complete, frozen plan of a plan dict (see the module docstring)."""
     if data.get("format") != 1:
@@ -466,7 +452,7 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
         if spec[0] == "leaf":
             types[key] = TypePlan(key, LEAF, value=codec_from_spec(spec[1]))
             continue
-        kind, _attrs, children, value, any_attr, any_elem = spec
+        kind, _attrs, _children, value, any_attr, any_elem = spec
         t = tables[key] = ({}, {}, {}, {}, {})
         e = entries[key] = {}
         types[key] = TypePlan(
@@ -480,10 +466,14 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
             value=codec_from_spec(value) if value is not None else None,
             any_attr=any_attr,
             any_elem=any_elem,
-            has_content=kind == "mixed" or any(ordered for _t, _j, _k, _a, ordered, _r in children),
+            has_content=kind == "mixed",  # or an ordered group: set in phase 2
             table=e,
         )
-    # phase 2: the tables, which refer to other types (and to the type itself)
+    # phase 2: the tables, which refer to other types (and to the type itself); and what the
+    # record search needs: which types contain which, which contain a container
+    parents: dict[str, list[str]] = {}
+    holders: list[str] = []
+    holds: dict[str, bool] = {}  # Clark tag -> names a container or a record bag
     for key, (attrs, attrs_json, children_by_tag, children_json, ordered_json) in tables.items():
         _kind, attr_specs, child_specs, *_ = raw[key]
         for tag, js, codec, req in attr_specs:
@@ -491,15 +481,29 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
             attrs[tag] = a
             attrs_json[js] = a
         order = []
+        table = entries[key]
         for tag, js, tkey, array, ordered, req in child_specs:
-            c = Child(tag, js, types[tkey], array, ordered, req)
+            ctp = types[tkey]
+            c = Child(tag, js, ctp, array, ordered, req)
             children_by_tag[tag] = c
             (ordered_json if ordered else children_json)[js] = c
-            entries[key][tag] = _child_entry(c)
+            # the hot loop's row: a leaf's decoder is looked up here, not per element
+            dec = ctp.value.decode if ctp.kind == LEAF and ctp.value is not None else None
+            table[tag] = (js, ORDERED if ordered else ARRAY if array else SINGLE, dec, ctp, ctp.kind)
             order.append(c)
-        object.__setattr__(types[key], "order", tuple(order))  # frozen: only the loader sets it
+            if ctp.kind in _STRUCTURED:
+                parents.setdefault(tkey, []).append(key)
+                h = holds.get(tag)
+                if h is None:
+                    h = holds[tag] = _holds_records(tag)
+                if h and (not holders or holders[-1] != key):
+                    holders.append(key)
+        tp = types[key]  # frozen: only the loader sets these, before anything can see the plan
+        object.__setattr__(tp, "order", tuple(order))
+        if ordered_json:
+            object.__setattr__(tp, "has_content", True)
     docs = {n: DocumentPlan(n, root, types[tkey], js) for n, (root, tkey, js) in data["documents"].items()}
-    reach = _container_reach(types)
+    reach = _container_reach(parents, holders)
     namespaces = dict(data["namespaces"])
     return Plan(
         version=data["version"],
