@@ -200,14 +200,13 @@ def codec_from_spec(spec: Any) -> Codec:
 
 
 # -- plan objects -------------------------------------------------------------------------
-# -- plan objects -------------------------------------------------------------------------
 #
 # Every plan object is frozen. Types are recursive, so :func:`plan_from_dict` builds them in
-# two phases: each :class:`TypePlan` is created with its scalar fields and empty tables, then,
-# once every type exists, the tables are filled and ``order`` is set — all before the plan is
-# returned. The per-type tables stay plain dicts (typed read-only): the hot loops look them
-# up, and a read-only proxy doubles the cost of ``get``. The plan's own mappings are
-# read-only proxies.
+# two phases: each :class:`TypePlan` is created with its scalar fields and empty tables; once
+# every type exists, the tables are filled and ``order`` (and ``has_content``) set with
+# ``object.__setattr__`` — all inside the loader, before the plan is returned. The per-type
+# tables stay plain dicts (typed read-only): the hot loops look them up, and a read-only proxy
+# doubles the cost of ``get``. The plan's own mappings are read-only proxies.
 
 #: One row of :attr:`TypePlan.table`: (JSON name, placement, leaf decoder, child type, kind).
 ChildEntry = tuple[str, int, Decoder, "TypePlan", int]
