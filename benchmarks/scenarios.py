@@ -117,7 +117,7 @@ def bulk_xml2json(p: dict[str, Any]) -> dict[str, Any]:
         n = out_bytes = 0
         with _devnull() as out:
             for _ev, el in iterparse(path, options.limits, tag=corpus.RECORD_TAG):
-                line = dumps_json(conv.element(el, tp, len(RECORD_PATH)))
+                line = dumps_json(conv.element(el, tp, len(RECORD_PATH), []))
                 out.write(line)
                 out.write(b"\n")
                 out_bytes += len(line) + 1

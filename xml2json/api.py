@@ -50,6 +50,24 @@ class Converter:
     def __init__(self, *, options: Options | None = None, registry: Registry | None = None) -> None:
         self.options = options or Options()
         self.registry = registry or default_registry()
+        # one reader and one writer per version, made on first use (a registry that reloads a
+        # version hands out a new plan: its reader and writer replace the old ones)
+        self._readers: dict[str, XmlToJson] = {}
+        self._writers: dict[str, JsonToXml] = {}
+
+    def reader(self, plan: Plan) -> XmlToJson:
+        """The XML → JSON converter of *plan* with this converter's options (made once per plan)."""
+        r = self._readers.get(plan.version)
+        if r is None or r.plan is not plan:
+            r = self._readers[plan.version] = XmlToJson(plan, self.options)
+        return r
+
+    def writer(self, plan: Plan) -> JsonToXml:
+        """The JSON → XML converter of *plan* with this converter's options (made once per plan)."""
+        w = self._writers.get(plan.version)
+        if w is None or w.plan is not plan:
+            w = self._writers[plan.version] = JsonToXml(plan, self.options)
+        return w
 
     # -- detection (version from com:st96Version, document from the root) -------------
     def select(self, root_tag: str, declared: str | None) -> tuple[Plan, DocumentPlan, list[Issue]]:
@@ -110,9 +128,8 @@ class Converter:
 
     def convert_element(self, root: Any) -> Conversion:
         plan, doc, warnings = self.select(root.tag, root.get(VERSION_ATTRIBUTE))
-        conv = XmlToJson(plan, self.options)
-        out = conv.document(root, doc)
-        return Conversion(out, doc.name, plan.version, tuple(warnings + conv.warnings))
+        out = self.reader(plan).document(root, doc, warnings)
+        return Conversion(out, doc.name, plan.version, tuple(warnings))
 
     # -- JSON → XML -------------------------------------------------------------------
     def json_to_xml(self, data: Any, *, document: str | None = None) -> XmlOutput:
@@ -142,7 +159,7 @@ class Converter:
                 code="unknown-root",
                 json_pointer="",
             )
-        writer = JsonToXml(plan, self.options)
+        writer = self.writer(plan)
         errors: list[Xml2JsonError] = []
         for doc in candidates:
             try:

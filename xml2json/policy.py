@@ -49,7 +49,6 @@ QNAME_KEY: Final = "$qname"
 OTHER_ATTRIBUTES_KEY: Final = "$attributes"
 #: Non-whitespace text found where the schema allows none (element-only content).
 STRAY_TEXT_KEY: Final = "$text"
-RESERVED_KEYS: Final = frozenset({VALUE_KEY, CONTENT_KEY})
 
 # --- Ordered groups (rule 13, document-flow exception) ---------------------------
 
@@ -158,3 +157,56 @@ DATE_PATTERNS: Final[dict[str, str]] = {
 }
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- Runtime: values, writer, bulk records ---------------------------------------
+
+#: Lexical forms of xs:boolean read as ``true`` / ``false`` (the XSD's canonical forms and
+#: its ``1`` / ``0``); surrounding whitespace is ignored. The writer always writes
+#: ``true`` / ``false``.
+BOOLEAN_TRUE_FORMS: Final = ("true", "1")
+BOOLEAN_FALSE_FORMS: Final = ("false", "0")
+
+#: xs:integer values in ``[-NATIVE_INTEGER_BOUND, NATIVE_INTEGER_BOUND)`` are read as JSON
+#: integers (orjson writes 64-bit integers natively); larger ones travel as exact decimals.
+NATIVE_INTEGER_BOUND: Final = 1 << 63
+
+#: The most digits a number written to XML may have, before or after the decimal point. JSON
+#: text is bounded by ``Limits.max_json_number_chars`` when it is read; this bound covers
+#: Python objects handed to the writer directly (``Decimal("1e999999999")`` would otherwise
+#: expand to a billion digits, and ``int`` refuses ``str()`` past 4 300 digits).
+MAX_NUMBER_DIGITS: Final = 1000
+
+#: Where the XML writer says a document's XSD is, when asked to (``Options.schema_location``):
+#: WIPO's published location of the document schema.
+SCHEMA_LOCATION_URL: Final = (
+    "https://www.wipo.int/standards/XMLSchema/ST96/{version}/{domain}/Document/{document}_{version}.xsd"
+)
+
+
+def schema_location(namespace: str, version: str, document: str) -> str:
+    """The ``xsi:schemaLocation`` value of a document whose root is in *namespace*.
+
+    The domain folder is the namespace's last segment (``.../ST96/Trademark`` → ``Trademark``).
+    """
+    domain = namespace.rstrip("/").rsplit("/", 1)[-1]
+    return f"{namespace} " + SCHEMA_LOCATION_URL.format(version=version, domain=domain, document=document)
+
+
+#: Bulk records (docs/bulk.md, "Which elements are records"). Local names of elements whose
+#: children hold the records of a transaction.
+RECORD_CONTAINERS: Final[frozenset[str]] = frozenset({"TransactionData"})
+#: Local names of bags whose repeating children are records wherever they occur.
+RECORD_BAGS: Final[frozenset[str]] = frozenset(
+    {
+        "MadridIBToOfficeBag",
+        "MadridOfficeToIBBag",
+        "HagueIBToOfficeBag",
+        "HagueOfficeToIBBag",
+        "HagueBulletinTransactionBag",
+    }
+)
+#: An element whose local name ends so is a bag (its repeating children may be records).
+BAG_SUFFIX: Final = "Bag"
+#: How deep below the root a container is looked for (TransactionData is at depth 3).
+MAX_CONTAINER_DEPTH: Final = 5

@@ -26,7 +26,6 @@ from typing import IO, Any, Protocol, cast
 
 from ..api import Converter
 from ..config import Limits
-from ..convert.xml_to_json import XmlToJson
 from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
@@ -188,9 +187,9 @@ def _whole_document(
     body: Readable, source: str, converter: Converter, plan: Plan, doc: DocumentPlan, doc_warnings: list[Issue]
 ) -> Record:
     root = parse_document(cast(IO[bytes], body), converter.options.limits)
-    conv = XmlToJson(plan, converter.options)
+    warnings = list(doc_warnings)
     try:
-        data = conv.document(root, doc)
+        data = converter.reader(plan).document(root, doc, warnings)
     except Xml2JsonError as exc:
         return Record(
             source,
@@ -201,7 +200,7 @@ def _whole_document(
             doc.json_root,
             doc.type.key,
             None,
-            tuple(doc_warnings + conv.warnings),
+            tuple(warnings),
             exc.issues,
         )
     return Record(
@@ -213,7 +212,7 @@ def _whole_document(
         doc.json_root,
         doc.type.key,
         data,
-        tuple(doc_warnings + conv.warnings),
+        tuple(warnings),
     )
 
 
@@ -232,6 +231,7 @@ def _stream_records(
     specs = layout.specs
     version = plan.version
     limits = options.limits
+    reader = converter.reader(plan)
     index = 0
     root: Any = None
     last: Any = None  # the previous record: cleared, removed once the parser has moved past it
@@ -244,11 +244,11 @@ def _stream_records(
         spec = specs.get(path)
         if spec is None:
             continue  # the same name elsewhere (for example inside a record): not a record
-        conv = XmlToJson(plan, options)
+        warnings: list[Issue] = []
         line = el.sourceline
         try:
             check_tree(el, limits)
-            value = conv.element(el, spec.type, len(path) - 1)
+            value = reader.element(el, spec.type, len(path) - 1, warnings)
         except Xml2JsonError as exc:
             rec = Record(
                 source,
@@ -259,7 +259,7 @@ def _stream_records(
                 spec.json_name,
                 spec.type.key,
                 None,
-                tuple(conv.warnings),
+                tuple(warnings),
                 exc.issues,
             )
         else:
@@ -272,7 +272,7 @@ def _stream_records(
                 spec.json_name,
                 spec.type.key,
                 {spec.json_name: value},
-                tuple(conv.warnings),
+                tuple(warnings),
             )
         el.clear()
         if last is not None:
@@ -287,10 +287,10 @@ def _stream_records(
         if parent is not None:
             parent.remove(last)
     if rest and root is not None:
-        conv = XmlToJson(plan, options)
+        warnings = list(doc_warnings)
         try:
             check_tree(root, limits)  # the records are gone: this is the small rest of the document
-            data = conv.document(root, doc)
+            data = reader.document(root, doc, warnings)
         except Xml2JsonError as exc:
             yield Record(
                 source,
@@ -301,10 +301,8 @@ def _stream_records(
                 None,
                 doc.type.key,
                 None,
-                tuple(doc_warnings + conv.warnings),
+                tuple(warnings),
                 exc.issues,
             )
         else:
-            yield Record(
-                source, doc.name, version, None, None, None, doc.type.key, data, tuple(doc_warnings + conv.warnings)
-            )
+            yield Record(source, doc.name, version, None, None, None, doc.type.key, data, tuple(warnings))

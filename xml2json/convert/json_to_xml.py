@@ -7,6 +7,7 @@ namespaces get the standard prefixes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
@@ -21,6 +22,7 @@ from ..policy import (
     STRAY_TEXT_KEY,
     VALUE_KEY,
     XSI_NS,
+    schema_location,
 )
 
 
@@ -118,6 +120,9 @@ class _TextRun:
 
 
 class JsonToXml:
+    """Writes documents of one plan with one set of options. It holds no state of a call (errors
+    carry their path outwards), so one instance serves every call."""
+
     def __init__(self, plan: Plan, options: Options) -> None:
         self.plan = plan
         self.options = options
@@ -140,12 +145,7 @@ class JsonToXml:
             raise ConversionError(exc.message, code=exc.code, json_pointer=_pointer(exc.path)) from None
         if self.options.schema_location:
             ns = doc.root[1:].split("}")[0]
-            domain = ns.rstrip("/").rsplit("/", 1)[-1]
-            loc = (
-                f"{ns} https://www.wipo.int/standards/XMLSchema/ST96/{self.plan.version}/{domain}/"
-                f"Document/{doc.name}_{self.plan.version}.xsd"
-            )
-            root.set(f"{{{XSI_NS}}}schemaLocation", loc)
+            root.set(f"{{{XSI_NS}}}schemaLocation", schema_location(ns, self.plan.version, doc.name))
             etree.cleanup_namespaces(root, top_nsmap={"xsi": XSI_NS})
         else:
             etree.cleanup_namespaces(root)
@@ -258,7 +258,7 @@ class JsonToXml:
                 raise
         self._unknown_members(el, value, depth)
 
-    def _content(self, el: Any, content: Any, depth: int, ordered: dict[str, Any] | None, mixed: bool) -> None:
+    def _content(self, el: Any, content: Any, depth: int, ordered: Mapping[str, Any] | None, mixed: bool) -> None:
         """Write a ``content`` array: strings as text (when *mixed*), one-member objects as
         elements — of the ordered group *ordered*, or, with ``prefix:name`` keys or under
         *ordered* None (content the schema does not know), by the generic rules."""

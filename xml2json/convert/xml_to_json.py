@@ -7,12 +7,12 @@ or an error is raised.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Mapping
 from typing import Any
 
 from ..config import Options
 from ..errors import ConversionError, Issue, UnknownContentError
-from ..plan import ELEMENT, LEAF, MIXED, SIMPLE, CodecError, DocumentPlan, Plan, TypePlan
+from ..plan import ARRAY, ELEMENT, LEAF, MIXED, SIMPLE, SINGLE, CodecError, DocumentPlan, Plan, TypePlan
 from ..policy import (
     CONTENT_KEY,
     OTHER_ATTRIBUTES_KEY,
@@ -25,14 +25,13 @@ from ..policy import (
 
 _XSI = f"{{{XSI_NS}}}"
 
-# Placements of a child in its parent's object, and the kinds tested in the hot loop; small
-# ints are singletons, so the loop compares them with ``is``.
-_SINGLE, _ARRAY, _ORDERED = 0, 1, 2
+# Placements of a child in its parent's object (plan.SINGLE, ARRAY, ORDERED), and the kinds
+# tested in the hot loop; small ints are singletons, so the loop compares them with ``is``.
+_SINGLE, _ARRAY = SINGLE, ARRAY
 _LEAF_KIND, _ELEMENT_KIND = LEAF, ELEMENT
-_KIND_OBJ = {LEAF: _LEAF_KIND, ELEMENT: _ELEMENT_KIND}
 
 
-def xml_path(el: Any, prefixes: dict[str, str]) -> str:
+def xml_path(el: Any, prefixes: Mapping[str, str]) -> str:
     """An XPath-like location with standard prefixes and 1-based positions among same-named siblings."""
     parts = []
     while el is not None:
@@ -65,40 +64,17 @@ def _remember(memo: dict[Any, str], key: Any, value: str) -> None:
     memo[key] = value
 
 
-class _PlanMemo:
-    """What converters of one plan derive from it and from element names, shared by all of
-    them (a bulk run makes one converter per record): per-type child tables, JSON keys of
-    unknown elements, prefixed names for locations."""
-
-    __slots__ = ("names", "plan", "tables", "unknown_keys")
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.tables: dict[TypePlan, dict[str, tuple[str, int, Any, TypePlan, int]]] = {}
-        self.unknown_keys: dict[tuple[str, str | None], str] = {}
-        self.names: dict[str, str] = {}
-
-
-_MEMOS: dict[int, _PlanMemo] = {}
-_MEMOS_KEPT = 8
-_MEMOS_LOCK = threading.Lock()
-
-
-def _plan_memo(plan: Plan) -> _PlanMemo:
-    """The memo of *plan* (the last few plans are kept; a plan is frozen once loaded)."""
-    memo = _MEMOS.get(id(plan))
-    if memo is None or memo.plan is not plan:
-        with _MEMOS_LOCK:
-            memo = _MEMOS.get(id(plan))
-            if memo is None or memo.plan is not plan:
-                if len(_MEMOS) >= _MEMOS_KEPT:
-                    del _MEMOS[next(iter(_MEMOS))]
-                memo = _MEMOS[id(plan)] = _PlanMemo(plan)
-    return memo
-
-
 class XmlToJson:
-    """Converts elements of one plan; collects warnings (once per code and path)."""
+    """Converts elements of one plan with one set of options.
+
+    It holds no state of a call, so one instance serves every call (a
+    :class:`~xml2json.Converter` keeps one per plan, and the bulk engine converts every record
+    of a document with it): each call collects its own warnings, once per code and path, into
+    the list it is given. What it keeps is derived from element names of the input — the JSON
+    keys of unknown elements, the prefixed names used in locations — in bounded memos.
+    """
+
+    __slots__ = ("_names", "_unknown_keys", "max_depth", "options", "plan", "prefixes", "strict")
 
     def __init__(self, plan: Plan, options: Options) -> None:
         self.plan = plan
@@ -106,12 +82,33 @@ class XmlToJson:
         self.strict = options.strict
         self.prefixes = plan.prefix_of
         self.max_depth = options.limits.max_depth
-        self.warnings: list[Issue] = []
+        self._unknown_keys: dict[tuple[str, str | None], str] = {}  # (Clark tag, prefix) -> JSON key
+        self._names: dict[str, str] = {}  # Clark tag -> prefixed name, for locations
+
+    def document(self, root: Any, doc: DocumentPlan, warnings: list[Issue]) -> dict[str, Any]:
+        """*root* as the document *doc*. The warnings of this call are appended to *warnings*
+        (when it raises, those found before the error)."""
+        return _Reading(self, warnings).document(root, doc)
+
+    def element(self, el: Any, tp: TypePlan, depth: int, warnings: list[Issue]) -> Any:
+        """*el* of type *tp*, *depth* levels below the document root; warnings as in :meth:`document`."""
+        return _Reading(self, warnings).element(el, tp, depth)
+
+
+class _Reading:
+    """One call of an :class:`XmlToJson`: the hot loop, and the warnings of that call."""
+
+    __slots__ = ("_names", "_seen", "_unknown_keys", "max_depth", "plan", "prefixes", "strict", "warnings")
+
+    def __init__(self, reader: XmlToJson, warnings: list[Issue]) -> None:
+        self.plan = reader.plan
+        self.strict = reader.strict
+        self.prefixes = reader.prefixes
+        self.max_depth = reader.max_depth
+        self._unknown_keys = reader._unknown_keys
+        self._names = reader._names
+        self.warnings = warnings
         self._seen: set[tuple[str, str]] = set()
-        memo = _plan_memo(plan)
-        self._tables = memo.tables
-        self._unknown_keys = memo.unknown_keys  # (Clark tag, prefix) -> JSON key
-        self._names = memo.names  # Clark tag -> prefixed name, for locations
 
     # -- reporting --------------------------------------------------------------------
     def _generic_path(self, el: Any) -> str:
@@ -260,8 +257,8 @@ class XmlToJson:
         ``tail``, ``attrib``) and the bytecode around them are the whole cost, so the common
         child — a known leaf without attributes or children — is converted inline with the
         same steps :meth:`element` takes for it, from a per-type table of tuples; any other
-        child goes through :meth:`element`. ``getchildren()`` builds the child list in C,
-        three times cheaper than iterating the element.
+        child goes through :meth:`element`; the tuples are the plan's :attr:`TypePlan.table`.
+        ``getchildren()`` builds the child list in C, three times cheaper than iterating the element.
         """
         obj: dict[str, Any] = {}
         if el.attrib:
@@ -274,10 +271,7 @@ class XmlToJson:
             if STRAY_TEXT_KEY in obj:
                 obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
             return obj
-        table = self._tables.get(tp)
-        if table is None:
-            table = self._table(tp)
-        get = table.get
+        get = tp.table.get
         content: list[Any] | None = None
         d1 = depth + 1
         inline = d1 <= self.max_depth  # else element() raises limit-depth for the child
@@ -319,17 +313,6 @@ class XmlToJson:
         if STRAY_TEXT_KEY in obj:  # pieces were collected in a list: joining once keeps this linear
             obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
         return obj
-
-    def _table(self, tp: TypePlan) -> dict[str, tuple[str, int, Any, TypePlan, int]]:
-        """Clark tag → (JSON name, placement, leaf decoder, type, kind) for the children of *tp*."""
-        table = {}
-        for tag, c in tp.children.items():
-            ctp = c.type
-            place = _ORDERED if c.ordered else _ARRAY if c.array else _SINGLE
-            dec = ctp.value.decode if ctp.kind == LEAF and ctp.value is not None else None
-            table[tag] = (c.json, place, dec, ctp, _KIND_OBJ.get(ctp.kind, ctp.kind))
-        self._tables[tp] = table
-        return table
 
     def _stray(self, el: Any, obj: dict[str, Any], text: str) -> None:
         self._unknown(el, "unexpected-text", "text in element-only content", False)
