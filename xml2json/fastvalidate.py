@@ -50,11 +50,23 @@ import orjson
 
 from .registry import Registry
 
-_rs: Any
-try:  # optional: pip install "xml2json[fast]"
-    import jsonschema_rs as _rs
-except ImportError:  # pragma: no cover - exercised where jsonschema-rs is absent
-    _rs = None
+#: jsonschema-rs, imported on first use (it costs ~20 ms at start-up, which a command that never
+#: validates JSON should not pay); None when it is not installed. Tests set it to None.
+_UNLOADED: Any = object()
+_rs: Any = _UNLOADED
+
+
+def _jsonschema_rs() -> Any:
+    global _rs
+    if _rs is _UNLOADED:
+        try:  # optional: pip install "xml2json[fast]"
+            import jsonschema_rs
+        except ImportError:  # pragma: no cover - exercised where jsonschema-rs is absent
+            _rs = None
+        else:
+            _rs = jsonschema_rs
+    return _rs
+
 
 #: The custom keyword placed next to every ``"type": "integer"`` for jsonschema-rs.
 PY_INTEGER_KEYWORD = "x-xml2json-py-integer"
@@ -66,7 +78,7 @@ _SUR_LO, _SUR_HI = 0xD800, 0xDFFF
 
 def available() -> bool:
     """True when jsonschema-rs is installed (otherwise everything goes to the reference)."""
-    return _rs is not None
+    return _jsonschema_rs() is not None
 
 
 def _clip_range(m: re.Match[str]) -> str:
@@ -190,13 +202,14 @@ class FastChecker:
         with self._lock:
             if key not in self._entries:
                 validator = None
-                if _rs is not None:
+                rs = _jsonschema_rs()
+                if rs is not None:
                     schema = self.registry.schema(version, document)
                     try:
-                        validator = _rs.Draft202012Validator(
+                        validator = rs.Draft202012Validator(
                             _mark_integers(_rust_schema(schema)), keywords={PY_INTEGER_KEYWORD: _PyInteger}
                         )
-                    except (_Unsupported, ValueError, _rs.ValidationError):
+                    except (_Unsupported, ValueError, rs.ValidationError):
                         validator = None
                 self._entries[key] = validator
             return self._entries[key]
