@@ -19,7 +19,7 @@ from ..policy import (
     QNAME_KEY,
     VALUE_KEY,
 )
-from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR
+from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR, particles
 from .patterns import translate_pattern
 
 SCHEMA_ID_BASE = "urn:xml2json:st97"
@@ -205,7 +205,7 @@ class _Emitter:
             props[CONTENT_KEY] = content
             if ct.content == "mixed":
                 required.append(CONTENT_KEY)
-            elif any(p.ordered and p.eff_min >= 1 for p in self._raw_particles(ct)):
+            elif any(p.ordered and p.eff_min >= 1 for p in particles(ct.model)):
                 required.append(CONTENT_KEY)
                 content["minItems"] = 1
         s["properties"] = props
@@ -219,20 +219,6 @@ class _Emitter:
         s["additionalProperties"] = False
         return s
 
-    def _raw_particles(self, ct: ComplexTypeIR) -> list[ParticleIR]:
-        out: list[ParticleIR] = []
-
-        def walk(g: GroupIR) -> None:
-            for i in g.items:
-                if isinstance(i, GroupIR):
-                    walk(i)
-                elif isinstance(i, ParticleIR):
-                    out.append(i)
-
-        if ct.model is not None:
-            walk(ct.model)
-        return out
-
     def _choice_constraints(self, ct: ComplexTypeIR) -> list[dict[str, Any]]:
         """Rule 12: a flattened choice is stated with ``oneOf`` (or ``anyOf`` where branches overlap)."""
         if ct.model is None:
@@ -244,7 +230,7 @@ class _Emitter:
             if isinstance(item, ParticleIR):
                 return [names[item.qname]]
             if isinstance(item, GroupIR):
-                return [m for i in item.items for m in members(i)]
+                return [names[p.qname] for p in particles(item)]
             return []
 
         def required_in(item: ParticleIR | GroupIR | WildcardIR) -> list[str]:

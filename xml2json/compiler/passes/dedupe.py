@@ -1,8 +1,9 @@
-"""Pass 1b — dedupe: structurally identical anonymous types become one.
+"""Pass dedupe: structurally identical anonymous types become one.
 
 MathML declares the same anonymous content model and attribute types on
 hundreds of elements; sharing them keeps the plan and the JSON Schemas small.
 Named types are never merged (their keys are part of the published schema).
+Runs first, before any pass has written its decisions onto the types.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .extract import _rewrite
-from .ir import BundleIR
+from ..ir import BundleIR, renamed
 
 
-def _signature(ir: Any) -> str:
-    d = dataclasses.asdict(ir)
+def _signature(t: Any) -> str:
+    d = dataclasses.asdict(t)
     d["key"] = ""
     d["qname"] = None
     return repr(d)
 
 
-def dedupe_anonymous(ir: BundleIR) -> int:
+def merge_identical(ir: BundleIR) -> int:
     """Merge identical anonymous types; returns how many were removed."""
     removed = 0
     while True:
@@ -38,13 +38,13 @@ def dedupe_anonymous(ir: BundleIR) -> int:
         if not rename:
             return removed
         removed += len(rename)
-        for table in (ir.simple_types, ir.complex_types):
-            for key in list(table):
-                if key in rename:
-                    del table[key]
-                else:
-                    table[key] = _rewrite(table[key], rename)
+        ir.simple_types = {k: renamed(t, rename) for k, t in ir.simple_types.items() if k not in rename}
+        ir.complex_types = {k: renamed(t, rename) for k, t in ir.complex_types.items() if k not in rename}
         ir.elements = {k: rename.get(v, v) for k, v in ir.elements.items()}
         for doc in ir.documents.values():
             doc.root_type = rename.get(doc.root_type, doc.root_type)
             doc.types = sorted({rename.get(t, t) for t in doc.types})
+
+
+def run(ir: BundleIR) -> None:
+    merge_identical(ir)
