@@ -3,31 +3,13 @@
 ``boolean``, ``integer`` and ``decimal`` become JSON booleans and numbers; every
 other primitive stays a string, lexically unchanged. A list keeps its item type's
 codec; a union is a number or a boolean only when every member is one, otherwise a
-string.
+string. The choice of primitives and built-ins is :mod:`xml2json.policy`'s.
 """
 
 from __future__ import annotations
 
-from ...policy import BOOLEAN_PRIMITIVES, NUMERIC_PRIMITIVES
+from ...policy import BOOLEAN_PRIMITIVES, INTEGER_BUILTINS, NUMERIC_PRIMITIVES
 from ..ir import BundleIR, Codec
-
-_INTEGER_BUILTINS = frozenset(
-    {
-        "integer",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    }
-)
 
 
 def run(ir: BundleIR) -> None:
@@ -55,7 +37,7 @@ def run(ir: BundleIR) -> None:
         elif st.primitive in BOOLEAN_PRIMITIVES:
             c = "boolean"
         elif st.primitive in NUMERIC_PRIMITIVES:
-            c = "integer" if st.builtin in _INTEGER_BUILTINS else "decimal"
+            c = "integer" if st.builtin in INTEGER_BUILTINS else "decimal"
         else:
             c = "string"
         memo[key] = c

@@ -10,7 +10,7 @@ be written back from document order: then the whole model is ordered. Runs after
 
 from __future__ import annotations
 
-from ...policy import ORDERED_CHOICE_NAMESPACES, PARAGRAPH_LEVEL_TYPES
+from ...policy import ORDERED_CHOICE_NAMESPACES, PARAGRAPH_LEVEL_TYPES, REPEATING_SEQUENCES_ORDERED
 from ..ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, Path, particles, repeats, walk
 
 
@@ -32,7 +32,7 @@ def ordered_reason(ir: BundleIR, g: GroupIR, eff_max: int | None) -> str | None:
             return "document-flow"
         if ps and all(p.qname[1:].split("}")[0] in ORDERED_CHOICE_NAMESPACES for p in ps):
             return "mathml-expression"
-    if g.model == "sequence" and repeats(g.max) and len(ps) > 1:
+    if REPEATING_SEQUENCES_ORDERED and g.model == "sequence" and repeats(g.max) and len(ps) > 1:
         return "repeating-sequence"
     return None
 
