@@ -165,8 +165,10 @@ def repeats(max_occurs: int | None) -> bool:
 def walk(model: GroupIR) -> Iterator[Step]:
     """Every item of a content model, the model itself first, then depth-first in document order.
 
-    The one walker of the IR's content models: the passes, the extractor's merge and the
-    emitters all read particles, wildcards and nested groups through it.
+    The one walker of the IR's content models: the passes, the extractor and the emitters
+    read particles, wildcards and nested groups through it. (Only the JSON Schema
+    emitter's choice constraints still recurse themselves: they build one result per
+    branch, bottom-up, rather than visit items.)
     """
     stack = [Step(model, (), model.min, model.max)]
     while stack:
