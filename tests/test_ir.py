@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mini_ir import COM, extracted, root_model, sample
 
-from xml2json.compiler.ir import GroupIR, ParticleIR, particles, renamed, walk
+from xml2json.compiler.ir import GroupIR, ParticleIR, particles, refs, renamed, walk
 
 
 def _label(item: object) -> str:
@@ -47,6 +47,23 @@ def test_walk_gives_effective_bounds() -> None:
         "Gamma": (0, 1),
         "Amount": (0, 1),
     }
+
+
+def test_refs_lists_attribute_content_and_particle_types() -> None:
+    ir = extracted()
+    assert refs(sample(ir)) == [
+        "xs_token",
+        "xs_string",
+        "xs_string",
+        "xs_string",
+        "xs_string",
+        "xs_boolean",
+        "com_CodeType",
+        "xs_nonNegativeInteger",
+        "com_AmountType",
+    ]
+    assert refs(ir.complex_types["com_AmountType"]) == ["xs_token", "xs_decimal"]
+    assert refs(ir.simple_types["com_CodeType"]) == []
 
 
 def test_particles_and_renamed() -> None:

@@ -195,6 +195,17 @@ def particles(model: GroupIR | None) -> list[ParticleIR]:
 TypeIR = TypeVar("TypeIR", SimpleTypeIR, ComplexTypeIR)
 
 
+def refs(t: SimpleTypeIR | ComplexTypeIR) -> list[str]:
+    """The type keys a type refers to: list item, union members, attributes, content, particles."""
+    if isinstance(t, SimpleTypeIR):
+        return ([t.item] if t.item else []) + t.members
+    out = [a.type for a in t.attributes]
+    if t.simple:
+        out.append(t.simple)
+    out.extend(p.type for p in particles(t.model))
+    return out
+
+
 def renamed(t: TypeIR, rename: dict[str, str]) -> TypeIR:
     """A copy of a type with its own key and every type key it refers to renamed."""
     new = copy.deepcopy(t)
