@@ -67,7 +67,7 @@ ORDERED_CHOICE_NAMESPACES: Final = frozenset({STANDARD_PREFIXES["m"]})
 #: Project extension of rule 13: a repeating *sequence* of more than one element
 #: (``(NationalDesignClassification, NationalDesignProductIndicationText?)+``)
 #: keeps document order as ``content`` too, since separate arrays could not tell
-#: which items belong together. This is always on; the constant documents it.
+#: which items belong together. Read by the compiler (``compiler/passes/decide_order.py``).
 REPEATING_SEQUENCES_ORDERED: Final = True
 
 # --- Names (rules 1, 2, 4) ------------------------------------------------------
@@ -132,6 +132,54 @@ def prefix_for(namespace: str, extra: dict[str, str]) -> str:
     if namespace not in extra:
         extra[namespace] = f"ns{len(extra) + 1}"
     return extra[namespace]
+
+
+# --- Compiler: builtins, lexical patterns, schema ids ---------------------------
+
+#: XSD built-in types whose values (and those of types derived from them) are JSON
+#: integers (rule 18); the other built-ins of a ``NUMERIC_PRIMITIVES`` primitive are
+#: JSON numbers with a fraction.
+INTEGER_BUILTINS: Final = frozenset(
+    {
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    }
+)
+
+#: Lexical forms (ECMA-262) the JSON Schema states for a numeric member of a union that
+#: admits strings: there the value stays a JSON string (rules 16, 23). ``$(?!\n)`` as in
+#: ``DATE_PATTERNS``.
+INTEGER_LEXICAL_PATTERN: Final = r"^[+-]?[0-9]+$(?!\n)"
+DECIMAL_LEXICAL_PATTERN: Final = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$(?!\n)"
+#: The lexical values of a boolean member of such a union.
+BOOLEAN_LEXICAL_VALUES: Final = ("true", "false", "1", "0")
+
+#: The JSON Schema key pattern admitting content the schema does not describe where the
+#: XSD has a wildcard (rule 24): the ``prefix:name`` keys of ``unknown_element_key``.
+UNKNOWN_ELEMENT_KEY_PATTERN: Final = "^[^:]+:"
+
+#: Base of the generated schemas' ``$id``: ``<base>:<version>:<document>`` (rule 22).
+SCHEMA_ID_BASE: Final = "urn:xml2json:st97"
+
+
+def schema_id(version: str, document: str) -> str:
+    """The ``$id`` of the generated JSON Schema of one document type of one ST.96 version.
+
+    >>> schema_id("V6_0", "TrademarkApplication")
+    'urn:xml2json:st97:V6_0:TrademarkApplication'
+    """
+    return f"{SCHEMA_ID_BASE}:{version}:{document}"
 
 
 # --- Values (rules 16-20) --------------------------------------------------------

@@ -12,20 +12,19 @@ from typing import Any
 
 from ..errors import SchemaCompileError
 from ..policy import (
+    BOOLEAN_LEXICAL_VALUES,
     CONTENT_KEY,
     DATE_PATTERNS,
+    DECIMAL_LEXICAL_PATTERN,
+    INTEGER_LEXICAL_PATTERN,
     JSON_SCHEMA_DIALECT,
     OTHER_ATTRIBUTES_KEY,
-    QNAME_KEY,
+    UNKNOWN_ELEMENT_KEY_PATTERN,
     VALUE_KEY,
+    schema_id,
 )
-from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR
+from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR, particles
 from .patterns import translate_pattern
-
-SCHEMA_ID_BASE = "urn:xml2json:st97"
-_NUMERIC_LEXICAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$(?!\n)"
-_INTEGER_LEXICAL = r"^[+-]?[0-9]+$(?!\n)"
-_BOOLEAN_LEXICAL = ["true", "false", "1", "0"]
 
 
 def _ref(key: str) -> dict[str, str]:
@@ -147,11 +146,11 @@ class _Emitter:
         if st.codec == "string":
             return _ref(key)
         if st.codec == "boolean":
-            return {"type": "string", "enum": _BOOLEAN_LEXICAL}
+            return {"type": "string", "enum": list(BOOLEAN_LEXICAL_VALUES)}
         if st.codec in ("decimal", "integer"):
             s: dict[str, Any] = {
                 "type": "string",
-                "pattern": _INTEGER_LEXICAL if st.codec == "integer" else _NUMERIC_LEXICAL,
+                "pattern": INTEGER_LEXICAL_PATTERN if st.codec == "integer" else DECIMAL_LEXICAL_PATTERN,
             }
             if st.facets.enumeration is not None:
                 s["enum"] = list(st.facets.enumeration)
@@ -199,39 +198,25 @@ class _Emitter:
                 "maxProperties": 1,
             }
             if ct.any_element is not None:
-                item["patternProperties"] = {"^[^:]+:": {"type": "object"}}
+                item["patternProperties"] = {UNKNOWN_ELEMENT_KEY_PATTERN: {"type": "object"}}
             item["additionalProperties"] = False
             content: dict[str, Any] = {"type": "array", "items": item}
             props[CONTENT_KEY] = content
             if ct.content == "mixed":
                 required.append(CONTENT_KEY)
-            elif any(p.ordered and p.eff_min >= 1 for p in self._raw_particles(ct)):
+            elif any(p.ordered and p.eff_min >= 1 for p in particles(ct.model)):
                 required.append(CONTENT_KEY)
                 content["minItems"] = 1
         s["properties"] = props
         if required:
             s["required"] = required
         if ct.any_element is not None and not ct.has_ordered:
-            s["patternProperties"] = {"^[^:]+:": {"type": ["object", "array"]}}
+            s["patternProperties"] = {UNKNOWN_ELEMENT_KEY_PATTERN: {"type": ["object", "array"]}}
         constraints = self._choice_constraints(ct)
         if constraints:
             s["allOf"] = constraints
         s["additionalProperties"] = False
         return s
-
-    def _raw_particles(self, ct: ComplexTypeIR) -> list[ParticleIR]:
-        out: list[ParticleIR] = []
-
-        def walk(g: GroupIR) -> None:
-            for i in g.items:
-                if isinstance(i, GroupIR):
-                    walk(i)
-                elif isinstance(i, ParticleIR):
-                    out.append(i)
-
-        if ct.model is not None:
-            walk(ct.model)
-        return out
 
     def _choice_constraints(self, ct: ComplexTypeIR) -> list[dict[str, Any]]:
         """Rule 12: a flattened choice is stated with ``oneOf`` (or ``anyOf`` where branches overlap)."""
@@ -244,7 +229,7 @@ class _Emitter:
             if isinstance(item, ParticleIR):
                 return [names[item.qname]]
             if isinstance(item, GroupIR):
-                return [m for i in item.items for m in members(i)]
+                return [names[p.qname] for p in particles(item)]
             return []
 
         def required_in(item: ParticleIR | GroupIR | WildcardIR) -> list[str]:
@@ -376,7 +361,7 @@ def emit_json_schemas(ir: BundleIR) -> tuple[dict[str, dict[str, Any]], list[str
         keys = _reachable(ir, doc.root_type)
         out[name] = {
             "$schema": JSON_SCHEMA_DIALECT,
-            "$id": f"{SCHEMA_ID_BASE}:{ir.version}:{name}",
+            "$id": schema_id(ir.version, name),
             "title": f"ST.97 {name} (from ST.96 {ir.version})",
             "type": "object",
             "properties": {doc.json_root: _ref(doc.root_type)},
@@ -385,6 +370,3 @@ def emit_json_schemas(ir: BundleIR) -> tuple[dict[str, dict[str, Any]], list[str
             "$defs": {k: all_defs[k] for k in _with_shared(keys, all_defs)},
         }
     return out, sorted(set(em.notes))
-
-
-__all__ = ["QNAME_KEY", "emit_json_schemas"]

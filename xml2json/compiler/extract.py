@@ -9,7 +9,6 @@ turns out to differ between two document schemas gets a variant key
 
 from __future__ import annotations
 
-import copy
 import logging
 import multiprocessing
 import os
@@ -43,6 +42,8 @@ from .ir import (
     ParticleIR,
     SimpleTypeIR,
     WildcardIR,
+    renamed,
+    walk,
 )
 from .load import Bundle, DocumentSchema
 
@@ -223,7 +224,7 @@ def _substitution_members(p: XsdElement) -> list[XsdElement] | None:
 
 
 def _has_items(g: GroupIR) -> bool:
-    return any(not isinstance(i, GroupIR) or _has_items(i) for i in g.items)
+    return any(not isinstance(s.item, GroupIR) for s in walk(g))
 
 
 def _builtin(t: Any) -> str:
@@ -278,53 +279,6 @@ def _facets(t: Any) -> Facets:
 # -- merging documents into one bundle ---------------------------------------------
 
 
-def _refs(ir: SimpleTypeIR | ComplexTypeIR) -> list[str]:
-    if isinstance(ir, SimpleTypeIR):
-        return ([ir.item] if ir.item else []) + list(ir.members)
-    out = [a.type for a in ir.attributes]
-    if ir.simple:
-        out.append(ir.simple)
-
-    def walk(g: GroupIR | None) -> None:
-        if g is None:
-            return
-        for i in g.items:
-            if isinstance(i, GroupIR):
-                walk(i)
-            elif isinstance(i, ParticleIR):
-                out.append(i.type)
-
-    walk(ir.model)
-    return out
-
-
-def _rewrite(ir: Any, rename: dict[str, str]) -> Any:
-    new = copy.deepcopy(ir)
-    if isinstance(new, SimpleTypeIR):
-        new.key = rename.get(new.key, new.key)
-        if new.item:
-            new.item = rename.get(new.item, new.item)
-        new.members = [rename.get(m, m) for m in new.members]
-        return new
-    new.key = rename.get(new.key, new.key)
-    for a in new.attributes:
-        a.type = rename.get(a.type, a.type)
-    if new.simple:
-        new.simple = rename.get(new.simple, new.simple)
-
-    def walk(g: GroupIR | None) -> None:
-        if g is None:
-            return
-        for i in g.items:
-            if isinstance(i, GroupIR):
-                walk(i)
-            elif isinstance(i, ParticleIR):
-                i.type = rename.get(i.type, i.type)
-
-    walk(new.model)
-    return new
-
-
 def _merge(bundle: BundleIR, local: dict[str, Any]) -> dict[str, str]:
     """Merge one document's types into the bundle; returns the renames applied."""
     rename: dict[str, str] = {}
@@ -334,7 +288,7 @@ def _merge(bundle: BundleIR, local: dict[str, Any]) -> dict[str, str]:
         changed = False
         for key, ir in local.items():
             cur = rename.get(key, key)
-            cand = _rewrite(ir, rename)
+            cand = renamed(ir, rename)
             cand.key = cur
             existing = pool.get(cur)
             if existing is None or existing == cand:
@@ -350,7 +304,7 @@ def _merge(bundle: BundleIR, local: dict[str, Any]) -> dict[str, str]:
             rename[key] = alt
             changed = True
     for ir in local.values():
-        cand = _rewrite(ir, rename)
+        cand = renamed(ir, rename)
         target = bundle.simple_types if isinstance(cand, SimpleTypeIR) else bundle.complex_types
         target.setdefault(cand.key, cand)
     return rename

@@ -1,7 +1,7 @@
 """The compiler's intermediate model: small, explicit, serialisable.
 
 Built from xmlschema by :mod:`.extract`, refined by the passes in
-:mod:`.shape` and :mod:`.naming`, and read by the two emitters
+:mod:`.passes` (run in order from :data:`.pipeline.PASSES`), and read by the two emitters
 (:mod:`.emit_plan`, :mod:`.emit_jsonschema`) so the runtime plan and the
 JSON Schema cannot drift apart. XML identities (Clark names) and JSON names
 sit side by side on every item.
@@ -9,8 +9,10 @@ sit side by side on every item.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
 
 Variety = Literal["atomic", "list", "union"]
 ContentKind = Literal["empty", "simple", "element", "mixed"]
@@ -127,3 +129,96 @@ class BundleIR:
     namespaces: dict[str, str] = field(default_factory=dict)  # prefix -> uri
     collisions: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+# -- walking a content model ---------------------------------------------------------
+
+Item = ParticleIR | GroupIR | WildcardIR
+#: Where an item sits in its content model: one ``(id(group), group model, index in the
+#: group)`` step per enclosing group, outermost first. Two occurrences of an element are
+#: alternatives exactly when their paths first differ inside a choice.
+Path = tuple[tuple[int, str, int], ...]
+
+
+class Step(NamedTuple):
+    """One item of a content model, as :func:`walk` visits it."""
+
+    item: Item
+    path: Path
+    #: Effective occurrence bounds of the item in one instance of its complex type: the
+    #: bounds of every enclosing group multiplied in, and 0 as the minimum inside a
+    #: choice of more than one branch (another branch may be taken). ``None``: unbounded.
+    min: int
+    max: int | None
+
+
+def mul_occurs(a: int | None, b: int | None) -> int | None:
+    """Multiply two maxOccurs values (``None`` is unbounded)."""
+    return None if a is None or b is None else a * b
+
+
+def repeats(max_occurs: int | None) -> bool:
+    """True when a maxOccurs value admits more than one occurrence."""
+    return max_occurs is None or max_occurs > 1
+
+
+def walk(model: GroupIR) -> Iterator[Step]:
+    """Every item of a content model, the model itself first, then depth-first in document order.
+
+    The one walker of the IR's content models: the passes, the extractor and the emitters
+    read particles, wildcards and nested groups through it. (Only the JSON Schema
+    emitter's choice constraints still recurse themselves: they build one result per
+    branch, bottom-up, rather than visit items.)
+    """
+    stack = [Step(model, (), model.min, model.max)]
+    while stack:
+        step = stack.pop()
+        yield step
+        g = step.item
+        if not isinstance(g, GroupIR):
+            continue
+        lo = 0 if g.model == "choice" and len(g.items) > 1 else step.min
+        hi = step.max
+        stack.extend(
+            Step(item, (*step.path, (id(g), g.model, i)), lo * item.min, mul_occurs(hi, item.max))
+            for i, item in reversed(list(enumerate(g.items)))
+        )
+
+
+def particles(model: GroupIR | None) -> list[ParticleIR]:
+    """The element particles of a content model in document order (an element may occur twice)."""
+    if model is None:
+        return []
+    return [s.item for s in walk(model) if isinstance(s.item, ParticleIR)]
+
+
+TypeIR = TypeVar("TypeIR", SimpleTypeIR, ComplexTypeIR)
+
+
+def refs(t: SimpleTypeIR | ComplexTypeIR) -> list[str]:
+    """The type keys a type refers to: list item, union members, attributes, content, particles."""
+    if isinstance(t, SimpleTypeIR):
+        return ([t.item] if t.item else []) + t.members
+    out = [a.type for a in t.attributes]
+    if t.simple:
+        out.append(t.simple)
+    out.extend(p.type for p in particles(t.model))
+    return out
+
+
+def renamed(t: TypeIR, rename: dict[str, str]) -> TypeIR:
+    """A copy of a type with its own key and every type key it refers to renamed."""
+    new = copy.deepcopy(t)
+    new.key = rename.get(new.key, new.key)
+    if isinstance(new, SimpleTypeIR):
+        if new.item:
+            new.item = rename.get(new.item, new.item)
+        new.members = [rename.get(m, m) for m in new.members]
+        return new
+    for a in new.attributes:
+        a.type = rename.get(a.type, a.type)
+    if new.simple:
+        new.simple = rename.get(new.simple, new.simple)
+    for p in particles(new.model):
+        p.type = rename.get(p.type, p.type)
+    return new

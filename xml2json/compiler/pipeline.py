@@ -1,16 +1,15 @@
 """The schema compiler: bundle → IR → passes → (plan, JSON Schemas).
 
-load     (load.py)            find document schemas and the version, offline
-extract  (extract.py)         xmlschema components → IR, one document at a time
-dedupe   (dedupe.py)          identical anonymous types become one
-shape    (shape.py)           codecs, flattened particles, arrays, ordered groups
-name     (naming.py)          JSON names, collision resolution
+load     (load.py)      find document schemas and the version, offline
+extract  (extract.py)   xmlschema components → IR, one document at a time
+passes   (passes/)      the table ``PASSES`` below, in order, each ``run(ir) -> None``
 emit     (emit_plan.py, emit_jsonschema.py)
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,38 @@ from typing import Any
 import orjson
 
 from ..plan import dump_plan
-from .dedupe import dedupe_anonymous
 from .emit_jsonschema import emit_json_schemas
 from .emit_plan import emit_plan
 from .extract import extract_bundle
 from .ir import BundleIR
 from .load import open_bundle
-from .naming import name_bundle
-from .shape import shape_bundle
+from .passes import assign_names, decide_arrays, decide_codecs, decide_order, dedupe, flatten
+
+Pass = Callable[[BundleIR], None]
+
+#: The compiler's passes, in the order they run. Each decides one thing from the schema
+#: and writes it onto the IR; a later pass may read what an earlier one decided.
+PASSES: tuple[tuple[str, Pass], ...] = (
+    # identical anonymous types become one (before any decision is written onto them)
+    ("dedupe", dedupe.run),
+    # simple types: string, boolean, decimal, integer or list
+    ("decide_codecs", decide_codecs.run),
+    # content models: one member per element, effective occurrence bounds, wildcards
+    ("flatten", flatten.run),
+    # members kept in document order (``content``) and why
+    ("decide_order", decide_order.run),
+    # members that are arrays, members that are required (needs the order)
+    ("decide_arrays", decide_arrays.run),
+    # JSON names and collisions (ordered members take names from their own pool)
+    ("assign_names", assign_names.run),
+)
+
+
+def run_passes(ir: BundleIR) -> BundleIR:
+    """Run every pass of ``PASSES`` on *ir*, in order; returns *ir*."""
+    for _name, run in PASSES:
+        run(ir)
+    return ir
 
 
 @dataclass
@@ -45,9 +68,7 @@ def compile_bundle(source: str | Path) -> CompiledBundle:
         ir = extract_bundle(bundle)
     t1 = time.perf_counter()
     timings["extract"] = t1 - t0
-    dedupe_anonymous(ir)
-    shape_bundle(ir)
-    name_bundle(ir)
+    run_passes(ir)
     t2 = time.perf_counter()
     timings["passes"] = t2 - t1
     plan = emit_plan(ir)

@@ -1,8 +1,12 @@
-"""Pass 3 — naming: JSON names for attributes and particles, with collision resolution (rule 4)."""
+"""Pass assign_names: JSON names for attributes, members and document roots, with collision resolution (rule 4).
+
+Runs last: whether a member is ordered (:mod:`.decide_order`) decides which pool its name
+is taken from (the object's members, or the single-member objects of ``content``).
+"""
 
 from __future__ import annotations
 
-from ..policy import (
+from ...policy import (
     CONTENT_KEY,
     VALUE_KEY,
     attribute_json_name,
@@ -10,7 +14,7 @@ from ..policy import (
     json_name,
     prefix_for,
 )
-from .ir import BundleIR, ComplexTypeIR
+from ..ir import BundleIR, ComplexTypeIR
 
 
 def _split(clark: str) -> tuple[str, str]:
@@ -45,7 +49,7 @@ def name_complex(ir: BundleIR, ct: ComplexTypeIR, extra: dict[str, str]) -> None
         p.json = assign(p.qname, json_name(local), ordered_pool if p.ordered else taken)
 
 
-def name_bundle(ir: BundleIR) -> None:
+def run(ir: BundleIR) -> None:
     extra: dict[str, str] = {}
     for ct in ir.complex_types.values():
         name_complex(ir, ct, extra)
