@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT, XSD_V6, require_shared
 from jsonschema import Draft202012Validator
 
-from xml2json.compiler.pipeline import compile_bundle, schema_bytes
+from xml2json.artifacts import schema_bytes
+from xml2json.compiler.pipeline import compile_bundle
 from xml2json.errors import BundleError
 from xml2json.plan import ELEMENT, EMPTY, LEAF, MIXED, SIMPLE, Plan, TypePlan, plan_from_dict, read_plan_dict
 from xml2json.registry import SHIPPED_PLANS

@@ -71,7 +71,9 @@ class _Extractor:
         self.namespaces = namespaces  # prefix -> uri, shared across the bundle
         self.simple: dict[str, SimpleTypeIR] = {}
         self.complex: dict[str, ComplexTypeIR] = {}
-        self._keys: dict[int, str] = {}
+        #: xmlschema type component -> its IR key. Components define no ``__eq__``, so they hash
+        #: by identity; the schema (and so every component) lives as long as this extractor.
+        self._keys: dict[Any, str] = {}
         self._todo: list[tuple[Any, str]] = []
 
     # -- keys ----------------------------------------------------------------
@@ -87,11 +89,11 @@ class _Extractor:
         return f"{self._prefix(ns)}_{local}" if ns else local
 
     def key_of(self, t: Any, owner: str) -> str:
-        k = self._keys.get(id(t))
+        k = self._keys.get(t)
         if k is not None:
             return k
         k = self._qkey(t.name) if t.name else f"{owner}__anon"
-        self._keys[id(t)] = k
+        self._keys[t] = k
         self._todo.append((t, k))
         return k
 
@@ -328,7 +330,7 @@ def _extract_document(doc: DocumentSchema) -> _DocResult:
     namespaces: dict[str, str] = {}
     ex = _Extractor(namespaces)
     root_key = ex.run(root)
-    elements = {name: ex._keys[id(el.type)] for name, el in schema.maps.elements.items() if id(el.type) in ex._keys}
+    elements = {name: ex._keys[el.type] for name, el in schema.maps.elements.items() if el.type in ex._keys}
     return _DocResult(root.name, root_key, {**ex.simple, **ex.complex}, elements, namespaces)
 
 

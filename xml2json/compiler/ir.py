@@ -134,8 +134,9 @@ class BundleIR:
 # -- walking a content model ---------------------------------------------------------
 
 Item = ParticleIR | GroupIR | WildcardIR
-#: Where an item sits in its content model: one ``(id(group), group model, index in the
-#: group)`` step per enclosing group, outermost first. Two occurrences of an element are
+#: Where an item sits in its content model: one ``(group number, group model, index in the
+#: group)`` step per enclosing group, outermost first. Groups are numbered 0, 1, 2… in the
+#: order :func:`walk` visits them, so a number names one group within one walk. Two occurrences of an element are
 #: alternatives exactly when their paths first differ inside a choice.
 Path = tuple[tuple[int, str, int], ...]
 
@@ -171,16 +172,18 @@ def walk(model: GroupIR) -> Iterator[Step]:
     branch, bottom-up, rather than visit items.)
     """
     stack = [Step(model, (), model.min, model.max)]
+    groups = 0
     while stack:
         step = stack.pop()
         yield step
         g = step.item
         if not isinstance(g, GroupIR):
             continue
+        number, groups = groups, groups + 1
         lo = 0 if g.model == "choice" and len(g.items) > 1 else step.min
         hi = step.max
         stack.extend(
-            Step(item, (*step.path, (id(g), g.model, i)), lo * item.min, mul_occurs(hi, item.max))
+            Step(item, (*step.path, (number, g.model, i)), lo * item.min, mul_occurs(hi, item.max))
             for i, item in reversed(list(enumerate(g.items)))
         )
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from ..artifacts import schema_bytes
+from ..io import atomic_write
 from ..plan import dump_plan
 from .emit_jsonschema import emit_json_schemas
 from .emit_plan import emit_plan
@@ -77,19 +77,12 @@ def compile_bundle(source: str | Path) -> CompiledBundle:
     return CompiledBundle(ir.version, ir, plan, schemas, notes=ir.notes + notes, timings=timings)
 
 
-def schema_bytes(schema: dict[str, Any]) -> bytes:
-    """Deterministic, diff-friendly serialisation of a generated JSON Schema."""
-    return orjson.dumps(schema, option=orjson.OPT_INDENT_2) + b"\n"
-
-
 def write_schemas(compiled: CompiledBundle, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in compiled.schemas.items():
         p = out_dir / f"{name}.json"
-        tmp = p.with_suffix(".json.tmp")
-        tmp.write_bytes(schema_bytes(schema))
-        tmp.replace(p)
+        atomic_write(p, schema_bytes(schema))
         written.append(p)
     return written
 

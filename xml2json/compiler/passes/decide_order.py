@@ -61,7 +61,8 @@ def decide_order(ir: BundleIR, ct: ComplexTypeIR) -> None:
     if ct.model is not None:
         member = {p.qname: p for p in ct.particles}
         paths: dict[str, list[Path]] = {}
-        ordered_group: dict[int, bool] = {}
+        ordered_group: dict[int, bool] = {}  # by group number (the walk's order, see ir.Path)
+        groups = 0
         for step in walk(ct.model):
             item = step.item
             inherited = bool(step.path) and ordered_group[step.path[-1][0]]
@@ -70,7 +71,8 @@ def decide_order(ir: BundleIR, ct: ComplexTypeIR) -> None:
                 reason = None if inherited else ordered_reason(ir, item, step.max)
                 if reason:
                     reasons.add(reason)
-                ordered_group[id(item)] = inherited or reason is not None
+                ordered_group[groups] = inherited or reason is not None
+                groups += 1
             elif isinstance(item, ParticleIR):
                 item.ordered = inherited or mixed
                 paths.setdefault(item.qname, []).append(step.path)
