@@ -162,8 +162,16 @@ INTEGER_BUILTINS: Final = frozenset(
 #: ``DATE_PATTERNS``.
 INTEGER_LEXICAL_PATTERN: Final = r"^[+-]?[0-9]+$(?!\n)"
 DECIMAL_LEXICAL_PATTERN: Final = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$(?!\n)"
-#: The lexical values of a boolean member of such a union.
-BOOLEAN_LEXICAL_VALUES: Final = ("true", "false", "1", "0")
+#: Lexical forms of xs:boolean read as ``true`` / ``false`` (the XSD's canonical forms and
+#: its ``1`` / ``0``); surrounding whitespace is ignored. The writer always writes
+#: ``true`` / ``false``.
+BOOLEAN_TRUE_FORMS: Final = ("true", "1")
+BOOLEAN_FALSE_FORMS: Final = ("false", "0")
+#: The lexical values of a boolean member of such a union: the same forms, ``true``,
+#: ``false``, ``1``, ``0``.
+BOOLEAN_LEXICAL_VALUES: Final = tuple(
+    v for pair in zip(BOOLEAN_TRUE_FORMS, BOOLEAN_FALSE_FORMS, strict=True) for v in pair
+)
 
 #: The JSON Schema key pattern admitting content the schema does not describe where the
 #: XSD has a wildcard (rule 24): the ``prefix:name`` keys of ``unknown_element_key``.
@@ -209,11 +217,8 @@ JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 
 # --- Runtime: values, writer, bulk records ---------------------------------------
 
-#: Lexical forms of xs:boolean read as ``true`` / ``false`` (the XSD's canonical forms and
-#: its ``1`` / ``0``); surrounding whitespace is ignored. The writer always writes
-#: ``true`` / ``false``.
-BOOLEAN_TRUE_FORMS: Final = ("true", "1")
-BOOLEAN_FALSE_FORMS: Final = ("false", "0")
+#: xs:boolean lexical forms: ``BOOLEAN_TRUE_FORMS`` / ``BOOLEAN_FALSE_FORMS`` above (one rule
+#: for the JSON Schema and the reader).
 
 #: xs:integer values in ``[-NATIVE_INTEGER_BOUND, NATIVE_INTEGER_BOUND)`` are read as JSON
 #: integers (orjson writes 64-bit integers natively); larger ones travel as exact decimals.
