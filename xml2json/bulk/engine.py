@@ -204,6 +204,8 @@ def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
 def _is_done(task: Task, entry: dict[str, Any] | None, out: Path) -> bool:
     if entry is None or task.identity is None or entry.get("identity") != list(task.identity):
         return False
+    if entry.get("schemaMissing"):  # needed a version that was not compiled: it may be by now
+        return False
     for rel, size in entry.get("outputs", []):  # present, and as large as when it was completed
         try:
             if (out / rel).stat().st_size != size:

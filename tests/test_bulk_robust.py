@@ -1,0 +1,109 @@
+"""Bulk runs that meet trouble outside the data: an output that cannot be written, a scheduler that
+cannot be reached, signals, a script that forgets its main guard, a version compiled after the run,
+a progress bar without a terminal, a zip member cut short inside its root tag.
+
+Inputs are built at run time (from the example shipped with the package, or from the USPTO records
+in ../shared for the runs that must take a while)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from conftest import EXAMPLE
+
+import xml2json
+
+from xml2json.bulk import run_bulk
+from xml2json.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk code uses the default registry; never let a user cache leak in."""
+    import xml2json.registry as registry
+
+    monkeypatch.setattr(registry, "_default", None)
+
+
+#: The checkout whose package this test imports: subprocesses run the same code.
+PACKAGE_ROOT = Path(xml2json.__file__).resolve().parent.parent
+
+
+def _env(**extra: str) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def _rejects(out: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(x) for x in (out / "rejects.jsonl").read_bytes().splitlines()]
+
+
+# -- item 8: one fault, one code ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("records", [False, True], ids=["documents", "records"])
+def test_a_member_cut_inside_its_root_tag_is_malformed_in_both_modes(tmp_path: Path, records: bool) -> None:
+    doc = EXAMPLE.read_bytes()
+    cut = doc.index(b"<tmk:TrademarkApplication") + len(b"<tmk:Trade")  # cut inside the root's name
+    zpath = tmp_path / "feed.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a/ok.xml", doc)
+        zf.writestr("a/cut.xml", doc[:cut])
+        zf.writestr("a/half.xml", doc[: len(doc) // 2])
+    s = run_bulk([zpath], tmp_path / "out", records=records)
+    codes = {r["source"].rsplit("!", 1)[1]: r["code"] for r in _rejects(tmp_path / "out")}
+    assert codes == {"a/cut.xml": "malformed-xml", "a/half.xml": "malformed-xml"}
+    assert s.reject_codes == {"malformed-xml": 2} and not s.schema_missing
+
+
+# -- item 5: a version compiled after the run -------------------------------------------------------
+
+
+def _register_copy_of_v6(cache: Path, version: str) -> None:
+    """Register the shipped V6_0 plan under another version name in *cache* (no compiling)."""
+    from xml2json.plan import read_plan_dict
+    from xml2json.registry import SHIPPED_PLANS, Registry
+
+    plan = read_plan_dict(SHIPPED_PLANS / "V6_0.plan.json.gz")
+    plan["version"] = version
+    Registry(cache).install(version, plan, {}, meta={"source": "test copy of V6_0"})
+
+
+@pytest.mark.parametrize("records", [False, True], ids=["documents", "records"])
+def test_resume_converts_what_needed_a_version_compiled_since(tmp_path: Path, records: bool) -> None:
+    cache = tmp_path / "cache"
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.xml").write_bytes(EXAMPLE.read_bytes())
+    future = EXAMPLE.read_bytes().replace(b'st96Version="V6_0"', b'st96Version="V9_7"')
+    assert future != EXAMPLE.read_bytes()
+    (src / "b.xml").write_bytes(future)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--progress", "none"]
+    cmd += ["--records"] if records else []
+    env = _env(XML2JSON_CACHE=str(cache))
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert first.returncode == 3, first.stderr
+    assert [r["code"] for r in _rejects(out)] == ["version-not-compiled"]
+
+    _register_copy_of_v6(cache, "V9_7")
+    again = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 task(s) already complete" in again.stdout  # a.xml was not converted again
+    assert _rejects(out) == []
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert summary["rejects"] == 0 and summary["exitCode"] == 0
+    name = "in/b.jsonl" if records else "in/b.json"
+    assert (out / name).is_file()
