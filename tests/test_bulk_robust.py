@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,9 @@ from conftest import EXAMPLE
 
 import xml2json
 
+from xml2json.bulk import progress as progress_module
 from xml2json.bulk import run_bulk
+from xml2json.bulk.progress import Progress
 from xml2json.cli import main
 
 
@@ -107,3 +110,60 @@ def test_resume_converts_what_needed_a_version_compiled_since(tmp_path: Path, re
     assert summary["rejects"] == 0 and summary["exitCode"] == 0
     name = "in/b.jsonl" if records else "in/b.json"
     assert (out / name).is_file()
+
+
+# -- item 7: the progress bar ----------------------------------------------------------------------
+
+BAR = re.compile(r"\|[#█▏▎▍▌▋▊▉ 0-9]{5,}\|")
+
+
+def test_the_bar_is_redrawn_a_few_times_a_second_not_per_document() -> None:
+    buf = io.StringIO()
+    p = Progress("bar", total_docs=2000, stream=buf)
+    for _ in range(2000):
+        p.update(docs=1, records=3, nbytes=1000)
+    p.close()
+    text = buf.getvalue()
+    assert "2000/2000" in text and "6,000 records" in text
+    assert text.count("\r") < 60, f"{text.count(chr(13))} redraws for 2000 documents"
+
+
+def test_records_move_the_bar_within_one_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
+    buf = io.StringIO()
+    p = Progress("bar", total_docs=1, stream=buf)
+    p.update(records=5)
+    clock[0] += 1.0  # a worker reports half a second later, and so on: no document is done yet
+    p.update(records=7)
+    assert "12 records" in buf.getvalue()
+    p.close()
+
+
+def test_bar_is_drawn_without_a_terminal_size(capsys: pytest.CaptureFixture[str]) -> None:
+    buf = io.StringIO()  # not a terminal
+    p = Progress("bar", total_docs=4, stream=buf)
+    p.update(docs=2)
+    p.close()
+    assert BAR.search(buf.getvalue()), buf.getvalue()
+    import pty
+
+    master, slave = pty.openpty()  # a terminal of 0 x 0, as under `script`
+    try:
+        assert os.get_terminal_size(slave).columns == 0
+        with os.fdopen(os.dup(slave), "w", encoding="utf-8") as tty:
+            p = Progress("bar", total_docs=4, stream=tty)
+            p.update(docs=4)
+            p.close()
+            tty.flush()
+        text = os.read(master, 65536).decode("utf-8", "replace")
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert BAR.search(text), repr(text)
+
+
+def test_cli_progress_bar_on_a_pipe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["bulk", str(EXAMPLE), "-o", str(tmp_path / "out"), "--progress", "bar"])
+    err = capsys.readouterr().err
+    assert code == 0 and BAR.search(err), err
