@@ -11,12 +11,14 @@ import errno
 import io
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,129 @@ def test_cli_progress_bar_on_a_pipe(tmp_path: Path, capsys: pytest.CaptureFixtur
     code = main(["bulk", str(EXAMPLE), "-o", str(tmp_path / "out"), "--progress", "bar"])
     err = capsys.readouterr().err
     assert code == 0 and BAR.search(err), err
+
+
+# -- item 2: outputs that cannot be written, a scheduler that cannot be reached -------------------
+
+
+def _documents(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = EXAMPLE.read_bytes()
+    for i in range(n):
+        (folder / f"d{i:03d}.xml").write_bytes(doc)
+    return folder
+
+
+@contextmanager
+def _tmpfs(where: Path, *options: str) -> Iterator[Path]:
+    """A small tmpfs mounted at *where* (skips the test where mounting is not allowed)."""
+    where.mkdir(parents=True, exist_ok=True)
+    if sys.platform != "linux" or shutil.which("mount") is None:
+        pytest.skip("needs Linux mount")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs", str(where)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+
+
+def _bulk_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["bulk", *args, "--progress", "none"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("records", [False, True], ids=["documents", "records"])
+def test_a_full_file_system_is_exit_4_leaves_nothing_and_the_same_command_runs_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], records: bool
+) -> None:
+    src = _documents(tmp_path / "src", 300)  # about 300 × 4 KiB of output: more than 1 MiB
+    with _tmpfs(tmp_path / "fs", "size=1m") as fs:
+        out = fs / "out"
+        args = [str(src), "-o", str(out), "--jobs", "2", *(["--records"] if records else [])]
+        code, err = _bulk_cli(args, capsys)
+        assert code == 4, err
+        assert err.count("\n") == 1 and "[output-write]" in err and str(out) in err, err
+        assert "No space left on device" in err and "Traceback" not in err
+        assert not out.exists(), sorted(str(p) for p in out.rglob("*"))  # the run made it: all gone
+        subprocess.run(["mount", "-o", "remount,size=16m", str(fs)], check=True)
+        code, err = _bulk_cli(args, capsys)
+        assert code == 0, err
+        assert len(list((out / "src").glob("*.jsonl" if records else "*.json"))) == 300
+
+
+def test_a_read_only_file_system_is_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with _tmpfs(tmp_path / "ro", "ro", "size=1m") as ro:
+        code, err = _bulk_cli([str(EXAMPLE), "-o", str(ro / "out")], capsys)
+        assert code == 4 and "[output-write]" in err and str(ro / "out") in err and "Read-only" in err, err
+        code, err = _bulk_cli([str(EXAMPLE), "-o", str(ro)], capsys)  # the folder exists, read-only
+        assert code == 4 and "[output-write]" in err and str(ro) in err, err
+        assert list(ro.iterdir()) == []
+
+
+def test_an_output_that_is_a_file_is_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    afile = tmp_path / "out"
+    afile.write_bytes(b"keep me")
+    code, err = _bulk_cli([str(EXAMPLE), "-o", str(afile)], capsys)
+    assert code == 4 and "[output-not-folder]" in err and str(afile) in err and "Traceback" not in err, err
+    assert afile.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("records", [False, True], ids=["documents", "records"])
+def test_a_write_that_fails_midway_is_rolled_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: bool
+) -> None:
+    """Without a mount: the fifth output commit fails with ENOSPC (one job: in this process)."""
+    from xml2json.errors import OutputError
+    from xml2json.io import AtomicFile
+
+    src = _documents(tmp_path / "src", 8)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_bytes(b"not the run's")  # a folder the user made, with a file of theirs
+    real_commit = AtomicFile.commit
+    count = [0]
+
+    def commit(self: AtomicFile) -> int | None:
+        count[0] += 1
+        if count[0] == 5:
+            self.abort()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_commit(self)
+
+    monkeypatch.setattr(AtomicFile, "commit", commit)
+    with pytest.raises(OutputError) as info:
+        run_bulk([src], out, records=records, jobs=1)
+    assert info.value.code == "output-write" and str(out) in info.value.message
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert left == [".xml2json/lock", "mine.txt"]
+    monkeypatch.setattr(AtomicFile, "commit", real_commit)
+    s = run_bulk([src], out, records=records, jobs=1)  # the same call again: not "an earlier run"
+    assert s.exit_code == 0 and s.documents == 8
+
+
+def test_an_unreachable_scheduler_is_exit_2_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    import xml2json.bulk.dask_engine as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 2.0)
+    out = tmp_path / "out"
+    args = [str(EXAMPLE), "-o", str(out), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"]
+    for _ in range(2):  # the same command again meets the same error, not "an earlier run"
+        code, err = _bulk_cli(args, capsys)
+        assert code == 2 and "[dask-connect]" in err and "tcp://127.0.0.1:1" in err and "Traceback" not in err, err
+        assert not out.exists()
+
+
+def test_a_manifest_without_entries_is_not_an_earlier_run(tmp_path: Path) -> None:
+    """A run killed before its first task completed left only the manifest's first line."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.jsonl").write_bytes(b'{"xml2jsonBulk": 1, "records": true}\n')
+    s = run_bulk([EXAMPLE], out)
+    assert s.exit_code == 0

@@ -25,7 +25,7 @@ from typing import IO, Any, cast
 
 from ..api import Converter
 from ..config import Options
-from ..errors import InputError, Issue, SchemaError, Xml2JsonError
+from ..errors import InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
@@ -79,6 +79,39 @@ class TaskResult:
 
 def rejects_path(out_dir: Path, key: str) -> Path:
     return out_dir / STATE_DIR / "rejects" / (key + ".jsonl")
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def output_error(path: str | Path, exc: OSError) -> OutputError:
+    """The library's error for an output that cannot be written (a full or read-only file system,
+    no permission): never a reject, it stops the run."""
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}", code="output-write")
+
+
+class OutputFile(AtomicFile):
+    """An :class:`~xml2json.io.AtomicFile` whose failures are :class:`~xml2json.errors.OutputError`."""
+
+    def write(self, data: bytes) -> None:
+        try:
+            super().write(data)
+        except OSError as exc:
+            raise output_error(self.path, exc) from exc
+
+    def commit(self) -> int | None:
+        try:
+            return super().commit()
+        except OSError as exc:
+            raise output_error(self.path, exc) from exc
+
+
+def write_output(path: Path, data: bytes, *, durable: bool = False) -> int:
+    """:func:`~xml2json.io.atomic_write`, its failures an :class:`~xml2json.errors.OutputError`."""
+    try:
+        return atomic_write(path, data, durable=durable)
+    except OSError as exc:
+        raise output_error(path, exc) from exc
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -176,7 +209,10 @@ def _documents(
 
 
 def _issues_of(exc: BaseException) -> tuple[tuple[Issue, ...], bool]:
-    """Issues for any failure while converting a document, and whether it was a schema problem."""
+    """Issues for any failure while converting a document, and whether it was a schema problem.
+    An output that cannot be written is not the document's fault: it is raised again."""
+    if isinstance(exc, OutputError):
+        raise exc
     if isinstance(exc, Xml2JsonError):
         return exc.issues, isinstance(exc, SchemaError)
     if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or type(exc).__name__ == "BadGzipFile":
@@ -206,8 +242,8 @@ def run_task(
         meter_bytes[0] += n
         rep.read(n)
 
-    rejects = AtomicFile(rejects_path(out_dir, task.key), durable=cfg.durable)
-    part = AtomicFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
+    rejects = OutputFile(rejects_path(out_dir, task.key), durable=cfg.durable)
+    part = OutputFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
 
     def reject(line: dict[str, Any]) -> None:
         rejects.write(dumps_json(line) + b"\n")
@@ -317,5 +353,5 @@ def _document_of(
         return
     for w in result.warnings:
         warnings[w.code] += 1
-    size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
+    size = write_output(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))

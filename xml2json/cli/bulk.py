@@ -6,8 +6,8 @@ import argparse
 import dataclasses
 import sys
 
-from ..errors import ConfigError, Issue, Xml2JsonError
-from ._common import EXIT_DATA, EXIT_OK, EXIT_SCHEMA, EXIT_USAGE, add_version_options, options_from, print_issues
+from ..errors import ConfigError, Issue, OutputError, Xml2JsonError
+from ._common import EXIT_DATA, EXIT_OK, EXIT_OUTPUT, EXIT_SCHEMA, EXIT_USAGE, add_version_options, options_from, print_issues
 
 DESCRIPTION = """\
 Convert many ST.96 XML inputs into OUTDIR: files, folders (recursive), glob patterns, .zip files
@@ -78,6 +78,10 @@ HINTS = {
     "bulk-resume-overwrite": "give --resume or --overwrite, not both",
     "bulk-jobs": "give --jobs 1 or more",
     "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
+    "dask-connect": "check the --scheduler address and that the scheduler is running",
+    "output-not-folder": "give -o a folder (it is created if needed)",
+    "output-write": "nothing of this run is left in OUTDIR; make room or choose another -o OUTDIR, "
+    "then run the same command again",
 }
 
 
@@ -115,6 +119,9 @@ def cmd_bulk(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print_issues([with_hint(i) for i in exc.issues], kind="error")
         return EXIT_USAGE
+    except OutputError as exc:
+        print_issues([with_hint(i) for i in exc.issues], kind="error")
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         print(
             f"interrupted: completed inputs are listed in {args.output}/manifest.jsonl; "
