@@ -7,6 +7,7 @@ in ../shared for the runs that must take a while)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -295,3 +296,75 @@ def test_a_manifest_without_entries_is_not_an_earlier_run(tmp_path: Path) -> Non
     (out / "manifest.jsonl").write_bytes(b'{"xml2jsonBulk": 1, "records": true}\n')
     s = run_bulk([EXAMPLE], out)
     assert s.exit_code == 0
+
+
+# -- item 4: SIGTERM, SIGHUP stop the workers too --------------------------------------------------
+
+
+def _session_processes(sid: int) -> list[int]:
+    """Processes of session *sid* (the run was started in a session of its own)."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:  # state, ppid, pgrp, session
+            pids.append(int(d.name))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """Inputs that take a while with two jobs, and the output of an uninterrupted run."""
+    from test_bulk import tree_bytes
+    from test_bulk_resume import _inputs
+
+    base = tmp_path_factory.mktemp("long-run")
+    src = _inputs(base)
+    run_bulk([str(src)], base / "ref", records=True, jobs=2)
+    return src, tree_bytes(base / "ref")
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the run's processes in /proc")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_signal_stops_the_workers_and_resume_completes(
+    tmp_path: Path, long_run: tuple[Path, dict[str, bytes]], signame: str
+) -> None:
+    from test_bulk import tree_bytes
+    from test_bulk_resume import N_FILES, _manifest_entries
+
+    src, reference = long_run
+    signum = getattr(signal, signame)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records", "--jobs", "2"]
+    cmd += ["--progress", "none"]
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _manifest_entries(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        os.kill(proc.pid, signum)  # the main process only, as `kill PID` does
+        _, err = proc.communicate(timeout=60)  # returns once nobody holds our pipes any more
+        assert proc.returncode == 128 + signum, err
+        assert "--resume" in err.decode()
+        deadline = time.monotonic() + 20
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session_processes(proc.pid) == [], "processes of the run are still there"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.returncode is None:
+            proc.communicate(timeout=30)
+    done = _manifest_entries(out)
+    assert done < N_FILES, "the run was not interrupted midway"
+    assert not list(out.rglob("*.part"))
+    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 1, again.stderr  # 1: the one rejected record
+    assert tree_bytes(out) == reference
