@@ -368,3 +368,46 @@ def test_a_signal_stops_the_workers_and_resume_completes(
     again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 1, again.stderr  # 1: the one rejected record
     assert tree_bytes(out) == reference
+
+
+# -- item 6: a script without a main guard ---------------------------------------------------------
+
+SCRIPT = """\
+import sys
+from xml2json.bulk import run_bulk
+
+{guard}summary = run_bulk(sys.argv[1:-1], sys.argv[-1], jobs=2)
+{guard}print("exit code", summary.exit_code, summary.reject_codes)
+"""
+
+
+def test_a_script_without_main_guard_gets_a_clear_error(tmp_path: Path) -> None:
+    inputs = [str(p) for p in sorted(_documents(tmp_path / "src", 3).iterdir())]
+    script = tmp_path / "convert_all.py"
+    script.write_text(SCRIPT.format(guard=""))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, str(script), *inputs, str(out)], env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("xml2json.errors.ConfigError: bulk-in-worker:") and "__main__" in last, done.stderr
+    assert "worker-crashed" not in done.stdout + done.stderr
+    assert not out.exists()
+
+    guarded = SCRIPT.replace("{guard}summary", 'if __name__ == "__main__":\n    summary').replace("{guard}", "    ")
+    script.write_text(guarded)
+    done = subprocess.run(
+        [sys.executable, str(script), *inputs, str(out)], env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and "exit code 0 {}" in done.stdout, done.stderr
+
+
+def test_run_bulk_refuses_inside_a_pool_worker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from xml2json.bulk import worker
+    from xml2json.errors import ConfigError
+
+    monkeypatch.setattr(worker, "IN_WORKER", True)
+    with pytest.raises(ConfigError) as info:
+        run_bulk([EXAMPLE], tmp_path / "out")
+    assert info.value.code == "bulk-in-worker" and "--" not in info.value.message

@@ -28,7 +28,7 @@ from .dask_engine import run_dask
 from .executors import Results, clean_parts, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
-from .worker import STATE_DIR, OutputFile, RunConfig, output_error, rejects_path, write_output
+from .worker import STATE_DIR, OutputFile, RunConfig, output_error, refuse_in_worker, rejects_path, write_output
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
@@ -295,6 +295,7 @@ def run_bulk(
 def run(config: BulkConfig) -> BulkSummary:
     """The run, step by step: check that a schema can be used, open the output folder, plan the
     inputs, execute the tasks on the engine, summarise."""
+    refuse_in_worker(config.out_dir)
     t0 = time.monotonic()
     check_schema(config)
     created = False

@@ -25,7 +25,7 @@ from typing import IO, Any, cast
 
 from ..api import Converter
 from ..config import Options
-from ..errors import InputError, Issue, OutputError, SchemaError, Xml2JsonError
+from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
@@ -158,12 +158,48 @@ def converter_for(cfg: RunConfig) -> Converter:
         return conv
 
 
+#: True in a local pool worker once it has started (set by :func:`init_pool_worker`).
+IN_WORKER = False
+#: The file a worker leaves in the output folder's state folder when a run was started in it.
+IN_WORKER_MARK = "bulk-in-worker"
+
+
 def init_pool_worker(cfg: RunConfig, progress: Any) -> None:
     """Initializer of local pool processes: Ctrl-C is the parent's business; load the plan once."""
-    global _PROGRESS
+    global _PROGRESS, IN_WORKER
+    IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PROGRESS = progress
     converter_for(cfg)
+
+
+def starting_worker() -> bool:
+    """True inside a worker process: one that is still starting (it imports the main module of
+    the program again, as every ``spawn`` and ``forkserver`` child does) or a pool worker."""
+    import multiprocessing
+
+    return IN_WORKER or bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def in_worker_error() -> ConfigError:
+    return ConfigError(
+        "a bulk run was started inside a worker process of a bulk run: every worker imports the "
+        "program's main module again, and that module starts a run when it is imported; start it "
+        'under `if __name__ == "__main__":`',
+        code="bulk-in-worker",
+    )
+
+
+def refuse_in_worker(out_dir: str | Path) -> None:
+    """Raise ``bulk-in-worker`` inside a worker, and leave a mark in *out_dir* for the parent run
+    (which then reports the same error instead of workers that crash)."""
+    if not starting_worker():
+        return
+    with suppress(OSError):
+        mark = Path(out_dir).resolve() / STATE_DIR / IN_WORKER_MARK
+        if mark.parent.is_dir():
+            mark.touch()
+    raise in_worker_error()
 
 
 def _queue_sink(q: Any) -> Callable[[tuple[int, int, int]], None]:
