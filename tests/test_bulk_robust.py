@@ -28,7 +28,6 @@ import pytest
 from conftest import EXAMPLE
 
 import xml2json
-
 from xml2json.bulk import progress as progress_module
 from xml2json.bulk import run_bulk
 from xml2json.bulk.progress import Progress

@@ -200,7 +200,7 @@ def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
 def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "wb")
+        fh = open(path, "wb")  # noqa: SIM115 - closed by the with below
     n = 0
     with fh:
         while True:
@@ -430,7 +430,7 @@ def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResu
     results = _results(config, output, work.todo, bar)
     try:
         with _writing(output.manifest):
-            mf = open(output.manifest, "ab")
+            mf = open(output.manifest, "ab")  # noqa: SIM115 - closed by the with below
         with mf:
             for task, res in results:
                 entry = res.manifest_entry(task)

@@ -9,6 +9,7 @@ small :class:`TaskResult` back; nothing large travels between processes.
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import threading
@@ -84,7 +85,7 @@ def rejects_path(out_dir: Path, key: str) -> Path:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def output_error(path: str | Path, exc: OSError) -> OutputError:
+def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     """The library's error for an output that cannot be written (a full or read-only file system,
     no permission): never a reject, it stops the run."""
     return OutputError(f"cannot write {path}: {exc.strerror or exc}", code="output-write")
@@ -190,7 +191,7 @@ def in_worker_error() -> ConfigError:
     )
 
 
-def refuse_in_worker(out_dir: str | Path) -> None:
+def refuse_in_worker(out_dir: str | os.PathLike[str]) -> None:
     """Raise ``bulk-in-worker`` inside a worker, and leave a mark in *out_dir* for the parent run
     (which then reports the same error instead of workers that crash)."""
     if not starting_worker():

@@ -8,7 +8,17 @@ import dataclasses
 import sys
 
 from ..errors import ConfigError, Issue, OutputError, Xml2JsonError
-from ._common import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_SCHEMA, EXIT_USAGE, add_version_options, options_from, print_issues
+from ._common import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_SCHEMA,
+    EXIT_USAGE,
+    add_version_options,
+    options_from,
+    print_issues,
+)
 
 DESCRIPTION = """\
 Convert many ST.96 XML inputs into OUTDIR: files, folders (recursive), glob patterns, .zip files
