@@ -337,8 +337,10 @@ def roll_back(output: OutputFolder, work: WorkPlan) -> None:
     with contextlib.suppress(OSError):
         if work.kept:
             os.truncate(output.manifest, work.manifest_size)
-        else:
-            output.manifest.unlink()
+        else:  # nothing of an earlier run stays: neither do the run's own files
+            for name in (MANIFEST, REJECTS, SUMMARY):
+                with contextlib.suppress(FileNotFoundError):
+                    (out / name).unlink()
     if work.stdin_path is not None:
         work.stdin_path.unlink(missing_ok=True)
 
