@@ -152,7 +152,7 @@ TABLE: list[tuple[str, str, list[str], int, str]] = [
     ),
     # bulk (cli/bulk.py is documented here, not changed): a missing input is a usage error
     ("bulk", "missing input", ["bulk", "{missing}", "-o", "{a-folder}/out", "-q"], 2, "no-input"),
-    ("bulk", "OUTDIR is a file", ["bulk", "{good.xml}", "-o", "{good.json}", "-q"], 4, "os-error"),
+    ("bulk", "OUTDIR is a file", ["bulk", "{good.xml}", "-o", "{good.json}", "-q"], 4, "output-not-folder"),
 ]
 
 

@@ -222,6 +222,7 @@ class ConversionError(InputError):
 class OutputError(Xml2JsonError):
     """A result cannot be written where it was asked for: the folder of an output file does not
     exist, the output names a folder, or the write itself failed (permissions, disk full).
-    Codes: ``output-folder-missing``, ``output-is-folder``, ``output-write``."""
+    Codes: ``output-folder-missing``, ``output-is-folder``, ``output-write``, ``output-not-folder``
+    (an output folder that is a file)."""
 
     default_code = "output"

@@ -18,7 +18,10 @@ code                       meaning
 =========================  ==============================================================
 
 The run adds codes of its own for the output folder (:mod:`.engine`): ``bulk-earlier-run``,
-``bulk-settings-differ``, ``bulk-locked``.
+``bulk-settings-differ``, ``bulk-locked``; ``dask-connect`` for a Dask scheduler that cannot be
+reached, ``bulk-in-worker`` for a run started inside one of a run's own worker processes; and an
+:class:`~xml2json.errors.OutputError` ``output-not-folder`` (the output folder is a file) or
+``output-write`` (an output cannot be written: read-only, full, no permission).
 """
 
 from __future__ import annotations

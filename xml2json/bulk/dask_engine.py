@@ -24,6 +24,8 @@ from .worker import RunConfig, converter_for, run_dask_task
 
 #: How many input paths are checked on each worker before the run starts.
 PROBE_PATHS = 50
+#: Seconds to wait for the scheduler to answer before giving up (``dask-connect``).
+CONNECT_TIMEOUT = 20.0
 
 
 def _probe(out_dir: str, paths: list[str]) -> list[str]:
@@ -52,7 +54,10 @@ def connect(scheduler: str | None) -> Any:
             "the Dask engine needs the address of a scheduler (for example tcp://10.0.0.5:8786) or a client",
             code="dask-scheduler",
         )
-    return client_class(scheduler, set_as_default=False)
+    try:
+        return client_class(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:  # refused, unreachable, not an address
+        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}", code="dask-connect") from None
 
 
 def run_dask(

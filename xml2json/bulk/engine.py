@@ -20,15 +20,15 @@ from typing import IO, Any
 import orjson
 
 from .._version import __version__
-from ..errors import ConfigError
-from ..io import AtomicFile, atomic_write, dumps_json
+from ..errors import ConfigError, OutputError
+from ..io import dumps_json
 from ..registry import default_registry
 from .config import BulkConfig
 from .dask_engine import run_dask
 from .executors import Results, clean_parts, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
-from .worker import STATE_DIR, RunConfig, rejects_path
+from .worker import STATE_DIR, OutputFile, RunConfig, output_error, refuse_in_worker, rejects_path, write_output
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
@@ -116,6 +116,15 @@ class BulkSummary:
 # -- the output folder -------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """An operating-system error while writing *path* is an :class:`OutputError` naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+
+
 class _Lock:
     """An exclusive lock on the output folder, so that two runs never write into one folder."""
 
@@ -124,8 +133,9 @@ class _Lock:
         self._fh: IO[bytes] | None = None
 
     def __enter__(self) -> _Lock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "ab")
+        with _writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "ab")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no advisory lock
@@ -188,9 +198,11 @@ def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
 
 
 def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "wb")  # noqa: SIM115 - closed by the with below
     n = 0
-    with open(path, "wb") as fh:
+    with fh:
         while True:
             chunk = stream.read(1024 * 1024)
             if not chunk:
@@ -198,11 +210,14 @@ def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
             n += len(chunk)
             if n > limit:
                 break  # keep one byte too many: the worker reports the size limit as a reject
-            fh.write(chunk)
+            with _writing(path):
+                fh.write(chunk)
 
 
 def _is_done(task: Task, entry: dict[str, Any] | None, out: Path) -> bool:
     if entry is None or task.identity is None or entry.get("identity") != list(task.identity):
+        return False
+    if entry.get("schemaMissing"):  # needed a version that was not compiled: it may be by now
         return False
     for rel, size in entry.get("outputs", []):  # present, and as large as when it was completed
         try:
@@ -224,6 +239,7 @@ class OutputFolder:
     task_cfg: RunConfig  # what every task needs (small and picklable)
     header: dict[str, Any]  # the manifest's first line
     previous: list[dict[str, Any]]  # manifest entries of an earlier run, when resuming
+    created: bool = False  # this run made the folder
 
     @property
     def state(self) -> Path:
@@ -242,6 +258,7 @@ class WorkPlan:
     todo: list[Task]
     kept: list[dict[str, Any]]  # manifest entries of the earlier run that stay valid
     stdin_path: Path | None
+    manifest_size: int = 0  # the manifest's size before the first task of this run
 
 
 @dataclass
@@ -278,15 +295,64 @@ def run_bulk(
 def run(config: BulkConfig) -> BulkSummary:
     """The run, step by step: check that a schema can be used, open the output folder, plan the
     inputs, execute the tasks on the engine, summarise."""
+    refuse_in_worker(config.out_dir)
     t0 = time.monotonic()
     check_schema(config)
-    with open_output(config) as output:
-        work = plan_work(config, output)
-        done = execute(config, output, work)
-        summary = summarise(config, output, work, done, seconds=time.monotonic() - t0)
-        if work.stdin_path is not None:
-            work.stdin_path.unlink(missing_ok=True)
-        return summary
+    created = False
+    try:
+        with open_output(config) as output:
+            created = output.created
+            work = plan_work(config, output)
+            try:
+                done = execute(config, output, work)
+                summary = summarise(config, output, work, done, seconds=time.monotonic() - t0)
+            except Exception:  # not an interruption: undo this run, so that it can simply be run again
+                roll_back(output, work)
+                raise
+            if work.stdin_path is not None:
+                work.stdin_path.unlink(missing_ok=True)
+            return summary
+    except Exception as exc:
+        if created:
+            _prune(Path(config.out_dir).resolve())
+        if isinstance(exc, OSError):  # an output problem no step named (a worker's, the engine's)
+            raise output_error(exc.filename or config.out_dir, exc) from exc
+        raise
+
+
+def roll_back(output: OutputFolder, work: WorkPlan) -> None:
+    """Undo a run that failed (an output that cannot be written, an engine that cannot start): remove
+    the outputs of the tasks it was to do, complete or not, and their rejects, put the manifest
+    back as it was before the first task (removed when it lists nothing), and remove temporary
+    files. An interrupted run is not rolled back: its manifest lets a resumed run go on."""
+    out = output.path
+    clean_parts(out)
+    for task in work.todo:
+        names = [task.key + ".jsonl", task.key + ".json", *(m.out + ".json" for m in task.members)]
+        for name in names:
+            with contextlib.suppress(OSError):
+                (out / name).unlink()
+        with contextlib.suppress(OSError):
+            rejects_path(out, task.key).unlink()
+    with contextlib.suppress(OSError):
+        if work.kept:
+            os.truncate(output.manifest, work.manifest_size)
+        else:  # nothing of an earlier run stays: neither do the run's own files
+            for name in (MANIFEST, REJECTS, SUMMARY):
+                with contextlib.suppress(FileNotFoundError):
+                    (out / name).unlink()
+    if work.stdin_path is not None:
+        work.stdin_path.unlink(missing_ok=True)
+
+
+def _prune(out: Path) -> None:
+    """Remove the folders a failed run made in the output folder it created, and the folder itself,
+    when they hold nothing else (the lock is released by then)."""
+    with contextlib.suppress(OSError):
+        (out / STATE_DIR / "lock").unlink()
+    for dirpath, _dirs, _files in sorted(os.walk(out), key=lambda w: -len(w[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(dirpath)  # only when empty
 
 
 def check_schema(config: BulkConfig) -> None:
@@ -300,7 +366,11 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
     """Create and lock the output folder; read what an earlier run left in it (kept to resume,
     deleted to overwrite, else refused); remove the temporary files of a killed run."""
     out = Path(config.out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write into {out}: it is a file, not a folder", code="output-not-folder")
+    created = not out.exists()
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     cfg = RunConfig(
         str(out), records=config.records, pretty=config.pretty, options=config.options, durable=config.durable
     )
@@ -308,8 +378,8 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
     with _Lock(out / STATE_DIR / "lock"):
         manifest = out / MANIFEST
         previous: list[dict[str, Any]] = []
-        if manifest.is_file():
-            old_header, old_entries = _read_manifest(manifest)
+        old_header, old_entries = _read_manifest(manifest) if manifest.is_file() else (None, [])
+        if old_entries or (out / SUMMARY).is_file():  # else nothing of an earlier run to keep or protect
             if config.resume:
                 if old_header != header:
                     old = old_header or {}
@@ -321,7 +391,7 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
             else:
                 raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
         clean_parts(out)
-        yield OutputFolder(out, cfg, header, previous)
+        yield OutputFolder(out, cfg, header, previous, created)
 
 
 def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
@@ -341,8 +411,8 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
     redo = {t.key for t in todo}
     kept = [e for e in output.previous if e["key"] not in redo]
     lines = [dumps_json(output.header)] + [dumps_json(e) for e in kept]
-    atomic_write(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
-    return WorkPlan(plan, todo, kept, stdin_path)
+    size = write_output(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
+    return WorkPlan(plan, todo, kept, stdin_path, size)
 
 
 def _results(config: BulkConfig, output: OutputFolder, todo: list[Task], bar: Progress) -> Results:
@@ -361,13 +431,16 @@ def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResu
         return done
     results = _results(config, output, work.todo, bar)
     try:
-        with open(output.manifest, "ab") as mf:
+        with _writing(output.manifest):
+            mf = open(output.manifest, "ab")  # noqa: SIM115 - closed by the with below
+        with mf:
             for task, res in results:
                 entry = res.manifest_entry(task)
-                mf.write(dumps_json(entry) + b"\n")
-                mf.flush()
-                if config.durable:
-                    os.fsync(mf.fileno())
+                with _writing(output.manifest):
+                    mf.write(dumps_json(entry) + b"\n")
+                    mf.flush()
+                    if config.durable:
+                        os.fsync(mf.fileno())
                 done.entries.append(entry)
                 done.docs += res.docs
                 done.records += res.records
@@ -399,7 +472,7 @@ def summarise(
         run=(len(done.entries), done.docs, done.records, done.bytes),
         seconds=seconds,
     )
-    atomic_write(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
+    write_output(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
     return summary
 
 
@@ -411,7 +484,7 @@ def _std_in() -> IO[bytes]:
 
 def _merge_rejects(out: Path, plan: InputPlan, entries: list[dict[str, Any]], durable: bool) -> None:
     """rejects.jsonl: problems found while planning, then each task's rejects in manifest order."""
-    dest = AtomicFile(out / REJECTS, durable=durable)
+    dest = OutputFile(out / REJECTS, durable=durable)
     try:
         dest.write(b"")  # the file exists even without rejects
         for line in plan.rejects:

@@ -22,7 +22,17 @@ from ..io import PART_SUFFIX, atomic_write, dumps_json
 from .inputs import Task
 from .progress import Progress
 from .records import reject_line
-from .worker import RunConfig, TaskResult, init_pool_worker, rejects_path, run_pool_task, run_task
+from .worker import (
+    IN_WORKER_MARK,
+    STATE_DIR,
+    RunConfig,
+    TaskResult,
+    in_worker_error,
+    init_pool_worker,
+    rejects_path,
+    run_pool_task,
+    run_task,
+)
 
 
 def clean_parts(out: Path) -> None:
@@ -76,6 +86,15 @@ def _stop(pool: ProcessPoolExecutor, *, kill: bool) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_in_worker_mark(out: Path) -> None:
+    """A worker that started a run of its own while starting (a script without a main guard) left
+    a mark: report that, not a crash."""
+    mark = out / STATE_DIR / IN_WORKER_MARK
+    if mark.exists():
+        mark.unlink(missing_ok=True)
+        raise in_worker_error() from None
+
+
 def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) -> Results:
     """In this process when there is one job (or one task), else on a process pool; results in
     task order. A worker that dies is replaced; the tasks it may have been running are retried one
@@ -124,6 +143,7 @@ def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) 
                         res = wait(fut)
                     except BrokenProcessPool as exc:
                         broken, why = True, str(exc)
+                        _check_in_worker_mark(Path(cfg.out_dir))
                         break
                     inflight.popleft()
                     drain()

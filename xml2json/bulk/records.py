@@ -154,12 +154,29 @@ class RootInfo:
     version: str | None
 
 
-def peek_root(stream: Readable, limits: Limits) -> tuple[RootInfo, PeekedStream]:
+class _EndWatch:
+    """A stream that notes when it has reached its end."""
+
+    def __init__(self, raw: Readable) -> None:
+        self._raw = raw
+        self.ended = False
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._raw.read(n)
+        if not data:
+            self.ended = True
+        return data
+
+
+def peek_root(stream: Readable, limits: Limits) -> tuple[RootInfo, PeekedStream, bool]:
     """Find the root element and its ``com:st96Version`` without building anything, through the
     library's one DOCTYPE gate (:func:`xml2json.safe.read_root`: a DOCTYPE is rejected before its
-    internal subset is read). Returns the stream with the bytes read so far pushed back."""
-    tag, attrib, head = read_root(stream, limits)
-    return RootInfo(tag, attrib.get(VERSION_ATTRIBUTE)), PeekedStream(stream, head)
+    internal subset is read). Returns the stream with the bytes read so far pushed back, and
+    whether the input ended while the root was sought (then the whole input was read, and a
+    start tag cut short may have been reported with a truncated name)."""
+    watch = _EndWatch(stream)
+    tag, attrib, head = read_root(watch, limits)
+    return RootInfo(tag, attrib.get(VERSION_ATTRIBUTE)), PeekedStream(stream, head), watch.ended
 
 
 def _ancestry(el: Any) -> tuple[str, ...]:
@@ -174,8 +191,14 @@ def _ancestry(el: Any) -> tuple[str, ...]:
 def stream_document(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
     """Yield the records of one document (see the module docstring); with *rest*, finish with
     the rest of the document (everything that is not inside a record) as a record of ``None``."""
-    info, body = peek_root(stream, converter.options.limits)
-    plan, doc, doc_warnings = converter.select(info.tag, info.version)
+    limits = converter.options.limits
+    info, body, ended = peek_root(stream, limits)
+    try:
+        plan, doc, doc_warnings = converter.select(info.tag, info.version)
+    except Xml2JsonError:
+        if ended:  # the input ended inside the root's start tag: malformed, as a full parse says
+            parse_document(cast(IO[bytes], body), limits)
+        raise
     layout = record_layout(plan, doc)
     if not layout.streaming:
         yield _whole_document(body, source, converter, plan, doc, doc_warnings)

@@ -9,6 +9,7 @@ small :class:`TaskResult` back; nothing large travels between processes.
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import threading
@@ -25,7 +26,7 @@ from typing import IO, Any, cast
 
 from ..api import Converter
 from ..config import Options
-from ..errors import InputError, Issue, SchemaError, Xml2JsonError
+from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .inputs import Task, open_file, open_member
@@ -81,6 +82,39 @@ def rejects_path(out_dir: Path, key: str) -> Path:
     return out_dir / STATE_DIR / "rejects" / (key + ".jsonl")
 
 
+# -- writing -----------------------------------------------------------------------------------
+
+
+def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """The library's error for an output that cannot be written (a full or read-only file system,
+    no permission): never a reject, it stops the run."""
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}", code="output-write")
+
+
+class OutputFile(AtomicFile):
+    """An :class:`~xml2json.io.AtomicFile` whose failures are :class:`~xml2json.errors.OutputError`."""
+
+    def write(self, data: bytes) -> None:
+        try:
+            super().write(data)
+        except OSError as exc:
+            raise output_error(self.path, exc) from exc
+
+    def commit(self) -> int | None:
+        try:
+            return super().commit()
+        except OSError as exc:
+            raise output_error(self.path, exc) from exc
+
+
+def write_output(path: Path, data: bytes, *, durable: bool = False) -> int:
+    """:func:`~xml2json.io.atomic_write`, its failures an :class:`~xml2json.errors.OutputError`."""
+    try:
+        return atomic_write(path, data, durable=durable)
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+
+
 # -- progress ----------------------------------------------------------------------------------
 
 
@@ -125,12 +159,48 @@ def converter_for(cfg: RunConfig) -> Converter:
         return conv
 
 
+#: True in a local pool worker once it has started (set by :func:`init_pool_worker`).
+IN_WORKER = False
+#: The file a worker leaves in the output folder's state folder when a run was started in it.
+IN_WORKER_MARK = "bulk-in-worker"
+
+
 def init_pool_worker(cfg: RunConfig, progress: Any) -> None:
     """Initializer of local pool processes: Ctrl-C is the parent's business; load the plan once."""
-    global _PROGRESS
+    global _PROGRESS, IN_WORKER
+    IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PROGRESS = progress
     converter_for(cfg)
+
+
+def starting_worker() -> bool:
+    """True inside a worker process: one that is still starting (it imports the main module of
+    the program again, as every ``spawn`` and ``forkserver`` child does) or a pool worker."""
+    import multiprocessing
+
+    return IN_WORKER or bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def in_worker_error() -> ConfigError:
+    return ConfigError(
+        "a bulk run was started inside a worker process of a bulk run: every worker imports the "
+        "program's main module again, and that module starts a run when it is imported; start it "
+        'under `if __name__ == "__main__":`',
+        code="bulk-in-worker",
+    )
+
+
+def refuse_in_worker(out_dir: str | os.PathLike[str]) -> None:
+    """Raise ``bulk-in-worker`` inside a worker, and leave a mark in *out_dir* for the parent run
+    (which then reports the same error instead of workers that crash)."""
+    if not starting_worker():
+        return
+    with suppress(OSError):
+        mark = Path(out_dir).resolve() / STATE_DIR / IN_WORKER_MARK
+        if mark.parent.is_dir():
+            mark.touch()
+    raise in_worker_error()
 
 
 def _queue_sink(q: Any) -> Callable[[tuple[int, int, int]], None]:
@@ -176,7 +246,10 @@ def _documents(
 
 
 def _issues_of(exc: BaseException) -> tuple[tuple[Issue, ...], bool]:
-    """Issues for any failure while converting a document, and whether it was a schema problem."""
+    """Issues for any failure while converting a document, and whether it was a schema problem.
+    An output that cannot be written is not the document's fault: it is raised again."""
+    if isinstance(exc, OutputError):
+        raise exc
     if isinstance(exc, Xml2JsonError):
         return exc.issues, isinstance(exc, SchemaError)
     if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError)) or type(exc).__name__ == "BadGzipFile":
@@ -206,8 +279,8 @@ def run_task(
         meter_bytes[0] += n
         rep.read(n)
 
-    rejects = AtomicFile(rejects_path(out_dir, task.key), durable=cfg.durable)
-    part = AtomicFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
+    rejects = OutputFile(rejects_path(out_dir, task.key), durable=cfg.durable)
+    part = OutputFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
 
     def reject(line: dict[str, Any]) -> None:
         rejects.write(dumps_json(line) + b"\n")
@@ -317,5 +390,5 @@ def _document_of(
         return
     for w in result.warnings:
         warnings[w.code] += 1
-    size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
+    size = write_output(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))

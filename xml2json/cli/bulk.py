@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 
-from ..errors import ConfigError, Issue, Xml2JsonError
-from ._common import EXIT_DATA, EXIT_OK, EXIT_SCHEMA, EXIT_USAGE, add_version_options, options_from, print_issues
+from ..errors import ConfigError, Issue, OutputError, Xml2JsonError
+from ._common import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_SCHEMA,
+    EXIT_USAGE,
+    add_version_options,
+    options_from,
+    print_issues,
+)
 
 DESCRIPTION = """\
 Convert many ST.96 XML inputs into OUTDIR: files, folders (recursive), glob patterns, .zip files
@@ -18,8 +29,9 @@ Lines partition. Failures never stop the run: they go to OUTDIR/rejects.jsonl. O
 lists what is complete (--resume skips it) and OUTDIR/summary.json sums up the run.
 
 exit codes: 0 everything converted; 1 some records or inputs were rejected (see rejects.jsonl);
-2 unusable command line; 3 no compiled schema for the requested or a document's ST.96 version;
-130 interrupted (run again with --resume)."""
+2 unusable command line (also: a Dask scheduler that cannot be reached); 3 no compiled schema for
+the requested or a document's ST.96 version; 4 OUTDIR cannot be written (the run is rolled back);
+130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (run again with --resume)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,6 +90,10 @@ HINTS = {
     "bulk-resume-overwrite": "give --resume or --overwrite, not both",
     "bulk-jobs": "give --jobs 1 or more",
     "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
+    "dask-connect": "check the --scheduler address and that the scheduler is running",
+    "output-not-folder": "give -o a folder (it is created if needed)",
+    "output-write": "nothing of this run is left in OUTDIR; make room or choose another -o OUTDIR, "
+    "then run the same command again",
 }
 
 
@@ -95,6 +111,7 @@ def _fmt_counts(counts: dict[str, int]) -> str:
 
 def cmd_bulk(args: argparse.Namespace) -> int:
     from ..bulk import BulkConfig, run
+    from ..bulk.signals import Interrupted, stop_on_signals
 
     try:
         config = BulkConfig(
@@ -111,17 +128,23 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             progress="none" if args.quiet else args.progress,
             durable=args.fsync,
         )
-        summary = run(config)
+        with stop_on_signals():  # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C
+            summary = run(config)
     except ConfigError as exc:
         print_issues([with_hint(i) for i in exc.issues], kind="error")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(
-            f"interrupted: completed inputs are listed in {args.output}/manifest.jsonl; "
-            "run the same command with --resume to finish",
-            file=sys.stderr,
-        )
-        return 130
+    except OutputError as exc:
+        print_issues([with_hint(i) for i in exc.issues], kind="error")
+        return EXIT_OUTPUT
+    except KeyboardInterrupt as exc:
+        name = f" by {exc}" if isinstance(exc, Interrupted) else ""
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print(
+                f"interrupted{name}: completed inputs are listed in {args.output}/manifest.jsonl; "
+                "run the same command with --resume to finish",
+                file=sys.stderr,
+            )
+        return 128 + exc.signum if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     except Xml2JsonError:
         raise  # SchemaNotAvailableError and the like: run_command maps them to exit codes
     if not args.quiet:
