@@ -4,10 +4,12 @@ walk of input folders."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -17,7 +19,7 @@ from typing import IO, Any
 import orjson
 
 from .config import Limits
-from .errors import InputError, MalformedJSONError, MalformedXMLError, UnsafeXMLError
+from .errors import InputError, MalformedJSONError, MalformedXMLError, OutputError, UnsafeXMLError
 
 XmlSource = bytes | bytearray | str | os.PathLike[str] | IO[bytes]
 
@@ -275,54 +277,142 @@ def file_mode() -> int:
 PART_SUFFIX = ".part"
 
 
+def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """The :class:`OutputError` of an operating-system error met while writing *path*:
+    ``output-is-folder`` (the path names a folder), ``output-folder-missing`` (its folder does not
+    exist) or ``output-write`` (anything else: permissions, a read-only or full file system)."""
+    name = os.fspath(path)
+    if exc.errno == errno.EISDIR:
+        return OutputError(f"cannot write {name}: it is a folder", code="output-is-folder")
+    parent = os.path.dirname(os.path.abspath(name))
+    if exc.errno == errno.ENOENT and not os.path.isdir(parent):
+        return OutputError(f"cannot write {name}: the folder {parent} does not exist", code="output-folder-missing")
+    return OutputError(f"cannot write {name}: {exc.strerror or exc}", code="output-write")
+
+
+#: Paths written through, never replaced, whatever they resolve to: ``/dev/stdout``,
+#: ``/dev/fd/N``, ``/proc/self/fd/N``, … (replacing what they point to would be wrong even when
+#: it is a regular file: the caller's open descriptor would keep the old one).
+_SYSTEM_PREFIXES = ("/dev/", "/proc/")
+
+
+def _writes_through(path: Path) -> bool | None:
+    """How an output at *path* is written: ``True`` straight into the existing node (a FIFO, a
+    device, a socket, anything under ``/dev`` or ``/proc``), ``False`` by an atomic replace (a
+    regular file, or nothing yet; a symlink counts as what it points to), ``None``: *path* is a
+    folder."""
+    if os.path.abspath(path).startswith(_SYSTEM_PREFIXES):
+        return True
+    try:
+        st = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    return not stat.S_ISREG(st.st_mode)
+
+
 class AtomicFile:
     """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
     :meth:`commit`; the one atomic writer of the library (``-o`` outputs, bulk outputs, manifests,
     compiled plans). Nothing is created until the first write (``write(b"")`` creates an empty
     file); committing without any write removes a stale file of the final name instead. With
-    *durable*, the data is fsynced before the rename."""
+    *durable*, the data is fsynced before the rename.
 
-    def __init__(self, path: Path, *, durable: bool = False) -> None:
-        self.path = path
+    What is at the path decides how it is written:
+
+    * nothing, or a regular file: the atomic replace above; readers never see a partial file;
+    * a symlink: followed; its target is replaced atomically (the temporary file sits beside the
+      target) and the link stays; a dangling link creates its target;
+    * a FIFO, a character or block device, anything under ``/dev`` or ``/proc`` (``/dev/stdout``,
+      ``/dev/null``): written through (opened and written, no temporary file, no rename), so
+      the node is never replaced; opening a FIFO waits for its reader;
+    * a folder: :class:`OutputError` ``output-is-folder``.
+
+    A missing folder is created (with its parents) when *parents* is true (the default; bulk
+    outputs in subfolders rely on it); otherwise it is an :class:`OutputError`
+    ``output-folder-missing``. Every operating-system error becomes an :class:`OutputError`
+    (``output-write`` …) naming the path, and no temporary file is left behind.
+    """
+
+    def __init__(self, path: Path, *, durable: bool = False, parents: bool = True) -> None:
+        self.path = Path(path)
         self.durable = durable
+        self.parents = parents
         self._fh: IO[bytes] | None = None
         self._tmp: str | None = None
+        self._target: Path | None = None  # where the temporary file goes (a symlink's target)
+        self._through = False
+        self._size = 0
+
+    def _open(self) -> IO[bytes]:
+        mode = _writes_through(self.path)
+        if mode is None:
+            raise OutputError(f"cannot write {self.path}: it is a folder", code="output-is-folder")
+        if mode:
+            fh = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed by commit/abort
+            self._through = True
+            return fh
+        target = Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
+        if self.parents:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        elif not target.parent.is_dir():
+            raise OutputError(
+                f"cannot write {self.path}: the folder {target.parent} does not exist", code="output-folder-missing"
+            )
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        self._target = target
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, file_mode())
+        return os.fdopen(fd, "wb", buffering=1024 * 1024)
 
     def write(self, data: bytes) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, file_mode())
-            self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
-        self._fh.write(data)
+        try:
+            if self._fh is None:
+                self._fh = self._open()
+            self._fh.write(data)
+        except BrokenPipeError:  # a FIFO's reader went away: the caller decides (the CLI: like `head`)
+            self.abort()
+            raise
+        except OSError as exc:
+            self.abort()
+            raise output_error(self.path, exc) from exc
+        self._size += len(data)
 
     def commit(self) -> int | None:
-        """Rename into place; returns the file's size, or None when nothing was written."""
+        """Rename into place (or close a written-through node); returns the size written, or None
+        when nothing was written."""
         if self._fh is None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+            with contextlib.suppress(OSError):
+                if self.path.is_symlink() or self.path.is_file():
+                    self.path.unlink()
             return None
-        fh, tmp = self._fh, self._tmp
-        self._fh = self._tmp = None
-        assert tmp is not None
+        fh, tmp, target = self._fh, self._tmp, self._target
+        self._fh = self._tmp = self._target = None
         try:
             fh.flush()
-            if self.durable:
+            if self.durable and not self._through:
                 os.fsync(fh.fileno())
-            size = fh.tell()
             fh.close()
-            os.replace(tmp, self.path)
-        except BaseException:
-            fh.close()
+            if tmp is not None:
+                assert target is not None
+                os.replace(tmp, target)
+        except BaseException as exc:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                fh.close()
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+                raise output_error(self.path, exc) from exc
             raise
-        return size
+        return self._size
 
     def abort(self) -> None:
+        """Drop what was written: the temporary file is removed, the final name is untouched."""
         if self._fh is not None:
-            self._fh.close()
+            with contextlib.suppress(OSError):
+                self._fh.close()
             self._fh = None
         if self._tmp is not None:
             with contextlib.suppress(OSError):
@@ -330,9 +420,12 @@ class AtomicFile:
             self._tmp = None
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> int:
-    """Write *data* to a temporary file in the same folder and rename it into place; returns the size."""
-    f = AtomicFile(path, durable=durable)
+def atomic_write(path: Path, data: bytes, *, durable: bool = False, parents: bool = True) -> int:
+    """Write *data* to *path* as :class:`AtomicFile` does (an atomic replace of a regular file, a
+    symlink followed, a FIFO or device written through); returns the size. Failures are
+    :class:`OutputError` naming the path (``output-write``, ``output-folder-missing`` when
+    *parents* is false and the folder is missing, ``output-is-folder``); nothing partial is left."""
+    f = AtomicFile(path, durable=durable, parents=parents)
     try:
         f.write(data)
         size = f.commit()
