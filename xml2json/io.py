@@ -22,10 +22,21 @@ from .config import Limits
 from .errors import InputError, MalformedJSONError, MalformedXMLError, OutputError, UnsafeXMLError
 
 XmlSource = bytes | bytearray | str | os.PathLike[str] | IO[bytes]
+#: What the JSON → XML functions take: the same as :data:`XmlSource`, or JSON already parsed
+#: (a ``dict``).
+JsonSource = XmlSource | dict[str, Any]
 
 # An XML declaration's encoding in a str: the text is already decoded, so the bytes handed
 # to libxml2 are UTF-8 whatever the declaration said (lxml itself refuses such strings).
 _DECL_ENCODING = re.compile(r"""^(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
+
+_BLANK = "\ufeff \t\r\n"
+
+#: What every one-shot function accepts, for the TypeError of anything else.
+ACCEPTED = (
+    "a file path (str or os.PathLike), the document itself (bytes, or a str starting with '<', '{' or '['), "
+    "or a binary file object (opened with 'rb')"
+)
 
 
 def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
@@ -34,43 +45,107 @@ def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
     )
 
 
-def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
-    """bytes → as is; a str that starts with ``<`` → XML text; other str / PathLike → a file path.
+def is_document_text(source: str) -> bool:
+    """How a ``str`` source is told apart from a file path, the same for every function of the
+    library: it is the document itself when, after an optional byte order mark and white space,
+    it starts with ``<`` (XML), ``{`` or ``[`` (JSON), or when it is empty or blank (an empty
+    document, reported as such by the parser); anything else is a file path."""
+    head = source.lstrip(_BLANK)
+    return not head or head.startswith(("<", "{", "["))
 
-    Never reads more than ``limits.max_document_bytes`` + 1 bytes; a larger input is an
-    :class:`UnsafeXMLError` ``limit-document-size``.
+
+def source_label(source: object) -> str:
+    """How an input is named in reports: its path, or ``<bytes>``, ``<string>``, ``<stream>``."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    if isinstance(source, str):
+        return "<string>" if is_document_text(source) else source
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else "<stream>"
+
+
+def _read_path(path: Path, limits: Limits) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limits.max_document_bytes + 1)
+    except IsADirectoryError:
+        raise InputError(f"cannot read {path}: it is a folder", code="io") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
+    if len(data) > limits.max_document_bytes:
+        raise _too_large(str(path), limits)
+    return data
+
+
+def read_source(source: object, limits: Limits, *, what: str = "input") -> bytes | str:
+    """The document of a source, the same rule for every function of the library:
+
+    * ``bytes``/``bytearray``/``memoryview``: the document itself;
+    * ``str``: the document itself when :func:`is_document_text`, else a file path;
+    * ``os.PathLike`` (``pathlib.Path``): a file path;
+    * an object with ``read()``: a binary file object, read from its position.
+
+    Returns bytes, or the str itself for document text. Never reads more than
+    ``limits.max_document_bytes`` + 1 bytes (a larger input is an :class:`UnsafeXMLError`
+    ``limit-document-size``); a file that cannot be read is an :class:`InputError` ``io``; any
+    other type (``None``, a number, a file opened in text mode) is a :class:`TypeError` that
+    says what is accepted. *what* names the function's input in that message.
     """
-    if isinstance(source, (bytes, bytearray)):
-        if len(source) > limits.max_document_bytes:
-            raise _too_large("input", limits)
-        return bytes(source)
-    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
-        if source.startswith(("<?xml", "\ufeff<?xml")):
-            head = _DECL_ENCODING.sub(r"\1\2UTF-8\2", source[:512], count=1)
-            source = head + source[512:]
-        try:
-            data = source.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise MalformedXMLError(
-                f"the XML text contains a lone surrogate at character {exc.start}", code="xml-encoding"
-            ) from None
-        if len(data) > limits.max_document_bytes:
-            raise _too_large("input", limits)
-        return data
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(limits.max_document_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
-        if len(data) > limits.max_document_bytes:
-            raise _too_large(str(path), limits)
-        return data
-    data = source.read(limits.max_document_bytes + 1)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, str):
+        if is_document_text(source):
+            if len(source) > limits.max_document_bytes:
+                raise _too_large("input", limits)
+            return source
+        return _read_path(Path(source), limits)
+    elif isinstance(source, os.PathLike):
+        return _read_path(Path(source), limits)
+    elif callable(getattr(source, "read", None)):
+        data = source.read(limits.max_document_bytes + 1)  # type: ignore[attr-defined]
+        if isinstance(data, str):
+            raise TypeError(f"{what}: the file object was opened in text mode; open it with 'rb' (binary mode)")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"{what}: read() returned {type(data).__name__}, not bytes")
+        data = bytes(data)
+    else:
+        raise TypeError(f"{what} must be {ACCEPTED}; got {type(source).__name__}")
     if len(data) > limits.max_document_bytes:
         raise _too_large("input", limits)
-    return bytes(data)
+    return data
+
+
+def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
+    """The bytes of an XML source (see :func:`read_source` for how a source is read).
+
+    A str is encoded as UTF-8 (an encoding its XML declaration names is replaced, the text
+    being already decoded); a lone surrogate is a :class:`MalformedXMLError` ``xml-encoding``.
+    """
+    data = read_source(source, limits, what="the XML input")
+    if isinstance(data, bytes):
+        return data
+    if data.startswith(("<?xml", "\ufeff<?xml")):
+        head = _DECL_ENCODING.sub(r"\1\2UTF-8\2", data[:512], count=1)
+        data = head + data[512:]
+    try:
+        out = data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedXMLError(
+            f"the XML text contains a lone surrogate at character {exc.start}", code="xml-encoding"
+        ) from None
+    if len(out) > limits.max_document_bytes:
+        raise _too_large("input", limits)
+    return out
+
+
+def read_json_source(source: object, limits: Limits) -> Any:
+    """ST.97 JSON from a source: a ``dict`` (or ``list``) is taken as already parsed; anything
+    else is read as :func:`read_source` says and parsed by :func:`loads_json`."""
+    if isinstance(source, (dict, list)):
+        return source
+    return loads_json(read_source(source, limits, what="the JSON input"), limits)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--document", metavar="NAME", help="document type when the root member is ambiguous (e.g. TMK_TransactionData)"
     )
     p.add_argument("--schema-location", action="store_true", help="add xsi:schemaLocation (WIPO URL)")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     add_version_options(p)
     p.set_defaults(func=cmd_to_xml, output_files=("output",))
 
@@ -145,6 +146,8 @@ def cmd_to_xml(args: argparse.Namespace) -> int:
         raise InputError(f"{name} holds XML, not ST.97 JSON", code="input-xml")
     data = loads_json(raw, opts.limits)
     out = conv.json_to_xml(data, document=args.document)
+    if not args.quiet:
+        print_issues(out.warnings, kind="warning")
     write_output(out.xml, args.output)
     return EXIT_OK
 
