@@ -23,7 +23,7 @@ from .io import JsonSource, XmlSource, dumps_json, loads_json, read_json_source,
 from .plan import DocumentPlan, Plan
 from .policy import ST96_NAMESPACE_BASE, VERSION_ATTRIBUTE
 from .registry import Registry, default_registry, not_available
-from .roundtrip import CanonicalComparer, RoundTripReport
+from .roundtrip import SKIPPED_BY_CALLER, CanonicalComparer, RoundTripReport
 from .safe import parse_document
 from .validate import Validators, default_validators
 
@@ -352,11 +352,18 @@ def validate_json(
 
 
 def roundtrip(
-    source: XmlSource, *, options: Options | None = None, validators: Validators | None = None, check_xsd: bool = True
+    source: XmlSource,
+    *,
+    options: Options | None = None,
+    validators: Validators | None = None,
+    check_xsd: bool = True,
+    check_json: bool = True,
 ) -> RoundTripReport:
     """XML → JSON → XML → JSON: canonical XML equality, exact JSON equality, both outputs valid.
 
-    *source* as for :func:`convert`; problems are in the report (not raised)."""
+    *source* as for :func:`convert`; problems are in the report (not raised). *check_json* /
+    *check_xsd* false skip the JSON Schema / XSD validation (losslessness alone); the report's
+    ``json_skipped`` / ``xsd_skipped`` say why a check was skipped (asked, or no XSD)."""
     conv = Converter(options=options)
     report = RoundTripReport(source=source_label(source))
     v = validators or default_validators()
@@ -379,9 +386,12 @@ def roundtrip(
         if diff is None and not report.json_equal:
             diff = "JSON → XML → JSON changed the JSON"
         report.first_difference = diff
-        json_issues = v.check_json(reread, first.version, first.document)
-        report.json_valid = not json_issues
-        report.issues.extend(json_issues)
+        if check_json:
+            json_issues = v.check_json(reread, first.version, first.document)
+            report.json_valid = not json_issues
+            report.issues.extend(json_issues)
+        else:
+            report.json_skipped = SKIPPED_BY_CALLER
         if check_xsd:
             try:
                 xml_issues = v.check_xml(root2, first.version, first.document)
@@ -389,6 +399,9 @@ def roundtrip(
                 report.issues.extend(xml_issues)
             except SchemaNotAvailableError as exc:
                 report.warnings.append(exc.issues[0])
+                report.xsd_skipped = f"no XSD for ST.96 {first.version}"
+        else:
+            report.xsd_skipped = SKIPPED_BY_CALLER
     except Xml2JsonError as exc:
         report.issues.extend(exc.issues)
     return report

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import io
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -145,17 +144,12 @@ def hint_for(code: str) -> str | None:
 
 # -- messages ------------------------------------------------------------------------------------
 
-# lxml ends libxml2's messages with ", line N, column M"; the location is printed on its own line
-_LXML_LOCATION = re.compile(r",? line (\d+), column (\d+)$")
-
 
 def format_issue(issue: Issue, *, kind: str = "error") -> str:
     message = issue.message
-    line = f"line {issue.line}" if issue.line is not None else None
-    m = _LXML_LOCATION.search(message)
-    if m and (issue.line is None or int(m.group(1)) == issue.line):
-        message = message[: m.start()]
-        line = f"line {m.group(1)}, column {m.group(2)}"
+    line = None
+    if issue.line is not None:
+        line = f"line {issue.line}" + (f", column {issue.column}" if issue.column is not None else "")
     where = []
     if issue.xml_path:
         where.append(issue.xml_path)
@@ -206,11 +200,8 @@ def read_input(path: str, limits: Limits | None = None) -> bytes:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
     name = "standard input" if path == "-" else path
     if data.startswith(GZIP_MAGIC):
-        with bounded_gzip_reader(io.BytesIO(data), lim) as gz:
-            try:
-                data = gz.read(lim.max_document_bytes + 1)
-            except InputError as exc:  # the reader names its input "gzip input": say which
-                raise InputError(exc.message.replace("gzip input", name, 1), code=exc.code) from None
+        with bounded_gzip_reader(io.BytesIO(data), lim, label=name) as gz:
+            data = gz.read(lim.max_document_bytes + 1)
     elif data.startswith(ZIP_MAGIC):
         raise InputError(f"{name} is a zip archive; this command reads one XML or JSON document", code="input-zip")
     return data
