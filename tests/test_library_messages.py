@@ -92,3 +92,35 @@ def test_roundtrip_says_when_there_is_no_xsd(monkeypatch: pytest.MonkeyPatch, tm
     r = roundtrip(EXAMPLE)
     if r.xml_valid is None:
         assert r.xsd_skipped == "no XSD for ST.96 V6_0"
+
+
+# -- L6: the profile schema's messages in words, from Python too ---------------------------------
+
+
+def test_profile_validate_says_patterns_in_words() -> None:
+    from xml2json.profiles.trademark import NAME, validate
+
+    issues = validate({"profile": NAME, "applicationNumber": "1", "office": "usa"})
+    assert [i.message for i in issues] == [
+        "'usa' is not two capital letters (a WIPO ST.3 or ISO 3166 code, such as US)"
+    ], issues
+    assert issues[0].json_pointer == "/office"
+
+
+# -- L7: one text formatter for the coverage report, within 100 columns ----------------------------
+
+
+def test_coverage_report_text_stays_within_100_columns(tmp_path: Path) -> None:
+    from xml2json.api import Converter
+    from xml2json.cli.profile import cmd_report  # noqa: F401  (the CLI uses the same formatter)
+    from xml2json.profiles.report import build_report, format_report
+
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / ("and-another-one-" * 4)
+    deep.mkdir(parents=True)
+    (deep / "application-with-a-long-name.xml").write_bytes(EXAMPLE.read_bytes())
+    (deep / "broken-with-a-long-name.xml").write_bytes(b"<a><b></a>")
+    report = build_report([str(deep)], converter=Converter())
+    text = report.format_text()
+    assert text == format_report(report, top=10)
+    assert max(len(line) for line in text.splitlines()) <= 100, text
+    assert "overall: 2 file(s) (1 failed" in text
