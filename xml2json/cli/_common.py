@@ -257,7 +257,10 @@ def _stdout_error(exc: OSError) -> OutputError:
     point the descriptor at /dev/null so that the interpreter's own flush at exit stays quiet."""
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
     return OutputError(f"cannot write standard output: {exc.strerror or exc}", code="output-write")
 
 
