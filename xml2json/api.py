@@ -1,7 +1,15 @@
-"""The public API: a reusable :class:`Converter` and one-shot functions on top of it."""
+"""The public API: a reusable :class:`Converter` and one-shot functions on top of it.
+
+Every function that takes a document takes it the same way (:func:`xml2json.io.read_source`):
+``bytes`` are the document; a ``str`` is the document when, after white space, it starts with
+``<``, ``{`` or ``[`` (or is empty), else a file path; an ``os.PathLike`` (``pathlib.Path``) is a
+file path; an object with ``read()`` is a binary file object. The JSON → XML functions also take
+JSON already parsed (a ``dict``). Anything else is a :class:`TypeError` saying what is accepted.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +19,11 @@ from .config import Options
 from .convert.json_to_xml import JsonToXml
 from .convert.xml_to_json import XmlToJson
 from .errors import ConversionError, DocumentTypeError, Issue, SchemaNotAvailableError, Xml2JsonError
-from .io import XmlSource, dumps_json, loads_json, read_xml_source
+from .io import JsonSource, XmlSource, dumps_json, loads_json, read_json_source, read_xml_source, source_label
 from .plan import DocumentPlan, Plan
 from .policy import ST96_NAMESPACE_BASE, VERSION_ATTRIBUTE
 from .registry import Registry, default_registry, not_available
-from .roundtrip import CanonicalComparer, RoundTripReport
+from .roundtrip import SKIPPED_BY_CALLER, CanonicalComparer, RoundTripReport
 from .safe import parse_document
 from .validate import Validators, default_validators
 
@@ -43,6 +51,10 @@ class XmlOutput:
 class Converter:
     """Converts many documents with one configuration; compiled plans are loaded once.
 
+    :meth:`xml_to_json` and :meth:`json_to_xml` return results with their warnings
+    (:class:`Conversion`, :class:`XmlOutput`); :meth:`select` and :meth:`json_plan` say which
+    compiled version and document type a document is converted with.
+
     >>> conv = Converter()
     >>> result = conv.xml_to_json(b"<tmk:TrademarkApplication ...")  # doctest: +SKIP
     """
@@ -69,8 +81,19 @@ class Converter:
             w = self._writers[plan.version] = JsonToXml(plan, self.options)
         return w
 
-    # -- detection (version from com:st96Version, document from the root) -------------
+    # Detection: the version from com:st96Version, the document type from the root element.
+
     def select(self, root_tag: str, declared: str | None) -> tuple[Plan, DocumentPlan, list[Issue]]:
+        """The compiled plan, the document type and the warnings for an XML document whose root
+        element is *root_tag* (Clark notation, ``{namespace}Name``) and whose ``com:st96Version``
+        is *declared* (``None`` when it has none).
+
+        The version is the one forced by ``options.st96_version`` (a ``version-override``
+        warning when the document says another), else the declared one (a
+        :class:`SchemaNotAvailableError` ``version-not-compiled`` when it is not compiled), else
+        the newest compiled version that has this document type, with a ``no-version`` warning
+        naming it. An unknown root is a :class:`DocumentTypeError` ``unknown-root``.
+        """
         warnings: list[Issue] = []
         forced = self.options.st96_version
         reg = self.registry
@@ -89,19 +112,35 @@ class Converter:
                 raise not_available(declared, reg.versions())
             plan = reg.plan(declared)
         else:
-            version = reg.newest()
-            plan = reg.plan(version)
-            warnings.append(
-                Issue(
-                    "no-version",
-                    f"the document has no com:st96Version; converted with the newest compiled version, {version}",
-                    xml_path="/",
-                )
-            )
+            plan = self._newest_with(lambda p: root_tag in p.by_root)
+            warnings.append(Issue("no-version", self._no_version_text(plan, "com:st96Version"), xml_path="/"))
         doc = plan.by_root.get(root_tag)
         if doc is None:
             raise self._unknown_root(root_tag, plan)
         return plan, doc, warnings
+
+    def _newest_with(self, has_document: Callable[[Plan], bool]) -> Plan:
+        """The plan of the newest compiled version that has the document (*has_document*), for a
+        document that does not say its version; the newest version when none has it (its
+        ``unknown-root`` error then names that version's document roots)."""
+        reg = self.registry
+        versions = reg.versions()
+        if not versions:
+            reg.newest()  # raises no-versions
+        for version in reversed(versions):
+            plan = reg.plan(version)
+            if has_document(plan):
+                return plan
+        return reg.plan(versions[-1])
+
+    def _no_version_text(self, plan: Plan, attribute: str) -> str:
+        newest = self.registry.newest()
+        if plan.version == newest:
+            return f"the document has no {attribute}; converted with the newest compiled version, {newest}"
+        return (
+            f"the document has no {attribute}; converted with {plan.version}, the newest compiled version "
+            f"that has this document type (the newest compiled version, {newest}, does not have it)"
+        )
 
     @staticmethod
     def _unknown_root(tag: str, plan: Plan) -> DocumentTypeError:
@@ -120,21 +159,55 @@ class Converter:
             line=1,
         )
 
-    # -- XML → JSON -------------------------------------------------------------------
+    # XML → JSON
+
     def xml_to_json(self, source: XmlSource) -> Conversion:
+        """Convert one ST.96 XML document (bytes, text, a path or a binary file; see the module
+        docstring) to ST.97 JSON; the :class:`Conversion` carries the data and the warnings
+        (``no-version``, ``unknown-element``, …)."""
         data = read_xml_source(source, self.options.limits)
         root = parse_document(data, self.options.limits)
         return self.convert_element(root)
 
     def convert_element(self, root: Any) -> Conversion:
+        """Convert an already parsed root element (an ``lxml`` element, e.g. from
+        :func:`xml2json.safe.parse_document`) to ST.97 JSON, as :meth:`xml_to_json` does."""
         plan, doc, warnings = self.select(root.tag, root.get(VERSION_ATTRIBUTE))
         out = self.reader(plan).document(root, doc, warnings)
         return Conversion(out, doc.name, plan.version, tuple(warnings))
 
-    # -- JSON → XML -------------------------------------------------------------------
-    def json_to_xml(self, data: Any, *, document: str | None = None) -> XmlOutput:
-        if isinstance(data, (bytes, bytearray, str)):
-            data = loads_json(data, self.options.limits)
+    def _json_warnings(self, json_root: str, body: Any, plan: Plan) -> list[Issue]:
+        if self.options.st96_version:
+            declared = body.get("st96Version") if isinstance(body, dict) else None
+            if isinstance(declared, str) and declared != plan.version:
+                text = f"document says {declared}; converted with {plan.version} as requested"
+                return [Issue("version-override", text, json_pointer=f"/{json_root}/st96Version")]
+            return []
+        if isinstance(body, dict) and isinstance(body.get("st96Version"), str):
+            return []
+        return [Issue("no-version", self._no_version_text(plan, "st96Version"), json_pointer=f"/{json_root}")]
+
+    def json_plan(self, json_root: str, body: Any) -> Plan:
+        """The plan for an ST.97 document whose one member is *json_root* with value *body*: the
+        version forced by the options, else the document's ``st96Version``, else the newest
+        compiled version that has a document with that root member."""
+        declared = body.get("st96Version") if isinstance(body, dict) else None
+        version = self.options.st96_version or (declared if isinstance(declared, str) else None)
+        if version is None:
+            return self._newest_with(lambda p: any(d.json_root == json_root for d in p.documents.values()))
+        if not self.registry.has(version):
+            raise not_available(version, self.registry.versions())
+        return self.registry.plan(version)
+
+    # JSON → XML
+
+    def json_to_xml(self, data: JsonSource, *, document: str | None = None) -> XmlOutput:
+        """Convert one ST.97 JSON document — a ``dict``, or JSON bytes, text, a path or a binary
+        file (see the module docstring) — to ST.96 XML. *document* names the document type when
+        the root member is shared by several (``TMK_TransactionData``). The :class:`XmlOutput`
+        carries the XML bytes and the warnings (``no-version`` when the JSON has no
+        ``st96Version``)."""
+        data = read_json_source(data, self.options.limits)
         if not isinstance(data, dict) or len(data) != 1:
             raise ConversionError(
                 "an ST.97 document is a JSON object with exactly one member, named after its root element",
@@ -142,13 +215,8 @@ class Converter:
                 json_pointer="",
             )
         ((json_root, body),) = data.items()
-        declared = body.get("st96Version") if isinstance(body, dict) else None
-        version = self.options.st96_version or (declared if isinstance(declared, str) else None)
-        if version is None:
-            version = self.registry.newest()
-        plan = self.registry.plan(version) if self.registry.has(version) else None
-        if plan is None:
-            raise not_available(version, self.registry.versions())
+        plan = self.json_plan(json_root, body)
+        warnings = self._json_warnings(json_root, body, plan)
         if document is not None:
             candidates = [plan.document(document)]
         else:
@@ -168,7 +236,7 @@ class Converter:
                 errors.append(exc)
                 continue
             xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-            return XmlOutput(xml, doc.name, plan.version)
+            return XmlOutput(xml, doc.name, plan.version, tuple(warnings))
         if len(errors) == 1:
             raise errors[0]
         raise ConversionError(
@@ -182,49 +250,87 @@ class Converter:
 # -- one-shot functions ----------------------------------------------------------------
 
 
-def convert(source: XmlSource, *, options: Options | None = None) -> dict[str, Any]:
-    """ST.96 XML → ST.97 JSON as a Python dict (decimals as :class:`~decimal.Decimal`)."""
-    return Converter(options=options).xml_to_json(source).data
+def convert(
+    source: XmlSource, *, options: Options | None = None, warnings: list[Issue] | None = None
+) -> dict[str, Any]:
+    """ST.96 XML → ST.97 JSON as a Python dict (decimals as :class:`~decimal.Decimal`).
+
+    *source*: bytes, XML text, a file path (``str`` not starting with ``<``, or
+    ``pathlib.Path``) or a binary file object (see the module docstring). Pass a list as
+    *warnings* to receive the conversion's warnings (``no-version``, ``unknown-element``, …);
+    :meth:`Converter.xml_to_json` returns them with the data.
+    """
+    result = Converter(options=options).xml_to_json(source)
+    if warnings is not None:
+        warnings.extend(result.warnings)
+    return result.data
 
 
-def to_json(source: XmlSource, *, pretty: bool = False, options: Options | None = None) -> bytes:
-    """ST.96 XML → ST.97 JSON bytes (UTF-8)."""
-    return dumps_json(convert(source, options=options), pretty=pretty)
+def to_json(
+    source: XmlSource, *, pretty: bool = False, options: Options | None = None, warnings: list[Issue] | None = None
+) -> bytes:
+    """ST.96 XML → ST.97 JSON bytes (UTF-8); *source* and *warnings* as for :func:`convert`."""
+    return dumps_json(convert(source, options=options, warnings=warnings), pretty=pretty)
 
 
-def to_xml(data: Any, *, document: str | None = None, options: Options | None = None) -> bytes:
-    """ST.97 JSON (a dict, or JSON text/bytes) → ST.96 XML bytes."""
-    return Converter(options=options).json_to_xml(data, document=document).xml
+def to_xml(
+    data: JsonSource,
+    *,
+    document: str | None = None,
+    options: Options | None = None,
+    warnings: list[Issue] | None = None,
+) -> bytes:
+    """ST.97 JSON → ST.96 XML bytes.
+
+    *data*: a ``dict``, JSON bytes, JSON text (a ``str`` starting with ``{`` or ``[``), a file
+    path (another ``str``, or ``pathlib.Path``) or a binary file object. *warnings* as for
+    :func:`convert`.
+    """
+    result = Converter(options=options).json_to_xml(data, document=document)
+    if warnings is not None:
+        warnings.extend(result.warnings)
+    return result.xml
 
 
 # -- validation and round trip ----------------------------------------------------------
 
 
 def validate_xml(
-    source: XmlSource, *, options: Options | None = None, validators: Validators | None = None
+    source: XmlSource,
+    *,
+    options: Options | None = None,
+    validators: Validators | None = None,
+    warnings: list[Issue] | None = None,
 ) -> list[Issue]:
-    """Validate ST.96 XML against its XSD; returns the issues found (empty when valid)."""
+    """Validate ST.96 XML against its XSD; returns the issues found (empty when valid).
+
+    *source* and *warnings* as for :func:`convert`.
+    """
     conv = Converter(options=options)
     data = read_xml_source(source, conv.options.limits)
     root = parse_document(data, conv.options.limits)
-    plan, doc, _ = conv.select(root.tag, root.get(VERSION_ATTRIBUTE))
+    plan, doc, found = conv.select(root.tag, root.get(VERSION_ATTRIBUTE))
+    if warnings is not None:
+        warnings.extend(found)
     return (validators or default_validators()).check_xml(root, plan.version, doc.name)
 
 
 def validate_json(
-    data: Any, *, document: str | None = None, options: Options | None = None, validators: Validators | None = None
+    data: JsonSource,
+    *,
+    document: str | None = None,
+    options: Options | None = None,
+    validators: Validators | None = None,
 ) -> list[Issue]:
-    """Validate ST.97 JSON (a dict, or JSON text/bytes) against the generated JSON Schema."""
+    """Validate ST.97 JSON against the generated JSON Schema; returns the issues found (empty
+    when valid). *data* as for :func:`to_xml` (a dict, JSON bytes or text, a path, a binary
+    file); JSON that cannot be read raises (:class:`MalformedJSONError`, …)."""
     conv = Converter(options=options)
-    if isinstance(data, (bytes, bytearray, str)):
-        data = loads_json(data, conv.options.limits)
+    data = read_json_source(data, conv.options.limits)
     if not isinstance(data, dict) or len(data) != 1:
         return [Issue("json-root", "an ST.97 document is a JSON object with exactly one member", json_pointer="")]
     ((json_root, body),) = data.items()
-    declared = body.get("st96Version") if isinstance(body, dict) else None
-    version = conv.options.st96_version or (declared if isinstance(declared, str) else None)
-    version = version or conv.registry.newest()
-    plan = conv.registry.plan(version)
+    plan = conv.json_plan(json_root, body)
     names = [document] if document else [d.name for d in plan.documents.values() if d.json_root == json_root]
     if not names:
         return [
@@ -246,14 +352,20 @@ def validate_json(
 
 
 def roundtrip(
-    source: XmlSource, *, options: Options | None = None, validators: Validators | None = None, check_xsd: bool = True
+    source: XmlSource,
+    *,
+    options: Options | None = None,
+    validators: Validators | None = None,
+    check_xsd: bool = True,
+    check_json: bool = True,
 ) -> RoundTripReport:
-    """XML → JSON → XML → JSON: canonical XML equality, exact JSON equality, both outputs valid."""
+    """XML → JSON → XML → JSON: canonical XML equality, exact JSON equality, both outputs valid.
+
+    *source* as for :func:`convert`; problems are in the report (not raised). *check_json* /
+    *check_xsd* false skip the JSON Schema / XSD validation (losslessness alone); the report's
+    ``json_skipped`` / ``xsd_skipped`` say why a check was skipped (asked, or no XSD)."""
     conv = Converter(options=options)
-    label = str(source) if not isinstance(source, (bytes, bytearray)) else "<bytes>"
-    if isinstance(source, str) and source.lstrip().startswith("<"):
-        label = "<string>"
-    report = RoundTripReport(source=label)
+    report = RoundTripReport(source=source_label(source))
     v = validators or default_validators()
     try:
         data = read_xml_source(source, conv.options.limits)
@@ -274,9 +386,12 @@ def roundtrip(
         if diff is None and not report.json_equal:
             diff = "JSON → XML → JSON changed the JSON"
         report.first_difference = diff
-        json_issues = v.check_json(reread, first.version, first.document)
-        report.json_valid = not json_issues
-        report.issues.extend(json_issues)
+        if check_json:
+            json_issues = v.check_json(reread, first.version, first.document)
+            report.json_valid = not json_issues
+            report.issues.extend(json_issues)
+        else:
+            report.json_skipped = SKIPPED_BY_CALLER
         if check_xsd:
             try:
                 xml_issues = v.check_xml(root2, first.version, first.document)
@@ -284,6 +399,9 @@ def roundtrip(
                 report.issues.extend(xml_issues)
             except SchemaNotAvailableError as exc:
                 report.warnings.append(exc.issues[0])
+                report.xsd_skipped = f"no XSD for ST.96 {first.version}"
+        else:
+            report.xsd_skipped = SKIPPED_BY_CALLER
     except Xml2JsonError as exc:
         report.issues.extend(exc.issues)
     return report

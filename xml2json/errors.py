@@ -36,13 +36,16 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One structured finding: an error, or a warning when returned in a result."""
+    """One structured finding: an error, or a warning when returned in a result. *line* and
+    *column* (1-based, when the parser knows it) locate it in the XML text; the message itself
+    never repeats them."""
 
     code: str
     message: str
     xml_path: str | None = None
     line: int | None = None
     json_pointer: str | None = None
+    column: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -52,7 +55,7 @@ class Issue:
         if self.xml_path:
             where.append(self.xml_path)
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column is not None else ""))
         if self.json_pointer is not None:
             where.append(f"json {self.json_pointer or '/'}")
         loc = f" [{', '.join(where)}]" if where else ""
@@ -77,6 +80,7 @@ class Xml2JsonError(Exception):
         line: int | None = None,
         json_pointer: str | None = None,
         issues: Sequence[Issue] | None = None,
+        column: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -86,6 +90,7 @@ class Xml2JsonError(Exception):
             xml_path=xml_path,
             line=line,
             json_pointer=json_pointer,
+            column=column,
         )
         self.issues: tuple[Issue, ...] = tuple(issues) if issues else (first,)
 

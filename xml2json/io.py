@@ -4,10 +4,12 @@ walk of input folders."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -17,13 +19,24 @@ from typing import IO, Any
 import orjson
 
 from .config import Limits
-from .errors import InputError, MalformedJSONError, MalformedXMLError, UnsafeXMLError
+from .errors import InputError, MalformedJSONError, MalformedXMLError, OutputError, UnsafeXMLError
 
 XmlSource = bytes | bytearray | str | os.PathLike[str] | IO[bytes]
+#: What the JSON → XML functions take: the same as :data:`XmlSource`, or JSON already parsed
+#: (a ``dict``).
+JsonSource = XmlSource | dict[str, Any]
 
 # An XML declaration's encoding in a str: the text is already decoded, so the bytes handed
 # to libxml2 are UTF-8 whatever the declaration said (lxml itself refuses such strings).
 _DECL_ENCODING = re.compile(r"""^(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
+
+_BLANK = "\ufeff \t\r\n"
+
+#: What every one-shot function accepts, for the TypeError of anything else.
+ACCEPTED = (
+    "a file path (str or os.PathLike), the document itself (bytes, or a str starting with '<', '{' or '['), "
+    "or a binary file object (opened with 'rb')"
+)
 
 
 def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
@@ -32,43 +45,107 @@ def _too_large(what: str, limits: Limits) -> UnsafeXMLError:
     )
 
 
-def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
-    """bytes → as is; a str that starts with ``<`` → XML text; other str / PathLike → a file path.
+def is_document_text(source: str) -> bool:
+    """How a ``str`` source is told apart from a file path, the same for every function of the
+    library: it is the document itself when, after an optional byte order mark and white space,
+    it starts with ``<`` (XML), ``{`` or ``[`` (JSON), or when it is empty or blank (an empty
+    document, reported as such by the parser); anything else is a file path."""
+    head = source.lstrip(_BLANK)
+    return not head or head.startswith(("<", "{", "["))
 
-    Never reads more than ``limits.max_document_bytes`` + 1 bytes; a larger input is an
-    :class:`UnsafeXMLError` ``limit-document-size``.
+
+def source_label(source: object) -> str:
+    """How an input is named in reports: its path, or ``<bytes>``, ``<string>``, ``<stream>``."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    if isinstance(source, str):
+        return "<string>" if is_document_text(source) else source
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else "<stream>"
+
+
+def _read_path(path: Path, limits: Limits) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limits.max_document_bytes + 1)
+    except IsADirectoryError:
+        raise InputError(f"cannot read {path}: it is a folder", code="io") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
+    if len(data) > limits.max_document_bytes:
+        raise _too_large(str(path), limits)
+    return data
+
+
+def read_source(source: object, limits: Limits, *, what: str = "input") -> bytes | str:
+    """The document of a source, the same rule for every function of the library:
+
+    * ``bytes``/``bytearray``/``memoryview``: the document itself;
+    * ``str``: the document itself when :func:`is_document_text`, else a file path;
+    * ``os.PathLike`` (``pathlib.Path``): a file path;
+    * an object with ``read()``: a binary file object, read from its position.
+
+    Returns bytes, or the str itself for document text. Never reads more than
+    ``limits.max_document_bytes`` + 1 bytes (a larger input is an :class:`UnsafeXMLError`
+    ``limit-document-size``); a file that cannot be read is an :class:`InputError` ``io``; any
+    other type (``None``, a number, a file opened in text mode) is a :class:`TypeError` that
+    says what is accepted. *what* names the function's input in that message.
     """
-    if isinstance(source, (bytes, bytearray)):
-        if len(source) > limits.max_document_bytes:
-            raise _too_large("input", limits)
-        return bytes(source)
-    if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
-        if source.startswith(("<?xml", "\ufeff<?xml")):
-            head = _DECL_ENCODING.sub(r"\1\2UTF-8\2", source[:512], count=1)
-            source = head + source[512:]
-        try:
-            data = source.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise MalformedXMLError(
-                f"the XML text contains a lone surrogate at character {exc.start}", code="xml-encoding"
-            ) from None
-        if len(data) > limits.max_document_bytes:
-            raise _too_large("input", limits)
-        return data
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(limits.max_document_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
-        if len(data) > limits.max_document_bytes:
-            raise _too_large(str(path), limits)
-        return data
-    data = source.read(limits.max_document_bytes + 1)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, str):
+        if is_document_text(source):
+            if len(source) > limits.max_document_bytes:
+                raise _too_large("input", limits)
+            return source
+        return _read_path(Path(source), limits)
+    elif isinstance(source, os.PathLike):
+        return _read_path(Path(source), limits)
+    elif callable(getattr(source, "read", None)):
+        data = source.read(limits.max_document_bytes + 1)  # type: ignore[attr-defined]
+        if isinstance(data, str):
+            raise TypeError(f"{what}: the file object was opened in text mode; open it with 'rb' (binary mode)")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"{what}: read() returned {type(data).__name__}, not bytes")
+        data = bytes(data)
+    else:
+        raise TypeError(f"{what} must be {ACCEPTED}; got {type(source).__name__}")
     if len(data) > limits.max_document_bytes:
         raise _too_large("input", limits)
-    return bytes(data)
+    return data
+
+
+def read_xml_source(source: XmlSource, limits: Limits) -> bytes:
+    """The bytes of an XML source (see :func:`read_source` for how a source is read).
+
+    A str is encoded as UTF-8 (an encoding its XML declaration names is replaced, the text
+    being already decoded); a lone surrogate is a :class:`MalformedXMLError` ``xml-encoding``.
+    """
+    data = read_source(source, limits, what="the XML input")
+    if isinstance(data, bytes):
+        return data
+    if data.startswith(("<?xml", "\ufeff<?xml")):
+        head = _DECL_ENCODING.sub(r"\1\2UTF-8\2", data[:512], count=1)
+        data = head + data[512:]
+    try:
+        out = data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedXMLError(
+            f"the XML text contains a lone surrogate at character {exc.start}", code="xml-encoding"
+        ) from None
+    if len(out) > limits.max_document_bytes:
+        raise _too_large("input", limits)
+    return out
+
+
+def read_json_source(source: object, limits: Limits) -> Any:
+    """ST.97 JSON from a source: a ``dict`` (or ``list``) is taken as already parsed; anything
+    else is read as :func:`read_source` says and parsed by :func:`loads_json`."""
+    if isinstance(source, (dict, list)):
+        return source
+    return loads_json(read_source(source, limits, what="the JSON input"), limits)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -275,54 +352,142 @@ def file_mode() -> int:
 PART_SUFFIX = ".part"
 
 
+def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """The :class:`OutputError` of an operating-system error met while writing *path*:
+    ``output-is-folder`` (the path names a folder), ``output-folder-missing`` (its folder does not
+    exist) or ``output-write`` (anything else: permissions, a read-only or full file system)."""
+    name = os.fspath(path)
+    if exc.errno == errno.EISDIR:
+        return OutputError(f"cannot write {name}: it is a folder", code="output-is-folder")
+    parent = os.path.dirname(os.path.abspath(name))
+    if exc.errno == errno.ENOENT and not os.path.isdir(parent):
+        return OutputError(f"cannot write {name}: the folder {parent} does not exist", code="output-folder-missing")
+    return OutputError(f"cannot write {name}: {exc.strerror or exc}", code="output-write")
+
+
+#: Paths written through, never replaced, whatever they resolve to: ``/dev/stdout``,
+#: ``/dev/fd/N``, ``/proc/self/fd/N``, … (replacing what they point to would be wrong even when
+#: it is a regular file: the caller's open descriptor would keep the old one).
+_SYSTEM_PREFIXES = ("/dev/", "/proc/")
+
+
+def _writes_through(path: Path) -> bool | None:
+    """How an output at *path* is written: ``True`` straight into the existing node (a FIFO, a
+    device, a socket, anything under ``/dev`` or ``/proc``), ``False`` by an atomic replace (a
+    regular file, or nothing yet; a symlink counts as what it points to), ``None``: *path* is a
+    folder."""
+    if os.path.abspath(path).startswith(_SYSTEM_PREFIXES):
+        return True
+    try:
+        st = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    return not stat.S_ISREG(st.st_mode)
+
+
 class AtomicFile:
     """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
     :meth:`commit`; the one atomic writer of the library (``-o`` outputs, bulk outputs, manifests,
     compiled plans). Nothing is created until the first write (``write(b"")`` creates an empty
     file); committing without any write removes a stale file of the final name instead. With
-    *durable*, the data is fsynced before the rename."""
+    *durable*, the data is fsynced before the rename.
 
-    def __init__(self, path: Path, *, durable: bool = False) -> None:
-        self.path = path
+    What is at the path decides how it is written:
+
+    * nothing, or a regular file: the atomic replace above; readers never see a partial file;
+    * a symlink: followed; its target is replaced atomically (the temporary file sits beside the
+      target) and the link stays; a dangling link creates its target;
+    * a FIFO, a character or block device, anything under ``/dev`` or ``/proc`` (``/dev/stdout``,
+      ``/dev/null``): written through (opened and written, no temporary file, no rename), so
+      the node is never replaced; opening a FIFO waits for its reader;
+    * a folder: :class:`OutputError` ``output-is-folder``.
+
+    A missing folder is created (with its parents) when *parents* is true (the default; bulk
+    outputs in subfolders rely on it); otherwise it is an :class:`OutputError`
+    ``output-folder-missing``. Every operating-system error becomes an :class:`OutputError`
+    (``output-write`` …) naming the path, and no temporary file is left behind.
+    """
+
+    def __init__(self, path: Path, *, durable: bool = False, parents: bool = True) -> None:
+        self.path = Path(path)
         self.durable = durable
+        self.parents = parents
         self._fh: IO[bytes] | None = None
         self._tmp: str | None = None
+        self._target: Path | None = None  # where the temporary file goes (a symlink's target)
+        self._through = False
+        self._size = 0
+
+    def _open(self) -> IO[bytes]:
+        mode = _writes_through(self.path)
+        if mode is None:
+            raise OutputError(f"cannot write {self.path}: it is a folder", code="output-is-folder")
+        if mode:
+            fh = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed by commit/abort
+            self._through = True
+            return fh
+        target = Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
+        if self.parents:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        elif not target.parent.is_dir():
+            raise OutputError(
+                f"cannot write {self.path}: the folder {target.parent} does not exist", code="output-folder-missing"
+            )
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        self._target = target
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, file_mode())
+        return os.fdopen(fd, "wb", buffering=1024 * 1024)
 
     def write(self, data: bytes) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=PART_SUFFIX, dir=self.path.parent)
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, file_mode())
-            self._fh = os.fdopen(fd, "wb", buffering=1024 * 1024)
-        self._fh.write(data)
+        try:
+            if self._fh is None:
+                self._fh = self._open()
+            self._fh.write(data)
+        except BrokenPipeError:  # a FIFO's reader went away: the caller decides (the CLI: like `head`)
+            self.abort()
+            raise
+        except OSError as exc:
+            self.abort()
+            raise output_error(self.path, exc) from exc
+        self._size += len(data)
 
     def commit(self) -> int | None:
-        """Rename into place; returns the file's size, or None when nothing was written."""
+        """Rename into place (or close a written-through node); returns the size written, or None
+        when nothing was written."""
         if self._fh is None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+            with contextlib.suppress(OSError):
+                if self.path.is_symlink() or self.path.is_file():
+                    self.path.unlink()
             return None
-        fh, tmp = self._fh, self._tmp
-        self._fh = self._tmp = None
-        assert tmp is not None
+        fh, tmp, target = self._fh, self._tmp, self._target
+        self._fh = self._tmp = self._target = None
         try:
             fh.flush()
-            if self.durable:
+            if self.durable and not self._through:
                 os.fsync(fh.fileno())
-            size = fh.tell()
             fh.close()
-            os.replace(tmp, self.path)
-        except BaseException:
-            fh.close()
+            if tmp is not None:
+                assert target is not None
+                os.replace(tmp, target)
+        except BaseException as exc:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                fh.close()
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+                raise output_error(self.path, exc) from exc
             raise
-        return size
+        return self._size
 
     def abort(self) -> None:
+        """Drop what was written: the temporary file is removed, the final name is untouched."""
         if self._fh is not None:
-            self._fh.close()
+            with contextlib.suppress(OSError):
+                self._fh.close()
             self._fh = None
         if self._tmp is not None:
             with contextlib.suppress(OSError):
@@ -330,9 +495,12 @@ class AtomicFile:
             self._tmp = None
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> int:
-    """Write *data* to a temporary file in the same folder and rename it into place; returns the size."""
-    f = AtomicFile(path, durable=durable)
+def atomic_write(path: Path, data: bytes, *, durable: bool = False, parents: bool = True) -> int:
+    """Write *data* to *path* as :class:`AtomicFile` does (an atomic replace of a regular file, a
+    symlink followed, a FIFO or device written through); returns the size. Failures are
+    :class:`OutputError` naming the path (``output-write``, ``output-folder-missing`` when
+    *parents* is false and the folder is missing, ``output-is-folder``); nothing partial is left."""
+    f = AtomicFile(path, durable=durable, parents=parents)
     try:
         f.write(data)
         size = f.commit()

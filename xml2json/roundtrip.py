@@ -20,8 +20,17 @@ from .policy import XSI_NS
 _XSI = f"{{{XSI_NS}}}"
 
 
+#: Why a validity check was not made (``RoundTripReport.json_skipped`` / ``xsd_skipped``).
+SKIPPED_BY_CALLER = "not asked for"
+
+
 @dataclass
 class RoundTripReport:
+    """What :func:`xml2json.roundtrip` found for one document. ``None`` in a check's field means
+    not checked; ``json_skipped`` / ``xsd_skipped`` then say why when the check was skipped on
+    purpose (:data:`SKIPPED_BY_CALLER`, or ``"no XSD for ST.96 V8_0"``) rather than not reached
+    because an earlier step failed."""
+
     source: str
     document: str | None = None
     version: str | None = None
@@ -32,6 +41,8 @@ class RoundTripReport:
     first_difference: str | None = None
     issues: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    json_skipped: str | None = None
+    xsd_skipped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,6 +116,8 @@ class RoundTripReport:
             "jsonEqual": self.json_equal,
             "jsonValid": self.json_valid,
             "xmlValid": self.xml_valid,
+            "jsonSkipped": self.json_skipped,
+            "xsdSkipped": self.xsd_skipped,
             "firstDifference": self.first_difference,
             "issues": [i.to_dict() for i in self.issues],
             "warnings": [w.to_dict() for w in self.warnings],

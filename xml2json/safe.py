@@ -95,30 +95,43 @@ def _looks_like_utf16_without_bom(head: bytes) -> bool:
     return b"\x00" in head[:4]
 
 
+# lxml ends libxml2's messages with ", line N, column M"
+_LXML_LOCATION = re.compile(r",? line (\d+), column (\d+)$")
+
+
 def syntax_error(exc: etree.XMLSyntaxError, head: bytes = b"") -> MalformedXMLError | UnsafeXMLError:
-    """Map a libxml2 error to the library's error tree (stable codes; the message is clipped)."""
+    """Map a libxml2 error to the library's error tree (stable codes; the message is clipped).
+
+    The position goes into the issue's ``line`` and ``column``; lxml's trailing ", line N,
+    column M" is taken off the message, which says what is wrong only."""
     raw = str(exc.msg if getattr(exc, "msg", None) else exc)
-    msg = _clip(raw)
     line = exc.lineno if getattr(exc, "lineno", None) else None
+    column: int | None = None
+    m = _LXML_LOCATION.search(raw)
+    if m and (line is None or int(m.group(1)) == line):
+        raw = raw[: m.start()]
+        line, column = int(m.group(1)), int(m.group(2))
+    msg = _clip(raw)
+    at: dict[str, Any] = {"line": line, "column": column}
     low = raw.lower()
     if "entity" in low and ("not defined" in low or "loop" in low or "amplification" in low):
-        return UnsafeXMLError(f"entity reference rejected: {msg}", code="unsafe-entity", line=line)
+        return UnsafeXMLError(f"entity reference rejected: {msg}", code="unsafe-entity", **at)
     if "excessive depth" in low:
-        return UnsafeXMLError(f"nesting deeper than libxml2 allows: {msg}", code="limit-depth", line=line)
+        return UnsafeXMLError(f"nesting deeper than libxml2 allows: {msg}", code="limit-depth", **at)
     if "name too long" in low:
         return UnsafeXMLError(
-            f"name longer than libxml2 allows (50 000 characters): {msg}", code="limit-name-size", line=line
+            f"name longer than libxml2 allows (50 000 characters): {msg}", code="limit-name-size", **at
         )
     if "huge" in low or "too long" in low or "too big" in low or "resource limit" in low:
         return UnsafeXMLError(
-            f"text, attribute, comment or instruction larger than allowed: {msg}", code="limit-text-size", line=line
+            f"text, attribute, comment or instruction larger than allowed: {msg}", code="limit-text-size", **at
         )
     if "encoding" in low or _looks_like_utf16_without_bom(head):
         hint = ""
         if _looks_like_utf16_without_bom(head):
             hint = " (the input looks like UTF-16 or UTF-32 without a byte order mark)"
-        return MalformedXMLError(f"cannot decode the XML input{hint}: {msg}", code="xml-encoding", line=line)
-    return MalformedXMLError(f"not well-formed XML: {msg}", code="malformed-xml", line=line)
+        return MalformedXMLError(f"cannot decode the XML input{hint}: {msg}", code="xml-encoding", **at)
+    return MalformedXMLError(f"not well-formed XML: {msg}", code="malformed-xml", **at)
 
 
 def _doctype_error(name: str | None, public: str | None, system: str | None) -> UnsafeXMLError:
@@ -520,9 +533,14 @@ def _gzip_error(label: str) -> Callable[[Exception], Exception]:
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limits) -> BinaryIO:
+def bounded_gzip_reader(
+    source: str | os.PathLike[str] | IO[bytes], limits: Limits, *, label: str | None = None
+) -> BinaryIO:
     """Open a gzip file (path or binary file object) for reading, bounded by
     ``limits.max_decompressed_bytes`` and ``limits.max_compression_ratio``.
+
+    *label* names the input in error messages (default: the path, or "gzip input" for a file
+    object).
 
     Returns a buffered binary reader; reading raises :class:`UnsafeXMLError`
     (``limit-decompressed-size``, ``limit-compression-ratio``) or
@@ -530,7 +548,8 @@ def bounded_gzip_reader(source: str | os.PathLike[str] | IO[bytes], limits: Limi
     """
     own = not hasattr(source, "read")
     raw: IO[bytes] = open(source, "rb") if own else source  # type: ignore[arg-type,assignment]  # noqa: SIM115
-    label = str(source) if own else "gzip input"
+    if label is None:
+        label = str(source) if own else "gzip input"
     seekable = raw.seekable()
     start = raw.tell() if seekable else 0
 

@@ -20,9 +20,9 @@ A command with several inputs handles every one of them and exits with the highe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -144,17 +144,12 @@ def hint_for(code: str) -> str | None:
 
 # -- messages ------------------------------------------------------------------------------------
 
-# lxml ends libxml2's messages with ", line N, column M"; the location is printed on its own line
-_LXML_LOCATION = re.compile(r",? line (\d+), column (\d+)$")
-
 
 def format_issue(issue: Issue, *, kind: str = "error") -> str:
     message = issue.message
-    line = f"line {issue.line}" if issue.line is not None else None
-    m = _LXML_LOCATION.search(message)
-    if m and (issue.line is None or int(m.group(1)) == issue.line):
-        message = message[: m.start()]
-        line = f"line {m.group(1)}, column {m.group(2)}"
+    line = None
+    if issue.line is not None:
+        line = f"line {issue.line}" + (f", column {issue.column}" if issue.column is not None else "")
     where = []
     if issue.xml_path:
         where.append(issue.xml_path)
@@ -205,11 +200,8 @@ def read_input(path: str, limits: Limits | None = None) -> bytes:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from exc
     name = "standard input" if path == "-" else path
     if data.startswith(GZIP_MAGIC):
-        with bounded_gzip_reader(io.BytesIO(data), lim) as gz:
-            try:
-                data = gz.read(lim.max_document_bytes + 1)
-            except InputError as exc:  # the reader names its input "gzip input": say which
-                raise InputError(exc.message.replace("gzip input", name, 1), code=exc.code) from None
+        with bounded_gzip_reader(io.BytesIO(data), lim, label=name) as gz:
+            data = gz.read(lim.max_document_bytes + 1)
     elif data.startswith(ZIP_MAGIC):
         raise InputError(f"{name} is a zip archive; this command reads one XML or JSON document", code="input-zip")
     return data
@@ -260,18 +252,66 @@ def check_output_file(out: str | None) -> None:
         raise OutputError(f"cannot write {out}: the folder {parent} does not exist", code="output-folder-missing")
 
 
+def _stdout_error(exc: OSError) -> OutputError:
+    """Standard output cannot be written (``> /dev/full``, a closed descriptor): say so once, and
+    point the descriptor at /dev/null so that the interpreter's own flush at exit stays quiet."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    return OutputError(f"cannot write standard output: {exc.strerror or exc}", code="output-write")
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: a failed write or flush of printed text (``> /dev/full``)
+    becomes an :class:`OutputError` ``output-write`` (exit 4) instead of a traceback; a broken
+    pipe stays a :class:`BrokenPipeError` (quiet, exit 0)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            n: int = self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from exc
+        return n
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def write_output(data: bytes, out: str | None) -> None:
+    """Write a result to *out* (``None`` or ``-``: standard output, with a final newline).
+
+    A file is written by :func:`xml2json.io.atomic_write` without creating folders: a regular
+    file is replaced atomically, a symlink is followed, a FIFO or device (``/dev/stdout``,
+    ``/dev/null``) is written through. Failures are :class:`OutputError` (exit 4)."""
     if out is None or out == "-":
-        sys.stdout.buffer.write(data)
         if not data.endswith(b"\n"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.buffer.flush()
+            data += b"\n"
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _stdout_error(exc) from exc
         return
     check_output_file(out)
-    try:
-        atomic_write(Path(out), data)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}", code="output-write") from exc
+    atomic_write(Path(out), data, parents=False)
 
 
 # -- options and running -------------------------------------------------------------------------
@@ -293,10 +333,14 @@ def run_command(args: argparse.Namespace) -> int:
     global _command_options
     _command_options = set(vars(args))
     func: Callable[[argparse.Namespace], int] = args.func
+    stdout = sys.stdout
+    sys.stdout = _GuardedStdout(stdout)
     try:
         for name in getattr(args, "output_files", ()):  # output files, checked before any work
             check_output_file(getattr(args, name, None))
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # text printed on stdout: a failure to write it is reported here
+        return code
     except Xml2JsonError as exc:
         print_issues(exc.issues, kind="error")
         return exit_code_for(exc)
@@ -312,4 +356,5 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"error: [os-error] {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_OUTPUT
     finally:
+        sys.stdout = stdout
         _command_options = None

@@ -18,7 +18,7 @@ from ..errors import (
 )
 from ..io import dumps_json, loads_json
 from ..policy import VERSION_ATTRIBUTE
-from ..roundtrip import RoundTripReport
+from ..roundtrip import SKIPPED_BY_CALLER, RoundTripReport
 from ..safe import parse_document
 from ..validate import default_validators
 from ._common import (
@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--document", metavar="NAME", help="document type when the root member is ambiguous (e.g. TMK_TransactionData)"
     )
     p.add_argument("--schema-location", action="store_true", help="add xsi:schemaLocation (WIPO URL)")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     add_version_options(p)
     p.set_defaults(func=cmd_to_xml, output_files=("output",))
 
@@ -145,6 +146,8 @@ def cmd_to_xml(args: argparse.Namespace) -> int:
         raise InputError(f"{name} holds XML, not ST.97 JSON", code="input-xml")
     data = loads_json(raw, opts.limits)
     out = conv.json_to_xml(data, document=args.document)
+    if not args.quiet:
+        print_issues(out.warnings, kind="warning")
     write_output(out.xml, args.output)
     return EXIT_OK
 
@@ -239,13 +242,11 @@ def _roundtrip_line(path: str, r: RoundTripReport, *, lossless_only: bool, no_xs
     if lossless_only:
         parts.append("validity: not checked (--lossless-only)")
     else:
-        parts.append("JSON schema: " + _check_text(r.json_valid, "valid", "INVALID", back))
-        if no_xsd:
+        parts.append("JSON schema: " + _check_text(r.json_valid, "valid", "INVALID", r.json_skipped or back))
+        if r.xsd_skipped == SKIPPED_BY_CALLER and no_xsd:
             xsd_missing = "--no-xsd"
-        elif any(w.code == "xsd-not-available" for w in r.warnings):
-            xsd_missing = "no XSD for this version"
         else:
-            xsd_missing = back
+            xsd_missing = r.xsd_skipped or back
         parts.append("XSD: " + _check_text(r.xml_valid, "valid", "INVALID", xsd_missing))
     return f"{path}: {verdict}  [{'; '.join(parts)}]"
 
@@ -259,7 +260,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
     reports: list[RoundTripReport] = []
     for path in args.inputs:
         try:
-            r = roundtrip(_read_xml(path, conv), options=opts, check_xsd=check_xsd)
+            r = roundtrip(_read_xml(path, conv), options=opts, check_xsd=check_xsd, check_json=not lossless_only)
             r.source = path
         except Xml2JsonError as exc:
             r = RoundTripReport(source=path, issues=list(exc.issues))

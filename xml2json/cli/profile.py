@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import ast
-import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..api import Converter
-from ..errors import InputError, Issue
+from ..errors import InputError
 from ..io import dumps_json, loads_json
 from ..safe import parse_document
 from ._common import (
@@ -26,9 +24,6 @@ from ._common import (
     read_input,
     write_output,
 )
-
-if TYPE_CHECKING:
-    from ..profiles.report import CoverageReport
 
 PROFILE_NAME = "trademark-application-simple/1.0"
 
@@ -166,7 +161,7 @@ def cmd_expand(args: argparse.Namespace) -> int:
             f"error: [profile-array] expand takes one simplified document, not an array of {len(doc)}", file=sys.stderr
         )
         return EXIT_DATA
-    issues = [in_words(i) for i in validate(doc)]
+    issues = validate(doc)  # what is expected said in words (profiles.trademark.words)
     if issues:
         print_issues(issues, kind="error", label=args.input)
         return EXIT_DATA
@@ -192,7 +187,7 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..profiles.report import build_report
+    from ..profiles.report import build_report, format_report
 
     report = build_report(args.inputs, converter=Converter(options=options_from(args)))
     for f in report.files:  # failures on standard error too, as every command reports errors
@@ -210,109 +205,3 @@ def cmd_table(args: argparse.Namespace) -> int:
 
     write_output(mapping_table().encode(), None)
     return EXIT_OK
-
-
-# -- messages in words -------------------------------------------------------------------------
-
-#: The profile schema's patterns, said in words (the schema's regexes end in ``$(?!\n)``).
-PATTERN_WORDS = {
-    "^[A-Z]{2}$": "two capital letters (a WIPO ST.3 or ISO 3166 code, such as US)",
-    "^[a-z]{2}$": "two lower-case letters (an ISO 639-1 language code, such as en)",
-    "^[0-9A-Za-z]+(\\.[0-9A-Za-z]+){0,2}$": "a Vienna code: category[.division[.section]], such as 26.01.03",
-    "^(/([^~/]|~[01])*)+$": "a JSON Pointer, such as /markRepresentation/markDescriptionBag",
-}
-DATE_WORDS = "a date: 2021-03-04, 2021-03 or 2021, optionally with a time zone (2021-03-04-05:00, 2021-03-04Z)"
-_NO_MATCH = re.compile(r"^(.*) does not match ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")$", re.S)
-_NATIONALITY_WORDS = "Stateless or Unidentified"
-_DEPENDENCY = re.compile(r"^'(.+)' is a dependency of '(.+)'$", re.S)
-_NOT_ANY = re.compile(r"^(.*) is not valid under any of the given schemas$", re.S)
-
-
-def _pattern_words(pattern: str) -> str:
-    bare = pattern.removesuffix("(?!\\n)")
-    return PATTERN_WORDS.get(bare) or f"text matching the pattern {bare}"
-
-
-def in_words(issue: Issue) -> Issue:
-    """A profile-schema issue with what is expected said in words instead of a raw regex."""
-    msg, ptr = issue.message, issue.json_pointer or ""
-    last = ptr.rsplit("/", 1)[-1]
-    m = _NO_MATCH.match(msg)
-    if m:
-        try:
-            pattern = ast.literal_eval(m.group(2))
-        except (ValueError, SyntaxError):
-            return issue
-        msg = f"{m.group(1)} is not {_pattern_words(pattern)}"
-    elif (m := _NOT_ANY.match(msg)) is not None:
-        if last == "date" or last.endswith("Date"):
-            msg = f"{m.group(1)} is not {DATE_WORDS}"
-        elif last == "nationality":
-            msg = f"{m.group(1)} is neither a country code (two capital letters, such as US) nor {_NATIONALITY_WORDS}"
-        elif ptr == "":
-            msg = "the document needs an applicationNumber or a registrationNumber (unless it has 'unmapped')"
-        else:
-            return issue
-    elif (m := _DEPENDENCY.match(msg)) is not None:
-        msg = f"'{m.group(2)}' needs '{m.group(1)}' as well"
-    else:
-        return issue
-    return Issue(issue.code, msg, issue.xml_path, issue.line, issue.json_pointer)
-
-
-# -- the coverage report as text, within 100 columns ---------------------------------------------
-
-WIDTH = 100
-
-
-def _left_clip(text: str, n: int) -> str:
-    """The end of *text* in at most *n* characters (the end of a path says the most)."""
-    return text if len(text) <= n else "…" + text[len(text) - n + 1 :]
-
-
-def _right_clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
-
-
-def _pct(a: int, b: int) -> str:
-    return f"{100 * a / b:.1f}%" if b else "-"
-
-
-def format_report(report: CoverageReport, *, top: int = 15, width: int = WIDTH) -> str:
-    """The coverage report as a text table no wider than *width* columns: long file names and
-    ST.96 paths keep their end ("…" in front), messages are cut; ``--json`` has everything."""
-    numbers = f"  {'records':>7}  {'values':>7}  {'carried':>7}  {'coverage':>8}"
-    fw = min(max([len(f.source) for f in report.files] + [4]), width - len(numbers))
-    lines = [f"Coverage of {report.profile}", "", f"{'file':<{fw}}{numbers}"]
-    for f in report.files:
-        name = _left_clip(f.source, fw)
-        if f.error is not None:  # the message on a line of its own: it needs the room
-            lines.append(f"{name:<{fw}}  FAILED [{_right_clip(f.error.code, width - fw - 11)}]")
-            lines.append(f"    {_right_clip(f.error.message, width - 4)}")
-        elif f.skipped:
-            text = f"skipped: a {f.document} has no tmk:Trademark record"
-            lines.append(f"{name:<{fw}}  {_right_clip(text, width - fw - 2)}")
-        else:
-            lines.append(
-                f"{name:<{fw}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  {_pct(f.carried, f.occurred):>8}"
-            )
-    lines.append("")
-    cols = f"  {'values':>7}  {'carried':>7}"
-    pw = min(max([len(p) for p in report.paths] + [10]), width - len(cols))
-    lines.append(f"{'ST.96 path':<{pw}}{cols}")
-    for p in sorted(report.paths.values(), key=lambda p: p.path):
-        lines.append(f"{_left_clip(p.path, pw):<{pw}}  {p.occurred:>7}  {p.carried:>7}")
-    lines.append("")
-    failed = sum(1 for f in report.files if f.error)
-    skipped = sum(1 for f in report.files if f.skipped)
-    lines.append(f"overall: {len(report.files)} file(s) ({failed} failed, {skipped} without trademarks)")
-    lines.append(
-        f"         {report.records} record(s), {report.occurred} values, {report.carried} carried "
-        f"({_pct(report.carried, report.occurred)})"
-    )
-    gaps = report.gaps(top)
-    if gaps:
-        lines.append(f"largest gaps (values not carried), top {len(gaps)}:")
-        lines.extend(f"  {p.missing:>7}  {_left_clip(p.path, width - 11)}" for p in gaps)
-    return "\n".join(lines) + "\n"

@@ -251,7 +251,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
-    print("* newest: used for documents without com:st96Version")
+    print("* newest; a document without com:st96Version is converted with the newest version that has its type")
     for o in overridden:
         print(
             f"the cached {o.version} overrides the {o.version} shipped with xml2json ({len(o.documents)} "

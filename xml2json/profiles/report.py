@@ -129,38 +129,10 @@ class CoverageReport:
             "gaps": [{"path": p.path, "values": p.occurred, "notCarried": p.missing} for p in self.gaps(top)],
         }
 
-    def format_text(self, top: int = 10) -> str:
-        lines = [f"Coverage of {self.profile}", ""]
-        width = max([len(f.source) for f in self.files] + [4])
-        lines.append(f"{'file':<{width}}  {'records':>7}  {'values':>7}  {'carried':>7}  coverage")
-        for f in self.files:
-            if f.error is not None:
-                lines.append(f"{f.source:<{width}}  FAILED [{f.error.code}] {_clip(f.error.message, 160)}")
-            elif f.skipped:
-                lines.append(f"{f.source:<{width}}  skipped: a {f.document} has no tmk:Trademark record")
-            else:
-                lines.append(
-                    f"{f.source:<{width}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  "
-                    f"{_percent(f.carried, f.occurred):>8}"
-                )
-        lines.append("")
-        pwidth = max([len(p) for p in self.paths] + [10])
-        lines.append(f"{'ST.96 path':<{pwidth}}  {'values':>7}  {'carried':>7}")
-        for p in sorted(self.paths.values(), key=lambda p: p.path):
-            lines.append(f"{p.path:<{pwidth}}  {p.occurred:>7}  {p.carried:>7}")
-        lines.append("")
-        failed = sum(1 for f in self.files if f.error)
-        skipped = sum(1 for f in self.files if f.skipped)
-        lines.append(
-            f"overall: {len(self.files)} file(s) ({failed} failed, {skipped} without trademarks), "
-            f"{self.records} record(s), "
-            f"{self.occurred} values, {self.carried} carried ({_percent(self.carried, self.occurred)})"
-        )
-        gaps = self.gaps(top)
-        if gaps:
-            lines.append(f"largest gaps (values not carried), top {len(gaps)}:")
-            lines.extend(f"  {p.missing:>7}  {p.path}" for p in gaps)
-        return "\n".join(lines) + "\n"
+    def format_text(self, top: int = 10, *, width: int = 100) -> str:
+        """The report as text no wider than *width* columns (:func:`format_report`, as
+        ``xml2json profile report`` prints it)."""
+        return format_report(self, top=top, width=width)
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -169,10 +141,6 @@ def _ratio(a: int, b: int) -> float | None:
 
 def _percent(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "-"
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -250,3 +218,57 @@ def build_report(inputs: Sequence[str], *, converter: Converter | None = None) -
             continue
         report.add(label, result)
     return report
+
+
+# The coverage report as text, within 100 columns.
+
+WIDTH = 100
+
+
+def _left_clip(text: str, n: int) -> str:
+    """The end of *text* in at most *n* characters (the end of a path says the most)."""
+    return text if len(text) <= n else "…" + text[len(text) - n + 1 :]
+
+
+def _right_clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
+
+
+def format_report(report: CoverageReport, *, top: int = 15, width: int = WIDTH) -> str:
+    """The coverage report as a text table no wider than *width* columns: long file names and
+    ST.96 paths keep their end ("…" in front), messages are cut; ``--json`` has everything."""
+    numbers = f"  {'records':>7}  {'values':>7}  {'carried':>7}  {'coverage':>8}"
+    fw = min(max([len(f.source) for f in report.files] + [4]), width - len(numbers))
+    lines = [f"Coverage of {report.profile}", "", f"{'file':<{fw}}{numbers}"]
+    for f in report.files:
+        name = _left_clip(f.source, fw)
+        if f.error is not None:  # the message on a line of its own: it needs the room
+            lines.append(f"{name:<{fw}}  FAILED [{_right_clip(f.error.code, width - fw - 11)}]")
+            lines.append(f"    {_right_clip(f.error.message, width - 4)}")
+        elif f.skipped:
+            text = f"skipped: a {f.document} has no tmk:Trademark record"
+            lines.append(f"{name:<{fw}}  {_right_clip(text, width - fw - 2)}")
+        else:
+            lines.append(
+                f"{name:<{fw}}  {f.records:>7}  {f.occurred:>7}  {f.carried:>7}  {_percent(f.carried, f.occurred):>8}"
+            )
+    lines.append("")
+    cols = f"  {'values':>7}  {'carried':>7}"
+    pw = min(max([len(p) for p in report.paths] + [10]), width - len(cols))
+    lines.append(f"{'ST.96 path':<{pw}}{cols}")
+    for p in sorted(report.paths.values(), key=lambda p: p.path):
+        lines.append(f"{_left_clip(p.path, pw):<{pw}}  {p.occurred:>7}  {p.carried:>7}")
+    lines.append("")
+    failed = sum(1 for f in report.files if f.error)
+    skipped = sum(1 for f in report.files if f.skipped)
+    lines.append(f"overall: {len(report.files)} file(s) ({failed} failed, {skipped} without trademarks)")
+    lines.append(
+        f"         {report.records} record(s), {report.occurred} values, {report.carried} carried "
+        f"({_percent(report.carried, report.occurred)})"
+    )
+    gaps = report.gaps(top)
+    if gaps:
+        lines.append(f"largest gaps (values not carried), top {len(gaps)}:")
+        lines.extend(f"  {p.missing:>7}  {_left_clip(p.path, width - 11)}" for p in gaps)
+    return "\n".join(lines) + "\n"

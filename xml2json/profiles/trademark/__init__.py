@@ -32,6 +32,7 @@ from ..pointer import escape
 from ..schema import SchemaChecks, load_schema
 from ..st96paths import DocumentWalker, Leaf
 from .table import NAME, ST96_VERSION, TABLE, TMK
+from .words import in_words
 
 __all__ = [
     "NAME",
@@ -67,8 +68,9 @@ def profile() -> Profile:
 
 
 def validate(doc: Any) -> list[Issue]:
-    """Check a simplified document against the profile's JSON Schema (empty list: valid)."""
-    return checks().issues(doc)
+    """Check a simplified document against the profile's JSON Schema (empty list: valid); the
+    messages say what is expected in words (:mod:`.words`), not as a regular expression."""
+    return [in_words(i) for i in checks().issues(doc)]
 
 
 # -- simplify ---------------------------------------------------------------------------------
