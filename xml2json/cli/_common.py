@@ -264,30 +264,52 @@ def _stdout_error(exc: OSError) -> OutputError:
     return OutputError(f"cannot write standard output: {exc.strerror or exc}", code="output-write")
 
 
-class _GuardedStdout:
-    """``sys.stdout`` while a command runs: a failed write or flush of printed text (``> /dev/full``)
-    becomes an :class:`OutputError` ``output-write`` (exit 4) instead of a traceback; a broken
-    pipe stays a :class:`BrokenPipeError` (quiet, exit 0)."""
+def _discard(stream: Any) -> None:
+    """Send what is still written to *stream* (whose reader went away) to /dev/null."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
-    def __init__(self, stream: Any) -> None:
+
+class _Guarded:
+    """``sys.stdout`` / ``sys.stderr`` while a command runs.
+
+    A reader that goes away (``| head``, a closed pipe: ``BrokenPipeError``) is not the
+    command's failure: what is still written to that stream is discarded and the command goes
+    on, so that its files are written and its exit code is its own verdict. Any other failure to
+    write printed text to standard output (``> /dev/full``) is an :class:`OutputError`
+    ``output-write`` (exit 4); on standard error it is ignored (messages must never stop the
+    work)."""
+
+    def __init__(self, stream: Any, *, errors_fatal: bool) -> None:
         self._stream = stream
+        self._fatal = errors_fatal
+
+    def _failed(self, exc: OSError) -> None:
+        if isinstance(exc, BrokenPipeError):
+            _discard(self._stream)
+        elif self._fatal:
+            raise _stdout_error(exc) from exc
 
     def write(self, text: str) -> int:
         try:
             n: int = self._stream.write(text)
-        except BrokenPipeError:
-            raise
         except OSError as exc:
-            raise _stdout_error(exc) from exc
+            self._failed(exc)
+            return len(text)
         return n
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            raise
         except OSError as exc:
-            raise _stdout_error(exc) from exc
+            self._failed(exc)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -305,8 +327,8 @@ def write_output(data: bytes, out: str | None) -> None:
         try:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            raise
+        except BrokenPipeError:  # the reader went away (`| head`): not a failure of this command
+            _discard(sys.stdout)
         except OSError as exc:
             raise _stdout_error(exc) from exc
         return
@@ -333,8 +355,9 @@ def run_command(args: argparse.Namespace) -> int:
     global _command_options
     _command_options = set(vars(args))
     func: Callable[[argparse.Namespace], int] = args.func
-    stdout = sys.stdout
-    sys.stdout = _GuardedStdout(stdout)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = _Guarded(stdout, errors_fatal=True)
+    sys.stderr = _Guarded(stderr, errors_fatal=False)
     try:
         for name in getattr(args, "output_files", ()):  # output files, checked before any work
             check_output_file(getattr(args, name, None))
@@ -347,14 +370,13 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except BrokenPipeError:  # a reader went away somewhere the guards do not see: as `head` expects
+        _discard(stdout)
         return EXIT_OK
     except OSError as exc:  # not mapped by the library (a bulk OUTDIR that cannot be made, …): no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: [os-error] {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_OUTPUT
     finally:
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
         _command_options = None
