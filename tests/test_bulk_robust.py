@@ -410,3 +410,42 @@ def test_run_bulk_refuses_inside_a_pool_worker(monkeypatch: pytest.MonkeyPatch, 
     with pytest.raises(ConfigError) as info:
         run_bulk([EXAMPLE], tmp_path / "out")
     assert info.value.code == "bulk-in-worker" and "--" not in info.value.message
+
+
+def test_a_script_read_from_standard_input_gets_a_clear_error(tmp_path: Path) -> None:
+    """``python - <<EOF`` with the guard: workers cannot import a main module that has no file
+    (found by a new user: every input was rejected as worker-crashed)."""
+    inputs = [str(p) for p in sorted(_documents(tmp_path / "src", 3).iterdir())]
+    out = tmp_path / "out"
+    guarded = SCRIPT.replace("{guard}summary", 'if __name__ == "__main__":\n    summary').replace("{guard}", "    ")
+    done = subprocess.run(
+        [sys.executable, "-", *inputs, str(out)], input=guarded, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("xml2json.errors.ConfigError: bulk-main-not-a-file:") and "<stdin>" in last, done.stderr
+    assert "worker-crashed" not in done.stdout + done.stderr
+    assert not out.exists()
+    one_job = guarded.replace("jobs=2", "jobs=1")  # in this process: no worker imports anything
+    done = subprocess.run(
+        [sys.executable, "-", *inputs, str(out)], input=one_job, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0 and "exit code 0" in done.stdout, done.stderr
+
+
+def test_resume_retries_inputs_whose_worker_crashed(tmp_path: Path) -> None:
+    """A crashed worker is not the data's fault: ``--resume`` converts those inputs again."""
+    src = _documents(tmp_path / "src", 2)
+    out = tmp_path / "out"
+    assert main(["bulk", str(src), "-o", str(out), "--jobs", "1", "--progress", "none"]) == 0
+    manifest = out / "manifest.jsonl"
+    lines = manifest.read_bytes().splitlines()
+    entry = orjson.loads(lines[-1])
+    victim = out / entry["outputs"][0][0]
+    entry["rejectCodes"] = {"worker-crashed": 1}  # as a run whose worker died on this input writes it
+    lines[-1] = orjson.dumps(entry)
+    manifest.write_bytes(b"\n".join(lines) + b"\n")
+    good = victim.read_bytes()
+    victim.write_bytes(b"x" * len(good))  # same size: only the crash can make the run redo it
+    assert main(["bulk", str(src), "-o", str(out), "--jobs", "1", "--progress", "none", "--resume"]) == 0
+    assert victim.read_bytes() == good

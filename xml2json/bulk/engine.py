@@ -219,6 +219,8 @@ def _is_done(task: Task, entry: dict[str, Any] | None, out: Path) -> bool:
         return False
     if entry.get("schemaMissing"):  # needed a version that was not compiled: it may be by now
         return False
+    if entry.get("rejectCodes", {}).get("worker-crashed"):  # not the data's fault: try again
+        return False
     for rel, size in entry.get("outputs", []):  # present, and as large as when it was completed
         try:
             if (out / rel).stat().st_size != size:

@@ -9,6 +9,7 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -17,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from ..errors import Issue
+from ..errors import ConfigError, Issue
 from ..io import PART_SUFFIX, atomic_write, dumps_json
 from .inputs import Task
 from .progress import Progress
@@ -95,6 +96,23 @@ def _check_in_worker_mark(out: Path) -> None:
         raise in_worker_error() from None
 
 
+def check_main_importable() -> None:
+    """Worker processes (forkserver, spawn) import the caller's main module again from its file:
+    a script read from standard input (``python - <<EOF``) has none, and every worker would
+    crash. Refuse that before any worker starts, with a clear error."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(getattr(main, "__spec__", None), "name", None) is not None:
+        return  # ``python -m``: imported by name
+    path = getattr(main, "__file__", None)
+    if path is None or os.path.isfile(path):
+        return  # ``python -c``, an interactive session, or a script file
+    raise ConfigError(
+        f"worker processes import the main module again, and its file {path!r} does not exist (a script "
+        "read from standard input?); save the script to a file, or convert with one job (jobs=1)",
+        code="bulk-main-not-a-file",
+    )
+
+
 def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) -> Results:
     """In this process when there is one job (or one task), else on a process pool; results in
     task order. A worker that dies is replaced; the tasks it may have been running are retried one
@@ -104,6 +122,7 @@ def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) 
         for t in tasks:
             yield t, run_task(t, cfg, progress=sink)
         return
+    check_main_importable()
     ctx = _mp_context()
     q = ctx.Queue()
 
