@@ -45,3 +45,20 @@ def test_validate_keeps_its_verdict_when_stdout_has_no_reader(tmp_path: Path) ->
     files = [str(p) for p in sorted(require_shared(USPTO).glob("*-ST96.xml"))]  # not V6_0-valid
     assert _run_with_closed("stdout", "validate", *files, cwd=tmp_path) == 1
     assert _run_with_closed("stdout", "validate", str(EXAMPLE), cwd=tmp_path) == 0
+
+
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path) -> None:
+    """``convert a.xml -o a.xml`` replaced the input with its JSON (found by a new user)."""
+    from xml2json.cli import main
+
+    src = tmp_path / "a.xml"
+    src.write_bytes(EXAMPLE.read_bytes())
+    assert main(["convert", str(src), "-o", str(src)]) == 4
+    assert src.read_bytes() == EXAMPLE.read_bytes()
+    link = tmp_path / "link.xml"
+    link.symlink_to(src)  # the same file by another name
+    assert main(["convert", str(src), "-o", str(link)]) == 4
+    assert src.read_bytes() == EXAMPLE.read_bytes()
+    js = tmp_path / "a.json"
+    assert main(["convert", str(src), "-o", str(js)]) == 0
+    assert main(["to-xml", str(js), "-o", str(js)]) == 4

@@ -236,8 +236,9 @@ def check_not_empty(path: str, data: bytes) -> None:
 # -- outputs -------------------------------------------------------------------------------------
 
 
-def check_output_file(out: str | None) -> None:
-    """Refuse, before any work, an output file whose folder does not exist or that is a folder.
+def check_output_file(out: str | None, inputs: Iterable[str] = ()) -> None:
+    """Refuse, before any work, an output file whose folder does not exist, that is a folder, or
+    that is one of the command's *inputs* (``convert a.xml -o a.xml`` would replace the input).
 
     Output *files* are never given missing folders (a typo would silently create a tree);
     output *folders* (``bulk -o OUTDIR``, ``schema generate -o DIR``) are created.
@@ -247,6 +248,10 @@ def check_output_file(out: str | None) -> None:
     p = Path(out)
     if p.is_dir():
         raise OutputError(f"cannot write {out}: it is a folder", code="output-is-folder")
+    for given in inputs:
+        with contextlib.suppress(OSError):
+            if given != "-" and p.exists() and os.path.samefile(p, given):
+                raise OutputError(f"cannot write {out}: it is the input {given}", code="output-is-input")
     parent = p.parent
     if not parent.is_dir():
         raise OutputError(f"cannot write {out}: the folder {parent} does not exist", code="output-folder-missing")
@@ -359,8 +364,10 @@ def run_command(args: argparse.Namespace) -> int:
     sys.stdout = _Guarded(stdout, errors_fatal=True)
     sys.stderr = _Guarded(stderr, errors_fatal=False)
     try:
+        given = getattr(args, "inputs", None) or [getattr(args, "input", None)]
+        inputs = [str(i) for i in given if isinstance(i, str)]
         for name in getattr(args, "output_files", ()):  # output files, checked before any work
-            check_output_file(getattr(args, name, None))
+            check_output_file(getattr(args, name, None), inputs)
         code = func(args)
         sys.stdout.flush()  # text printed on stdout: a failure to write it is reported here
         return code
