@@ -189,6 +189,7 @@ def test_same_verdicts_on_converted_documents(
         assert not all(verdicts)  # the USPTO documents are not valid ST.96 V6_0
 
 
+@pytest.mark.slow  # the reference validator on hundreds of variants
 @needs_rs
 def test_same_verdicts_on_broken_documents(
     fast: Validators, reference: Validators, documents: list[tuple[str, Any]]
@@ -202,6 +203,7 @@ def test_same_verdicts_on_broken_documents(
     assert True in verdicts
 
 
+@pytest.mark.slow  # the reference validator on hundreds of variants
 @needs_rs
 def test_integral_decimals_where_integers_are_expected(
     fast: Validators, reference: Validators, documents: list[tuple[str, Any]]
