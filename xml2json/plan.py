@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -471,6 +472,8 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
             has_content=kind == "mixed",  # or an ordered group: set in phase 2
             table=e,
         )
+    # the named tuples' own __new__ is a Python function; tuple.__new__ builds the same object
+    new_attr, new_child = partial(tuple.__new__, Attr), partial(tuple.__new__, Child)
     # phase 2: the tables, which refer to other types (and to the type itself); and what the
     # record search needs: which types contain which, which contain a container
     parents: dict[str, list[str]] = {}
@@ -479,14 +482,14 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
     for key, (attrs, attrs_json, children_by_tag, children_json, ordered_json) in tables.items():
         _kind, attr_specs, child_specs, *_ = raw[key]
         for tag, js, codec, req in attr_specs:
-            a = Attr(tag, js, codec_from_spec(codec), req)
+            a = new_attr((tag, js, codec_from_spec(codec), req))
             attrs[tag] = a
             attrs_json[js] = a
         order = []
         table = entries[key]
         for tag, js, tkey, array, ordered, req in child_specs:
             ctp = types[tkey]
-            c = Child(tag, js, ctp, array, ordered, req)
+            c = new_child((tag, js, ctp, array, ordered, req))
             children_by_tag[tag] = c
             (ordered_json if ordered else children_json)[js] = c
             # the hot loop's row: a leaf's decoder is looked up here, not per element
