@@ -21,14 +21,14 @@ import orjson
 
 from .._version import __version__
 from ..errors import ConfigError, OutputError
-from ..io import dumps_json
+from ..io import AtomicFile, atomic_write, dumps_json, output_error
 from ..registry import default_registry
 from .config import BulkConfig
 from .dask_engine import run_dask
 from .executors import Results, clean_parts, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
-from .worker import STATE_DIR, OutputFile, RunConfig, output_error, refuse_in_worker, rejects_path, write_output
+from .worker import STATE_DIR, RunConfig, refuse_in_worker, rejects_path
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
@@ -413,7 +413,7 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
     redo = {t.key for t in todo}
     kept = [e for e in output.previous if e["key"] not in redo]
     lines = [dumps_json(output.header)] + [dumps_json(e) for e in kept]
-    size = write_output(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
+    size = atomic_write(output.manifest, b"".join(x + b"\n" for x in lines), durable=config.durable)
     return WorkPlan(plan, todo, kept, stdin_path, size)
 
 
@@ -474,7 +474,7 @@ def summarise(
         run=(len(done.entries), done.docs, done.records, done.bytes),
         seconds=seconds,
     )
-    write_output(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
+    atomic_write(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
     return summary
 
 
@@ -486,7 +486,7 @@ def _std_in() -> IO[bytes]:
 
 def _merge_rejects(out: Path, plan: InputPlan, entries: list[dict[str, Any]], durable: bool) -> None:
     """rejects.jsonl: problems found while planning, then each task's rejects in manifest order."""
-    dest = OutputFile(out / REJECTS, durable=durable)
+    dest = AtomicFile(out / REJECTS, durable=durable)
     try:
         dest.write(b"")  # the file exists even without rejects
         for line in plan.rejects:

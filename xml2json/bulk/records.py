@@ -211,31 +211,14 @@ def _whole_document(
 ) -> Record:
     root = parse_document(cast(IO[bytes], body), converter.options.limits)
     warnings = list(doc_warnings)
+    data: dict[str, Any] | None = None
+    errors: tuple[Issue, ...] = ()
     try:
         data = converter.reader(plan).document(root, doc, warnings)
     except Xml2JsonError as exc:
-        return Record(
-            source,
-            doc.name,
-            plan.version,
-            0,
-            root.sourceline,
-            doc.json_root,
-            doc.type.key,
-            None,
-            tuple(warnings),
-            exc.issues,
-        )
+        errors = exc.issues
     return Record(
-        source,
-        doc.name,
-        plan.version,
-        0,
-        root.sourceline,
-        doc.json_root,
-        doc.type.key,
-        data,
-        tuple(warnings),
+        source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, data, tuple(warnings), errors
     )
 
 

@@ -85,34 +85,9 @@ def rejects_path(out_dir: Path, key: str) -> Path:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def output_error(path: str | os.PathLike[str], exc: OSError) -> OutputError:
-    """The library's error for an output that cannot be written (a full or read-only file system,
-    no permission): never a reject, it stops the run."""
-    return OutputError(f"cannot write {path}: {exc.strerror or exc}", code="output-write")
-
-
-class OutputFile(AtomicFile):
-    """An :class:`~xml2json.io.AtomicFile` whose failures are :class:`~xml2json.errors.OutputError`."""
-
-    def write(self, data: bytes) -> None:
-        try:
-            super().write(data)
-        except OSError as exc:
-            raise output_error(self.path, exc) from exc
-
-    def commit(self) -> int | None:
-        try:
-            return super().commit()
-        except OSError as exc:
-            raise output_error(self.path, exc) from exc
-
-
-def write_output(path: Path, data: bytes, *, durable: bool = False) -> int:
-    """:func:`~xml2json.io.atomic_write`, its failures an :class:`~xml2json.errors.OutputError`."""
-    try:
-        return atomic_write(path, data, durable=durable)
-    except OSError as exc:
-        raise output_error(path, exc) from exc
+# Outputs are written with :class:`xml2json.io.AtomicFile` / :func:`~xml2json.io.atomic_write`,
+# whose failures are already :class:`~xml2json.errors.OutputError` naming the path (never a
+# reject: they stop the run).
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -279,8 +254,8 @@ def run_task(
         meter_bytes[0] += n
         rep.read(n)
 
-    rejects = OutputFile(rejects_path(out_dir, task.key), durable=cfg.durable)
-    part = OutputFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
+    rejects = AtomicFile(rejects_path(out_dir, task.key), durable=cfg.durable)
+    part = AtomicFile(out_dir / (task.key + ".jsonl"), durable=cfg.durable) if cfg.records else None
 
     def reject(line: dict[str, Any]) -> None:
         rejects.write(dumps_json(line) + b"\n")
@@ -390,5 +365,5 @@ def _document_of(
         return
     for w in result.warnings:
         warnings[w.code] += 1
-    size = write_output(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
+    size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))

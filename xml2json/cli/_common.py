@@ -261,16 +261,12 @@ def _stdout_error(exc: OSError) -> OutputError:
     """Standard output cannot be written (``> /dev/full``, a closed descriptor): say so once, and
     point the descriptor at /dev/null so that the interpreter's own flush at exit stays quiet."""
     with contextlib.suppress(OSError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, sys.stdout.fileno())
-        finally:
-            os.close(devnull)
+        _discard(sys.stdout)
     return OutputError(f"cannot write standard output: {exc.strerror or exc}", code="output-write")
 
 
 def _discard(stream: Any) -> None:
-    """Send what is still written to *stream* (whose reader went away) to /dev/null."""
+    """Send what is still written to *stream* to /dev/null (its reader went away, or it cannot be written)."""
     try:
         fd = stream.fileno()
     except (OSError, ValueError, AttributeError):
