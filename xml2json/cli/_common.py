@@ -31,7 +31,7 @@ from typing import Any
 from ..config import Limits, Options
 from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import atomic_write
-from ..safe import bounded_gzip_reader
+from ..safe import GZIP_MAGIC, bounded_gzip_reader
 
 EXIT_OK = 0
 EXIT_DATA = 1  # the input is malformed, cannot be converted, is invalid, or a round trip changed it
@@ -170,7 +170,6 @@ def print_issues(issues: Iterable[Issue], *, kind: str = "warning", label: str |
 
 # -- inputs --------------------------------------------------------------------------------------
 
-GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
 
 
