@@ -22,7 +22,7 @@ from .errors import ConversionError, DocumentTypeError, Issue, SchemaNotAvailabl
 from .io import JsonSource, XmlSource, dumps_json, loads_json, read_json_source, read_xml_source, source_label
 from .plan import DocumentPlan, Plan
 from .policy import ST96_NAMESPACE_BASE, VERSION_ATTRIBUTE
-from .registry import Registry, default_registry, not_available
+from .registry import Registry, default_registry
 from .roundtrip import SKIPPED_BY_CALLER, CanonicalComparer, RoundTripReport
 from .safe import parse_document
 from .validate import Validators, default_validators
@@ -94,30 +94,44 @@ class Converter:
         the newest compiled version that has this document type, with a ``no-version`` warning
         naming it. An unknown root is a :class:`DocumentTypeError` ``unknown-root``.
         """
-        warnings: list[Issue] = []
-        forced = self.options.st96_version
-        reg = self.registry
-        if forced:
-            plan = reg.plan(forced)
-            if declared and declared != forced:
-                warnings.append(
-                    Issue(
-                        "version-override",
-                        f"document says {declared}; converted with {forced} as requested",
-                        xml_path="/@com:st96Version",
-                    )
-                )
-        elif declared:
-            if not reg.has(declared):
-                raise not_available(declared, reg.versions())
-            plan = reg.plan(declared)
-        else:
-            plan = self._newest_with(lambda p: root_tag in p.by_root)
-            warnings.append(Issue("no-version", self._no_version_text(plan, "com:st96Version"), xml_path="/"))
+        plan, warnings = self._choose_version(
+            declared or None,  # an empty com:st96Version says nothing
+            lambda p: root_tag in p.by_root,
+            "com:st96Version",
+            ("/@com:st96Version", None),
+            ("/", None),
+        )
         doc = plan.by_root.get(root_tag)
         if doc is None:
             raise self._unknown_root(root_tag, plan)
         return plan, doc, warnings
+
+    def _choose_version(
+        self,
+        declared: str | None,
+        has_document: Callable[[Plan], bool],
+        attribute: str,
+        at_version: tuple[str | None, str | None],
+        at_root: tuple[str | None, str | None],
+    ) -> tuple[Plan, list[Issue]]:
+        """The version rule, for XML and JSON alike: the version forced by the options (a
+        ``version-override`` warning when the document says another), else the declared one
+        (``version-not-compiled`` when it is not compiled), else the newest compiled version that
+        has the document (*has_document*), with a ``no-version`` warning. *attribute* names the
+        version's attribute or member, *at_version* / *at_root* locate the warnings (an XML path,
+        a JSON pointer)."""
+        forced = self.options.st96_version
+        if forced:
+            plan = self.registry.plan(forced)
+            if declared is not None and declared != forced:
+                text = f"document says {declared}; converted with {forced} as requested"
+                return plan, [Issue("version-override", text, xml_path=at_version[0], json_pointer=at_version[1])]
+            return plan, []
+        if declared is not None:
+            return self.registry.plan(declared), []
+        plan = self._newest_with(has_document)
+        text = self._no_version_text(plan, attribute)
+        return plan, [Issue("no-version", text, xml_path=at_root[0], json_pointer=at_root[1])]
 
     def _newest_with(self, has_document: Callable[[Plan], bool]) -> Plan:
         """The plan of the newest compiled version that has the document (*has_document*), for a
@@ -176,28 +190,21 @@ class Converter:
         out = self.reader(plan).document(root, doc, warnings)
         return Conversion(out, doc.name, plan.version, tuple(warnings))
 
-    def _json_warnings(self, json_root: str, body: Any, plan: Plan) -> list[Issue]:
-        if self.options.st96_version:
-            declared = body.get("st96Version") if isinstance(body, dict) else None
-            if isinstance(declared, str) and declared != plan.version:
-                text = f"document says {declared}; converted with {plan.version} as requested"
-                return [Issue("version-override", text, json_pointer=f"/{json_root}/st96Version")]
-            return []
-        if isinstance(body, dict) and isinstance(body.get("st96Version"), str):
-            return []
-        return [Issue("no-version", self._no_version_text(plan, "st96Version"), json_pointer=f"/{json_root}")]
+    def _json_version(self, json_root: str, body: Any) -> tuple[Plan, list[Issue]]:
+        declared = body.get("st96Version") if isinstance(body, dict) else None
+        return self._choose_version(
+            declared if isinstance(declared, str) else None,
+            lambda p: any(d.json_root == json_root for d in p.documents.values()),
+            "st96Version",
+            (None, f"/{json_root}/st96Version"),
+            (None, f"/{json_root}"),
+        )
 
     def json_plan(self, json_root: str, body: Any) -> Plan:
         """The plan for an ST.97 document whose one member is *json_root* with value *body*: the
         version forced by the options, else the document's ``st96Version``, else the newest
         compiled version that has a document with that root member."""
-        declared = body.get("st96Version") if isinstance(body, dict) else None
-        version = self.options.st96_version or (declared if isinstance(declared, str) else None)
-        if version is None:
-            return self._newest_with(lambda p: any(d.json_root == json_root for d in p.documents.values()))
-        if not self.registry.has(version):
-            raise not_available(version, self.registry.versions())
-        return self.registry.plan(version)
+        return self._json_version(json_root, body)[0]
 
     # JSON → XML
 
@@ -215,8 +222,7 @@ class Converter:
                 json_pointer="",
             )
         ((json_root, body),) = data.items()
-        plan = self.json_plan(json_root, body)
-        warnings = self._json_warnings(json_root, body, plan)
+        plan, warnings = self._json_version(json_root, body)
         if document is not None:
             candidates = [plan.document(document)]
         else:
