@@ -206,6 +206,30 @@ def test_every_command_that_reads_input_has_the_size_flags(capsys: pytest.Captur
     assert ("--max-zip-members N" in out) == (command == "bulk")
 
 
+@pytest.mark.parametrize(
+    ("argv", "xml", "zip_"),
+    [
+        (["profile", "simplify"], True, False),
+        (["profile", "expand"], False, False),
+        (["profile", "report"], True, True),
+    ],
+)
+def test_profile_commands_have_the_flags(
+    capsys: pytest.CaptureFixture[str], argv: list[str], xml: bool, zip_: bool
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    out = capsys.readouterr().out
+    assert "--max-size SIZE" in out and ("--max-elements N" in out) == xml and ("--max-zip-members N" in out) == zip_
+
+
+def test_profile_simplify_honours_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = _run(capsys, "profile", "simplify", str(EXAMPLE), "--max-elements", "10", "-q")
+    assert code == 1 and "[limit-elements]" in text and "raise it with --max-elements N (now 10)" in text
+    code, text = _run(capsys, "profile", "simplify", str(EXAMPLE), "--max-elements", "1000", "-q")
+    assert code == 0 and "limit-elements" not in text
+
+
 # -- the hint ---------------------------------------------------------------------------------------
 
 
