@@ -11,11 +11,12 @@ output files included), on a big bag of real trademark records (``bulk --records
 job and with one job per core, and the whole document with ``convert``), on a file of
 concatenated TSDR documents and on a zip of one-record documents; the peers (lxml's parse-only
 floor, xmltodict streaming + orjson) run in the same group on the same bag, also timed as whole
-processes. The peak memory of a command is the largest sum of the proportional set sizes of
-its process tree (the command and every process under it: the fork server and the workers of
-``--jobs N``; pages they share count once), sampled from /proc every 0.1 s; ``ru_maxrss``
-from ``os.wait4`` (the largest single process it waited for) is kept beside it. The
-inner-loop figures follow as secondary tables.
+processes. The peak memory of a command is the largest sum of the resident sets of its process
+tree (the command and every process under it: the fork server and the workers of ``--jobs N``),
+sampled from /proc every 0.1 s — an upper bound, since a page the processes share counts once
+per process; beside it the same with shared pages counted once (private pages summed, plus the
+largest shared set of one process), and ``ru_maxrss`` from ``os.wait4`` (the largest single
+process it waited for). The inner-loop figures follow as secondary tables.
 
 Corpora are built at run time under ``benchmarks/_corpus/`` from the shared reference samples
 (``$XML2JSON_SHARED``, default ``<repo>/../shared``); see :mod:`benchmarks.corpus`. Every
@@ -96,25 +97,34 @@ def _env() -> dict[str, str]:
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 
-def _memory_kb(pid: int) -> int:
-    """The proportional set size of *pid* (its private pages, plus its share of the pages it shares
-    with other processes: forked workers share the interpreter and the plan) from
-    ``/proc/PID/smaps_rollup``; its resident set from ``/proc/PID/statm`` where that is missing."""
+def _memory_kb(pid: int) -> tuple[int, int, int]:
+    """(resident, private, shared) KiB of *pid*, from ``/proc/PID/smaps_rollup`` (private: pages
+    only this process maps; shared: pages it maps with others — the interpreter, libraries, and
+    for a forked worker the pages it still shares with its parent); from ``/proc/PID/statm``
+    where that is missing."""
+    fields: dict[bytes, int] = {}
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
             for line in fh:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1])
+                key, _, rest = line.partition(b":")
+                if key in (b"Rss", b"Private_Clean", b"Private_Dirty", b"Shared_Clean", b"Shared_Dirty"):
+                    fields[key] = int(rest.split()[0])
     except (OSError, ValueError, IndexError):
-        pass
+        fields = {}
+    if b"Rss" in fields:
+        private = fields.get(b"Private_Clean", 0) + fields.get(b"Private_Dirty", 0)
+        return fields[b"Rss"], private, fields[b"Rss"] - private
     with open(f"/proc/{pid}/statm", "rb") as fh:
-        return int(fh.read().split()[1]) * _PAGE_KB
+        size = fh.read().split()
+    rss, shared = int(size[1]) * _PAGE_KB, int(size[2]) * _PAGE_KB
+    return rss, rss - shared, shared
 
 
-def tree_rss_kb(root: int) -> int | None:
-    """The memory (KiB) of process *root* and all its descendants, summed: proportional set sizes
-    (:func:`_memory_kb`), so that pages shared between the processes count once. ``None`` where
-    there is no /proc."""
+def tree_memory_kb(root: int) -> tuple[int, int] | None:
+    """The memory (KiB) of process *root* and all its descendants: (the sum of their resident
+    sets — an upper bound, a page shared by several processes counting once per process —, the
+    sum of their private pages plus the largest shared set of any one of them — an estimate
+    counting the shared pages once). ``None`` where there is no /proc."""
     if not os.path.isdir("/proc"):
         return None
     children: dict[int, list[int]] = {}
@@ -128,30 +138,35 @@ def tree_rss_kb(root: int) -> int | None:
             continue
         ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(name))
-    total, stack = 0, [root]
+    rss = private = shared = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         with contextlib.suppress(OSError, IndexError, ValueError):  # it ended since the listing
-            total += _memory_kb(pid)
+            r, p, s = _memory_kb(pid)
+            rss, private, shared = rss + r, private + p, max(shared, s)
         stack.extend(children.get(pid, ()))
-    return total
+    return rss, private + shared
 
 
 class TreeSampler(threading.Thread):
-    """Samples :func:`tree_rss_kb` of a process every *interval* seconds until stopped; ``peak_kb``."""
+    """Samples :func:`tree_memory_kb` of a process every *interval* seconds until stopped; the
+    peaks of both figures in ``peak_rss_kb`` and ``peak_estimate_kb``."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.peak_kb: int | None = None
+        self.peak_rss_kb: int | None = None
+        self.peak_estimate_kb: int | None = None
         self.samples = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            kb = tree_rss_kb(self.pid)
+            kb = tree_memory_kb(self.pid)
             if kb is not None:
-                self.peak_kb = max(self.peak_kb or 0, kb)
+                self.peak_rss_kb = max(self.peak_rss_kb or 0, kb[0])
+                self.peak_estimate_kb = max(self.peak_estimate_kb or 0, kb[1])
                 self.samples += 1
             self._stop_event.wait(self.interval)
 
@@ -190,8 +205,9 @@ def run_once(spec: Spec) -> dict[str, Any]:
         "exit": proc.returncode,
         "loadavg_before": load,
     }
-    if sampler is not None and sampler.peak_kb is not None:
-        res["tree_rss_mb"] = sampler.peak_kb / 1024
+    if sampler is not None and sampler.peak_rss_kb is not None and sampler.peak_estimate_kb is not None:
+        res["tree_rss_mb"] = sampler.peak_rss_kb / 1024
+        res["tree_shared_once_mb"] = sampler.peak_estimate_kb / 1024
         res["tree_samples"] = sampler.samples
     if spec.argv[1:2] == [str(HERE / "scenarios.py")]:
         if proc.returncode != 0:
@@ -246,6 +262,7 @@ def summarise(spec: Spec) -> dict[str, Any]:
     if trees:
         out["tree_rss_mb"] = median(trees)
         out["tree_rss_mb_max"] = max(trees)
+        out["tree_shared_once_mb_max"] = max(r["tree_shared_once_mb"] for r in runs if "tree_shared_once_mb" in r)
     for k in (
         "records_out",
         "rejects",
@@ -871,7 +888,9 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                     150,
                     le=True,
                     fmt="{:.0f} MB",
-                    note="PSS summed over the process tree, sampled every 0.1 s; largest single process (ru_maxrss) "
+                    note="resident sets summed over the process tree, sampled every 0.1 s (an upper bound: "
+                    "shared pages count once per process); counting them once "
+                    f"{row.get('tree_shared_once_mb_max', 0):.0f} MB; largest single process (ru_maxrss) "
                     f"{row.get('rss_mb_max', 0):.0f} MB",
                 )
             )
@@ -1096,9 +1115,9 @@ def targets_table(ts: list[dict[str, Any]]) -> str:
 
 def product_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| command | data | MB/s | records/s | records out | rejects | peak RSS MB (tree) | largest process MB "
-        "| median s | notes |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| command | data | MB/s | records/s | records out | rejects | peak RSS MB (tree) "
+        "| shared counted once MB | largest process MB | median s | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         if r.get("group") != "product":
@@ -1124,7 +1143,8 @@ def product_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['tool']} | {r['data']} | {_fmt(rate, '.1f')} | {_fmt(per_s, ',.0f')} | {rec} | "
             f"{_fmt(r.get('rejects'), ',')} | {_fmt(r.get('tree_rss_mb_max'), '.0f')} | "
-            f"{_fmt(r.get('rss_mb_max'), '.0f')} | {_fmt(secs, '.2f')} | {'; '.join(notes)} |"
+            f"{_fmt(r.get('tree_shared_once_mb_max'), '.0f')} | {_fmt(r.get('rss_mb_max'), '.0f')} | "
+            f"{_fmt(secs, '.2f')} | {'; '.join(notes)} |"
         )
     return "\n".join(lines)
 
