@@ -926,7 +926,10 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     if zj1 is not None and zjn is not None:
         out.append(
             _target(
-                f"bulk --records --jobs {cores} ≥ 1.6× --jobs 1 (zip of one-record documents)", ratio(zjn, zj1), 1.6
+                f"bulk --records --jobs {cores} ≥ 1.6× --jobs 1 (zip of one-record documents)",
+                ratio(zjn, zj1),
+                1.6,
+                note=f"{zjn.get('tasks', '?')} task(s) in the --jobs {cores} run",
             )
         )
     return out
