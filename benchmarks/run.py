@@ -906,7 +906,9 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 want or 0,
                 display=f"{got} of {want} records, {rejects} rejects" + (f" ({codes})" if codes else ""),
                 met=complete if got is not None else None,
-                note="" if complete else "documents after the first are not read by this build",
+                note=""
+                if complete
+                else f"{(want or 0) - (got or 0)} record(s) not converted (the reject codes say why)",
             )
         )
         same = ratio(cc, j1)
