@@ -9,12 +9,17 @@ Everything is written under ``benchmarks/_corpus/`` (gitignored). The shared fol
   application number. Records keep the prefixes and the extension content of their producer.
 * ``slice-<MB>.xml`` — the same kind of document, small, for the slow peers (xmlschema).
 * ``records-<N>.zip`` — N one-record ``TrademarkTransaction`` documents.
+* ``concat-<N>.xml`` — N whole USPTO TSDR documents (each a one-record
+  ``TrademarkTransaction`` with its own ``<?xml …?>`` declaration, as the TSDR service returns
+  them) written one after the other into one file, each with its own application number: what
+  a crawler of the service typically saves.
 * the single WIPO V6_0 example documents are read in place from the shared folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +166,35 @@ def write_zip(path: Path, members: int) -> tuple[int, int]:
     return total, members
 
 
+_APPNO = re.compile(rb"(ApplicationNumberText>)[^<]*(<)")
+
+
+def tsdr_documents() -> list[bytes]:
+    """The current USPTO TSDR documents of the shared samples, whole (declaration included)."""
+    return [p.read_bytes() for p in sample_files() if p.parent.name == "uspto-tsdr-plumage"]
+
+
+def write_concatenated(path: Path, documents: int) -> tuple[int, int]:
+    """*documents* whole TSDR documents, one after the other in one file (a newline between
+    them), the first application number of each replaced by a unique one; returns (bytes,
+    documents)."""
+    if path.exists():
+        return path.stat().st_size, documents
+    path.parent.mkdir(parents=True, exist_ok=True)
+    docs = tsdr_documents()
+    if not docs:
+        raise SystemExit("no USPTO TSDR documents in the shared samples")
+    tmp = path.with_suffix(".part")
+    with open(tmp, "wb") as fh:
+        for i in range(documents):
+            doc, k = _APPNO.subn(rb"\g<1>%08d\g<2>" % (90_000_000 + i), docs[i % len(docs)], count=1)
+            if k != 1:
+                raise SystemExit("a TSDR document without com:ApplicationNumberText")
+            fh.write(doc.rstrip(b"\r\n") + b"\n")
+    tmp.replace(path)
+    return path.stat().st_size, documents
+
+
 def zip_documents(path: Path) -> list[bytes]:
     with zipfile.ZipFile(path) as zf:
         return [zf.read(i) for i in zf.infolist()]
@@ -178,6 +212,8 @@ class Corpus:
     parts_records: int
     zip: Path
     zip_members: int
+    concat: Path
+    concat_documents: int
 
     def size(self, name: str) -> int:
         p = getattr(self, name)
@@ -193,7 +229,7 @@ class Corpus:
         out: dict[str, object] = {}
         for k, v in self.__dict__.items():
             out[k] = str(v) if isinstance(v, Path) else v
-        for k in ("bulk", "bulk2", "slice", "parts", "zip"):
+        for k in ("bulk", "bulk2", "slice", "parts", "zip", "concat"):
             out[k + "_bytes"] = self.size(k)
         return out
 
@@ -202,9 +238,9 @@ def build(*, quick: bool) -> Corpus:
     CORPUS.mkdir(parents=True, exist_ok=True)
     mb = 1_000_000
     if quick:
-        bulk, bulk2, slice_, parts, members = 20 * mb, 0, 1 * mb, 5 * mb, 100
+        bulk, bulk2, slice_, parts, members, concat = 20 * mb, 0, 1 * mb, 5 * mb, 100, 200
     else:
-        bulk, bulk2, slice_, parts, members = 220 * mb, 440 * mb, 8 * mb, 40 * mb, 1000
+        bulk, bulk2, slice_, parts, members, concat = 220 * mb, 440 * mb, 8 * mb, 40 * mb, 1000, 1000
     b = CORPUS / f"bulk-{bulk // mb}MB.xml"
     _, bn = write_bulk(b, bulk)
     b2 = None
@@ -218,7 +254,9 @@ def build(*, quick: bool) -> Corpus:
     _, pn = write_parts(pf, 4, parts)
     z = CORPUS / f"records-{members}.zip"
     _, zn = write_zip(z, members)
-    return Corpus(b, bn, b2, b2n, s, sn, pf, pn, z, zn)
+    cc = CORPUS / f"concat-{concat}.xml"
+    _, cn = write_concatenated(cc, concat)
+    return Corpus(b, bn, b2, b2n, s, sn, pf, pn, z, zn, cc, cn)
 
 
 if __name__ == "__main__":

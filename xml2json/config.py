@@ -9,6 +9,9 @@ from .errors import ConfigError
 #: libxml2's own guards without ``XML_PARSE_HUGE`` (lxml ``huge_tree=False``); see docs/security.md.
 LIBXML2_MAX_DEPTH = 256
 LIBXML2_MAX_TEXT = 10_000_000
+#: libxml2's hard caps in huge mode: a larger ``max_depth`` / ``max_text_bytes`` cannot take effect.
+LIBXML2_HUGE_MAX_DEPTH = 2048
+LIBXML2_HUGE_MAX_TEXT = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from ..config import Limits, Options
 from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import atomic_write
 from ..safe import GZIP_MAGIC, bounded_gzip_reader
+from ._limits import BAG_CODES, bag_hint, limit_hint, limits_from
 
 EXIT_OK = 0
 EXIT_DATA = 1  # the input is malformed, cannot be converted, is invalid, or a round trip changed it
@@ -132,20 +133,33 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
 #: The options of the command being run (argument names as in argparse's Namespace); set by
 #: :func:`run_command`, read by :func:`hint_for`. ``None``: every hint part is shown.
 _command_options: set[str] | None = None
+#: The limits the command runs with (for "now N" in a limit hint); set by :func:`run_command`.
+_command_limits: Limits | None = None
 
 
-def hint_for(code: str) -> str | None:
-    parts = HINTS.get(code)
-    if not parts:
-        return None
-    shown = [text for text, option in parts if option is None or _command_options is None or option in _command_options]
+def hint_for(code: str, issue: Issue | None = None, *, bag: str | None = None) -> str | None:
+    """The hint for an error: the flag that raises a limit (``limit-*``, with the value in force),
+    else the parts of :data:`HINTS` this command has. *bag*: the input is a bag document (its
+    path), so a size or element-count limit also suggests ``bulk --records``."""
+    shown: list[str] = []
+    if issue is not None:
+        raise_it = limit_hint(issue, _command_limits, _command_options)
+        if raise_it:
+            shown.append(raise_it)
+        if bag is not None and code in BAG_CODES:
+            shown.append(bag_hint(bag))
+    shown += [
+        text
+        for text, option in HINTS.get(code, ())
+        if option is None or _command_options is None or option in _command_options
+    ]
     return "; ".join(shown) or None
 
 
 # -- messages ------------------------------------------------------------------------------------
 
 
-def format_issue(issue: Issue, *, kind: str = "error") -> str:
+def format_issue(issue: Issue, *, kind: str = "error", bag: str | None = None) -> str:
     message = issue.message
     line = None
     if issue.line is not None:
@@ -158,13 +172,15 @@ def format_issue(issue: Issue, *, kind: str = "error") -> str:
     if issue.json_pointer is not None:
         where.append(f"at JSON {issue.json_pointer or '/'}")
     loc = f"\n    {', '.join(where)}" if where else ""
-    hint = hint_for(issue.code) if kind == "error" else None
+    hint = hint_for(issue.code, issue, bag=bag) if kind == "error" else None
     return f"{kind}: [{issue.code}] {message}{loc}" + (f"\n    hint: {hint}" if hint else "")
 
 
-def print_issues(issues: Iterable[Issue], *, kind: str = "warning", label: str | None = None) -> None:
+def print_issues(
+    issues: Iterable[Issue], *, kind: str = "warning", label: str | None = None, bag: str | None = None
+) -> None:
     for i in issues:
-        text = format_issue(i, kind=kind)
+        text = format_issue(i, kind=kind, bag=bag)
         print(f"{label}: {text}" if label else text, file=sys.stderr)
 
 
@@ -348,12 +364,19 @@ def add_version_options(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace, **extra: Any) -> Options:
-    return Options(strict=getattr(args, "strict", False), st96_version=getattr(args, "st96_version", None), **extra)
+    """The :class:`Options` of a command line, its limits from its limit flags (:func:`limits_from`)."""
+    return Options(
+        strict=getattr(args, "strict", False),
+        st96_version=getattr(args, "st96_version", None),
+        limits=limits_from(args),
+        **extra,
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
-    global _command_options
+    global _command_options, _command_limits
     _command_options = set(vars(args))
+    _command_limits = limits_from(args)
     func: Callable[[argparse.Namespace], int] = args.func
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = _Guarded(stdout, errors_fatal=True)
@@ -382,3 +405,4 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         sys.stdout, sys.stderr = stdout, stderr
         _command_options = None
+        _command_limits = None

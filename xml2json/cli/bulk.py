@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import gzip
+import json
 import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError, Issue, OutputError, Xml2JsonError
 from ._common import (
@@ -19,6 +25,7 @@ from ._common import (
     options_from,
     print_issues,
 )
+from ._limits import BAG_CODES, LIMIT_CODES, add_limit_options, bag_hint, is_bag_document, limit_hint
 
 DESCRIPTION = """\
 Convert many ST.96 XML inputs into OUTDIR: files, folders (recursive), glob patterns, .zip files
@@ -76,6 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     add_version_options(p)
+    add_limit_options(p, "xml", "zip")
     p.set_defaults(func=cmd_bulk)
 
 
@@ -103,6 +111,54 @@ def with_hint(issue: Issue) -> Issue:
     if hint is None:
         return issue
     return dataclasses.replace(issue, message=f"{issue.message}; {hint}")
+
+
+def _limit_hints(args: argparse.Namespace, summary: Any) -> list[str]:
+    """For rejects that broke a limit: the flag that raises it and, for a bag document converted
+    whole (no --records), the suggestion to convert it record by record."""
+    from ..api import Converter
+
+    options = options_from(args)
+    hints = []
+    for code in sorted(set(summary.reject_codes) & LIMIT_CODES):
+        raise_it = limit_hint(Issue(code, ""), options.limits, vars(args))
+        if raise_it:
+            hints.append(f"{summary.reject_codes[code]:,} rejected for [{code}]: {raise_it}")
+    if args.records or not set(summary.reject_codes) & BAG_CODES:
+        return hints
+    conv = Converter(options=options)
+    for line in _rejects(Path(summary.out_dir)):
+        source = line.get("source")
+        if line.get("code") in BAG_CODES and isinstance(source, str) and _is_bag_file(source, conv):
+            hints.append(f"{source} is a bag document: {bag_hint(source).removeprefix('or ')}")
+            break
+    return hints
+
+
+def _rejects(out_dir: Path) -> Iterator[dict[str, Any]]:
+    with contextlib.suppress(OSError, ValueError), open(out_dir / "rejects.jsonl", encoding="utf-8") as fh:
+        for text in fh:
+            line = json.loads(text)
+            if isinstance(line, dict):
+                yield line
+
+
+def _is_bag_file(source: str, conv: Any) -> bool:
+    """Whether *source*, a file on disk (plain or gzip), is a bag document; zip members and
+    standard input are not looked at."""
+    from ..safe import GZIP_MAGIC
+
+    path = Path(source)
+    if not path.is_file():
+        return False
+    with contextlib.suppress(OSError, EOFError, zlib.error):
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if head.startswith(GZIP_MAGIC):
+            with gzip.open(path, "rb") as gz:
+                head = gz.read(1 << 16)
+        return is_bag_document(head, conv.select, conv.options.limits)
+    return False
 
 
 def _fmt_counts(counts: dict[str, int]) -> str:
@@ -165,4 +221,6 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             f"  this run: {s.run_documents:,} document(s), {s.run_records:,} record(s) in {s.seconds:.1f} s — "
             f"{s.mb_per_second:.1f} MB/s, {s.records_per_second:,.0f} records/s"
         )
+        for hint in _limit_hints(args, s):
+            print(f"  hint: {hint}")
     return EXIT_CODES[summary.outcome]

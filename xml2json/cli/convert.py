@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from importlib import resources
 
 from ..api import Converter, roundtrip, validate_json
@@ -36,6 +37,7 @@ from ._common import (
     read_input,
     write_output,
 )
+from ._limits import BAG_CODES, add_limit_options, is_bag_document
 
 EXAMPLE = "TrademarkApplication_V6_0.xml"
 
@@ -59,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--example", action="store_true", help="convert the built-in example document")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     add_version_options(p)
+    add_limit_options(p, "xml")
     p.set_defaults(func=cmd_convert, output_files=("output",))
 
     p = sub.add_parser(
@@ -74,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schema-location", action="store_true", help="add xsi:schemaLocation (WIPO URL)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     add_version_options(p)
+    add_limit_options(p, "json")
     p.set_defaults(func=cmd_to_xml, output_files=("output",))
 
     p = sub.add_parser(
@@ -87,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE", help="XML or JSON files (may be gzip-compressed), or -")
     add_version_options(p)
+    add_limit_options(p, "xml", "json")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -106,6 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the reports as JSON (issues included) on stdout")
     add_version_options(p)
+    add_limit_options(p, "xml", "json")
     p.set_defaults(func=cmd_roundtrip)
 
 
@@ -120,6 +126,14 @@ def _read_xml(path: str, conv: Converter) -> bytes:
     return data
 
 
+def _bag(path: str, data: bytes | None, issues: Sequence[Issue], conv: Converter) -> str | None:
+    """*path* when the input broke a size or element-count limit and is a bag document
+    (``bulk --records`` converts it record by record); else ``None``."""
+    if data is None or not issues or issues[0].code not in BAG_CODES:
+        return None
+    return path if is_bag_document(data, conv.select, conv.options.limits) else None
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     conv = Converter(options=options_from(args))
     if args.example:
@@ -129,7 +143,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     else:
         data = _read_xml(args.input, conv)
-    result = conv.xml_to_json(data)
+    try:
+        result = conv.xml_to_json(data)
+    except UnsafeXMLError as exc:
+        print_issues(exc.issues, kind="error", bag=_bag(args.input or "-", data, exc.issues, conv))
+        return exit_code_for(exc)
     if not args.quiet:
         print_issues(result.warnings, kind="warning")
     write_output(dumps_json(result.data, pretty=args.pretty), args.output)
@@ -187,6 +205,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for path in args.inputs:
         label = ""
+        data: bytes | None = None
         try:
             data = read_input(path, conv.options.limits)
             kind, how = input_kind(path, data)
@@ -195,7 +214,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except Xml2JsonError as exc:
             verdict = _failure_verdict(exc)
             print(f"{path}: {verdict} ({label}[{exc.code}])")
-            print_issues(exc.issues, kind="error", label=path)
+            print_issues(exc.issues, kind="error", label=path, bag=_bag(path, data, exc.issues, conv))
             code = max(code, exit_code_for(exc))
         else:
             print_issues(warnings, kind="warning", label=path)
@@ -259,8 +278,10 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
     code = EXIT_OK
     reports: list[RoundTripReport] = []
     for path in args.inputs:
+        data: bytes | None = None
         try:
-            r = roundtrip(_read_xml(path, conv), options=opts, check_xsd=check_xsd, check_json=not lossless_only)
+            data = _read_xml(path, conv)
+            r = roundtrip(data, options=opts, check_xsd=check_xsd, check_json=not lossless_only)
             r.source = path
         except Xml2JsonError as exc:
             r = RoundTripReport(source=path, issues=list(exc.issues))
@@ -275,7 +296,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
         issues = r.issues
         if lossless_only:
             issues = [i for i in issues if i.code not in _VALIDITY_CODES]
-        print_issues(issues, kind="error", label=path)
+        print_issues(issues, kind="error", label=path, bag=_bag(path, data, issues, conv) if not r.converted else None)
     counts: dict[str, int] = {}
     for r in reports:
         v = r.verdict(lossless_only=lossless_only)

@@ -24,6 +24,7 @@ from ._common import (
     read_input,
     write_output,
 )
+from ._limits import add_limit_options
 
 PROFILE_NAME = "trademark-application-simple/1.0"
 
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="list every ST.96 path that is not carried")
     p.add_argument("-q", "--quiet", action="store_true", help="print no warnings")
     add_version_options(p)
+    add_limit_options(p, "xml", "json")
     p.set_defaults(func=cmd_simplify, output_files=("output",))
 
     p = ps.add_parser(
@@ -77,6 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="validate the XML against the ST.96 XSD (needs the XSDs, see `xml2json validate`)",
     )
+    add_limit_options(p, "json")
     p.set_defaults(func=cmd_expand, output_files=("output",))
 
     p = ps.add_parser(
@@ -94,6 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, default=15, metavar="N", help="how many gaps to list (default 15)")
     p.add_argument("-o", "--output", metavar="OUT", help="write here (atomically; the folder must exist)")
     add_version_options(p)
+    add_limit_options(p, "xml", "zip")
     p.set_defaults(func=cmd_report, output_files=("output",))
 
     p = ps.add_parser(
@@ -149,7 +153,7 @@ def cmd_expand(args: argparse.Namespace) -> int:
     from ..profiles.trademark import DOCUMENT, expand, validate
     from ..validate import default_validators
 
-    conv = Converter()
+    conv = Converter(options=options_from(args))
     raw = read_input(args.input, conv.options.limits)
     check_not_empty(args.input, raw)
     if looks_like_xml(raw):
