@@ -196,6 +196,38 @@ def test_document_flow_groups_are_the_nine_of_the_mapping_rules(compiled_v6: Any
     }
 
 
+def test_groups_that_per_name_arrays_cannot_give_back_are_the_published_ones(compiled_v6: Any) -> None:
+    """Rule 13, second exception: the V6_0 list of docs/mapping.md (13d)."""
+    found = {
+        k: ",".join(r for r in ct.ordered_reason.split(",") if r in ("repeating-group", "relative-order"))
+        for k, ct in compiled_v6.ir.complex_types.items()
+        if ct.ordered_reason and {"repeating-group", "relative-order"} & set(ct.ordered_reason.split(","))
+    }
+    assert found == {
+        # a repeating group with two or more names that is not a choice of single elements
+        "com_LocarnoClassificationBagType": "repeating-group",
+        "tmk_GoodsServicesLimitationType": "repeating-group",
+        "pat_CorrectionEventDataType": "repeating-group",
+        "pat_SearchReportType": "repeating-group",
+        "pat_ExaminationReportType": "repeating-group",
+        "gin_GIChangeRecordType": "repeating-group",  # ordered already as a repeated position (13c)
+        # two names that can come in an order other than the writer's
+        "com_MathType": "relative-order",
+        "dgn_HagueIrregularityNotificationType": "relative-order",
+        "pat_ReferenceCitationType": "relative-order",
+        "pat_StateDesignationType": "relative-order",
+        "m_apply__anon": "relative-order",
+        "m_bind__anon": "relative-order",
+        "m_mmultiscripts__anon": "relative-order",
+    }
+    locarno = compiled_v6.ir.complex_types["com_LocarnoClassificationBagType"]
+    assert [p.json for p in locarno.particles if p.ordered] == [
+        "locarnoClassification",
+        "symbolPositionCode",
+        "locarnoClassificationText",
+    ]
+
+
 def test_v6_has_no_name_collisions_and_mixed_types_are_found(compiled_v6: Any, xsd_dir: Path) -> None:
     from lxml import etree
 

@@ -64,11 +64,21 @@ PARAGRAPH_LEVEL_TYPES: Final[frozenset[tuple[str, str]]] = frozenset(
 #: once its children are regrouped by name.
 ORDERED_CHOICE_NAMESPACES: Final = frozenset({STANDARD_PREFIXES["m"]})
 
-#: Project extension of rule 13: a repeating *sequence* of more than one element
-#: (``(NationalDesignClassification, NationalDesignProductIndicationText?)+``)
-#: keeps document order as ``content`` too, since separate arrays could not tell
-#: which items belong together. Read by the compiler (``compiler/passes/decide_order.py``).
-REPEATING_SEQUENCES_ORDERED: Final = True
+#: Project extension of rule 13 (13b): a repeating *sequence* of more than one element
+#: (``(NationalDesignClassification, NationalDesignProductIndicationText?)+``) keeps
+#: document order as ``content`` too, since separate arrays could not tell which items
+#: belong together. (Rule 13's second exception, below, would order them anyway; 13b
+#: keeps its own reason so that the published lists stay stable.)
+#:
+#: Rule 13, second exception (13d): every content model whose input the writer could not
+#: restore from per-name arrays keeps document order; the compiler decides it from the
+#: schema (``compiler/passes/decide_order.py``). The writer writes each member's items
+#: together, members in schema order, so it restores exactly what follows that order.
+#: The one loss the round trip forgives (the comparer reports it) is the interleaving
+#: between the branches of a repeating choice each of whose branches is one element per
+#: occurrence: such a choice stays per-branch arrays when this is True (rule 13 as
+#: written); False would order every repeating group of two or more element names.
+INTERLEAVED_SINGLE_ELEMENT_CHOICES_AS_ARRAYS: Final = True
 
 # --- Names (rules 1, 2, 4) ------------------------------------------------------
 
