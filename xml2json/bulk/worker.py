@@ -62,9 +62,11 @@ class TaskResult:
     warnings: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     schema_missing: bool = False
+    fallback: str | None = None  # a chunk that could not be converted on its own: why (:mod:`.chunks`)
+    notices: list[str] = field(default_factory=list)  # how the run treated this input (not split, …)
 
     def manifest_entry(self, task: Task) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "key": self.key,
             "source": task.source,
             "identity": list(task.identity) if task.identity else None,
@@ -77,6 +79,9 @@ class TaskResult:
             "bytes": self.bytes,
             "schemaMissing": self.schema_missing,
         }
+        if self.notices:
+            entry["notices"] = list(self.notices)
+        return entry
 
 
 def rejects_path(out_dir: Path, key: str) -> Path:
@@ -243,6 +248,11 @@ def run_task(
     task: Task, cfg: RunConfig, *, progress: Callable[[tuple[int, int, int]], None] | None = None
 ) -> TaskResult:
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
+    if task.chunk is not None:
+        from .chunks import run_chunk
+
+        result: TaskResult = run_chunk(task, cfg, progress)
+        return result
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)
@@ -325,6 +335,8 @@ def _records_of(
                 base, failed = _document_records(
                     source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece
                 )
+                if failed:  # the reject holds index `base`: the next document numbers on after it
+                    base += 1
     except Exception as exc:
         issues, schema = _issues_of(exc)
         res.schema_missing |= schema

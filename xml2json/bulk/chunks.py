@@ -1,0 +1,505 @@
+"""One big document on all cores: record-aligned chunks of a bag-style file (docs/bulk.md,
+"One big file on all cores").
+
+Planning (main process, :func:`split_task`): a large, uncompressed file in records mode is read
+up to its first record with the library's DOCTYPE gate and a pull parser (which gives the plan,
+the record layout, the records' parent — the *container* — and the end tags of its ancestors),
+then its BYTES are scanned once (``bytes.find``, no parse) for the start tags of the container's
+records as written (``<prefix:Name`` for every prefix the file binds to the records'
+namespace), counting records and newlines. Split points are record start tags near evenly
+spaced offsets. Each chunk becomes a :class:`Chunk`: its byte range, the number of its first
+record (``index``) and of its records, and the newlines before it.
+
+A worker (:func:`run_chunk`) parses ``the document's own bytes up to the first record`` +
+``newlines`` + ``the chunk's bytes`` + ``end tags of the ancestors`` (the last chunk runs to the
+end of the file instead and also yields the rest of the document) with the same safe parser and
+record loop as the serial path. The real head bytes carry the exact namespace declarations and
+attributes; the newlines make libxml2 count the same lines as in the whole file. The chunk is
+only accepted if it was a clean sequence of records: it parsed, it held exactly the records the
+byte scan counted, and (except the last) nothing else in the container. Otherwise — a fake start
+tag in a comment or CDATA section (the chunk that holds the comment's start then ends inside
+it), a prefix bound to another namespace, non-record content between records, malformed XML —
+the whole document is converted serially instead, and the run says so. The main process joins
+the chunks' parts in order (:func:`join`), so the outputs equal those of one job, byte for byte.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import re
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from ..api import Converter
+from ..errors import Xml2JsonError
+from ..io import AtomicFile
+from ..policy import VERSION_ATTRIBUTE
+from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
+from .inputs import Task
+from .layout import local_name, record_layout
+
+#: Files smaller than this are never split: a chunk must be large enough that its fixed costs (a
+#: task, reading the head again, a part file joined by the main process) stay small against the
+#: conversion of its records (~20 MB/s per core), and small files are quick anyway. The
+#: environment variable ``XML2JSON_CHUNK_BYTES`` sets another value (tests use a tiny one).
+CHUNK_BYTES = 24 * 1024 * 1024
+#: Chunks per worker: a few, so that a slow chunk does not leave the other workers idle.
+CHUNKS_PER_JOB = 3
+#: The part before the first record is parsed again by every chunk: larger, the file is not split.
+MAX_HEAD = 1024 * 1024
+#: Bytes read at a time when scanning.
+SCAN_BLOCK = 8 * 1024 * 1024
+#: The folder (under the output folder's state folder) of the chunks' parts.
+CHUNK_DIR = "chunks"
+
+_BLANK_TO_SPACE = bytes.maketrans(b"\t\r\n", b"   ")
+_DELIMS = frozenset(b" \t\r\n/>")
+_OVERLAP = 512
+_NAME_CHARS = re.compile(rb"[A-Za-z0-9._\-\x80-\xff]*$")
+_START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+
+
+def chunk_threshold() -> int:
+    value = os.environ.get("XML2JSON_CHUNK_BYTES")
+    return int(value) if value and value.isdigit() else CHUNK_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A record-aligned part of one document (see the module docstring)."""
+
+    number: int  # 0-based
+    count: int  # chunks of the document
+    head: int  # the document's bytes [0, head) come first: prolog and ancestors of the records
+    start: int  # the chunk's bytes [start, end); end -1: to the end of the file
+    end: int
+    pad: int  # newlines between the head and the chunk (lines of the skipped chunks)
+    closers: bytes  # end tags of the ancestors (every chunk but the last)
+    base: int  # index of the chunk's first record
+    expect: int  # records in the chunk, as counted in the bytes
+    container: tuple[str, ...]  # Clark tags from the root to the records' parent
+    previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
+
+    @property
+    def last(self) -> bool:
+        return self.number == self.count - 1
+
+
+class NotSplittable(Exception):
+    """A chunk that is not a clean sequence of records: the document is converted serially."""
+
+
+def chunk_dir(out_dir: Path, key: str) -> Path:
+    from .worker import STATE_DIR
+
+    return out_dir / STATE_DIR / CHUNK_DIR / key
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    end: int  # where the first record starts (its raw start tag)
+    container: tuple[str, ...]
+    closers: bytes
+    ns: str  # the records' namespace
+    names: frozenset[bytes]  # local names of the container's records in that namespace
+    prefixes: frozenset[bytes]  # prefixes bound to ns in the head (b"" for a default namespace)
+
+
+def _read_head(path: str, conv: Converter) -> _Head | str | None:
+    """Parse up to the first record. None: not a case for splitting (the serial path reports
+    any problem); a string: why this document cannot be split."""
+    limits = conv.options.limits
+    with open(path, "rb") as fh:
+        try:
+            tag, attrib, head = read_root(fh, limits)
+            plan, doc, _warnings = conv.select(tag, attrib.get(VERSION_ATTRIBUTE))
+        except Xml2JsonError:
+            return None
+        if not _plain_prolog(head):
+            return "its encoding is not UTF-8"
+        layout = record_layout(plan, doc)
+        if not layout.streaming:
+            return "the whole document is one record"
+        fh.seek(0)
+        parser = etree.XMLPullParser(events=("start", "end"), **parser_options(limits))
+        stack: list[str] = []
+        read = 0
+        broken = False
+        try:
+            while read < MAX_HEAD + 4096:
+                block = fh.read(4096)  # small: a fault further on must not stop the search
+                if not block:
+                    return "it holds no record"
+                read += len(block)
+                try:
+                    parser.feed(block)
+                except etree.XMLSyntaxError:
+                    broken = True  # the events before the fault still count
+                for ev, found in parser.read_events():
+                    el: Any = found
+                    if ev == "end":
+                        stack.pop()
+                        continue
+                    stack.append(el.tag)
+                    where = tuple(stack)
+                    if where not in layout.specs:
+                        continue
+                    container = where[:-1]
+                    ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
+                    names = frozenset(
+                        local_name(p[-1]).encode()
+                        for p in layout.specs
+                        if p[:-1] == container and p[-1].startswith("{" + ns + "}" if ns else "")
+                    )
+                    closers = b""
+                    node = el.getparent()
+                    while node is not None:
+                        name = local_name(node.tag)
+                        closers += f"</{node.prefix}:{name}>".encode() if node.prefix else f"</{name}>".encode()
+                        node = node.getparent()
+                    prefixes = frozenset((p or "").encode() for p, uri in el.getparent().nsmap.items() if uri == ns) | {
+                        (el.prefix or "").encode()
+                    }
+                    return _Head(0, container, closers, ns, names, prefixes)
+                if broken:
+                    return None
+        except etree.XMLSyntaxError:
+            return None
+    return f"its part before the first record is larger than {MAX_HEAD} bytes"
+
+
+@dataclass(slots=True)
+class _Scan:
+    starts: list[int]  # positions of the record start tags
+    lines: list[int]  # newlines before each
+    several: bool  # the file seems to hold several documents
+
+
+def _scan(path: str, head: _Head) -> _Scan:
+    """One pass over the bytes: every start tag ``<P:Name`` of a record name (any prefix P,
+    filtered afterwards to the prefixes the file binds to the records' namespace), the prefixes
+    declared for that namespace, and newline counts."""
+    ns_quoted = [b'"' + head.ns.encode() + b'"', b"'" + head.ns.encode() + b"'"]
+    found: list[tuple[int, bytes, int]] = []  # (position, prefix, newlines before)
+    several = False  # an XML declaration after the start: a file of several documents
+    declared: set[bytes] = set(head.prefixes)
+    needles = [(b":" + n, n) for n in head.names] + [(b"<" + n, n) for n in head.names]
+    carry = b""
+    base = 0  # file offset of carry[0]
+    lo = 0  # hits before this index of buf were taken in the previous round
+    lines = 0  # newlines before buf[lo]
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(SCAN_BLOCK)
+            buf = carry + block
+            # a hit is taken in the round where its "<" lies in [lo, limit); the bytes from
+            # limit - _OVERLAP on are looked at again with the next block
+            limit = len(buf) if not block else max(lo, len(buf) - _OVERLAP)
+            hits: list[tuple[int, bytes]] = []
+            for needle, _name in needles:
+                k = len(needle)
+                i = buf.find(needle)
+                while i >= 0:
+                    after = buf[i + k : i + k + 1]
+                    if after and after[0] in _DELIMS:
+                        if needle[0] == 0x3C:  # "<Name": no prefix
+                            at, prefix = i, b""
+                        else:
+                            at = buf.rfind(b"<", max(0, i - 128), i)
+                            ok = at >= 0 and _NAME_CHARS.match(buf, at + 1, i) and buf[at + 1 : at + 2] != b"/"
+                            prefix = buf[at + 1 : i] if ok else b""
+                            at = at if ok else -1
+                        if lo <= at < limit:
+                            hits.append((at, prefix))
+                    i = buf.find(needle, i + 1)
+            for quoted in ns_quoted:
+                i = buf.find(quoted)
+                while i >= 0:
+                    eq = buf.rfind(b"xmlns", max(0, i - 200), i)
+                    if eq >= 0:
+                        decl = buf[eq:i].rstrip(b" \t\r\n=")
+                        declared.add(decl[6:] if decl.startswith(b"xmlns:") else b"")
+                    i = buf.find(quoted, i + 1)
+            decl = buf.find(b"<?xml", max(lo, 4 - base))
+            if 0 <= decl < limit and base + decl > 3:
+                several = True
+            hits.sort()
+            pos = lo
+            for at, prefix in hits:
+                lines += buf.count(b"\n", pos, at)
+                pos = at
+                found.append((base + at, prefix, lines))
+            lines += buf.count(b"\n", pos, limit)
+            if not block:
+                break
+            cut = max(0, limit - _OVERLAP)
+            carry = buf[cut:]
+            base += cut
+            lo = limit - cut
+    keep = [(p, n) for p, prefix, n in found if prefix in declared]
+    return _Scan([p for p, _ in keep], [n for _, n in keep], several)
+
+
+def split_task(task: Task, conv: Converter, parts: int, threshold: int) -> tuple[list[Task], str | None]:
+    """Chunks of *task* (empty when it stays one task), and why a large file is not split."""
+    if task.kind != "file" or task.size < threshold or parts < 2:
+        return [], None
+    if task.size > conv.options.limits.max_document_bytes:
+        return [], None  # rejected by the serial path
+    try:
+        with open(task.path, "rb") as fh:
+            if fh.read(2) == GZIP_MAGIC:
+                return [], "a gzip stream cannot be split (it is read from its start)"
+        head = _read_head(task.path, conv)
+    except OSError:
+        return [], None
+    if head is None or isinstance(head, str):
+        return [], head
+    scan = _scan(task.path, head)
+    if scan.several:
+        return [], "it holds several documents one after another (each is converted in turn)"
+    starts = scan.starts
+    if len(starts) < 2:
+        return [], "it holds fewer than two records"
+    first = starts[0]
+    if first > MAX_HEAD:
+        return [], f"its part before the first record is larger than {MAX_HEAD} bytes"
+    cuts = [0]  # indices into starts
+    for k in range(1, parts):
+        j = bisect.bisect_left(starts, task.size * k // parts)
+        if j < len(starts) and j > cuts[-1]:
+            cuts.append(j)
+    if len(cuts) < 2:
+        return [], "it holds too few records"
+    chunks: list[Task] = []
+    head_lines = scan.lines[0]
+    previous: list[bytes] = []
+    with open(task.path, "rb") as fh:
+        for j in cuts[1:]:
+            fh.seek(starts[j - 1])
+            m = _START_TAG.match(fh.read(65536))
+            if m is None:
+                return [], "a record's start tag is longer than 64 KB"
+            tag = m.group(0)
+            tag = tag[:-2] if tag.endswith(b"/>") else tag[:-1]
+            previous.append(tag.translate(_BLANK_TO_SPACE) + b"/>")
+    for n, j in enumerate(cuts):
+        nxt = cuts[n + 1] if n + 1 < len(cuts) else len(starts)
+        last = n + 1 == len(cuts)
+        chunk = Chunk(
+            number=n,
+            count=len(cuts),
+            head=first,
+            start=starts[j],
+            end=-1 if last else starts[nxt],
+            pad=scan.lines[j] - head_lines,
+            closers=b"" if last else head.closers,
+            base=j,
+            expect=nxt - j,
+            container=head.container,
+            previous=previous[n - 1] if n else b"",
+        )
+        size = (task.size if last else starts[nxt]) - starts[j]
+        chunks.append(replace(task, chunk=chunk, size=size))
+    return chunks, None
+
+
+# -- a chunk, in a worker --------------------------------------------------------------------------
+
+
+class ChunkStream:
+    """head bytes, newlines, the chunk's bytes, end tags: what the worker parses."""
+
+    def __init__(self, fh: Any, chunk: Chunk, on_read: Callable[[int], None]) -> None:
+        self._fh = fh
+        self._parts: list[tuple[str, Any]] = [("file", (0, chunk.head))]
+        if chunk.pad:
+            self._parts.append(("pad", chunk.pad))
+        if chunk.previous:
+            self._parts.append(("bytes", chunk.previous))
+        self._parts.append(("file", (chunk.start, chunk.end)))
+        if chunk.closers:
+            self._parts.append(("bytes", chunk.closers))
+        self._on_read = on_read
+        self._cur: tuple[str, Any] | None = None
+        self._left = 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n is None or n < 0:
+            n = 1 << 20
+        while True:
+            if self._cur is None:
+                if not self._parts:
+                    return b""
+                kind, arg = self._cur = self._parts.pop(0)
+                if kind == "file":
+                    start, end = arg
+                    self._fh.seek(start)
+                    self._left = -1 if end < 0 else end - start
+                elif kind == "pad":
+                    self._left = arg
+                else:
+                    self._left = len(arg)
+            kind, arg = self._cur
+            if self._left == 0:
+                self._cur = None
+                continue
+            k = n if self._left < 0 else min(n, self._left)
+            if kind == "file":
+                data = self._fh.read(k)
+                if not data:
+                    self._cur = None
+                    continue
+                self._on_read(len(data))
+            elif kind == "pad":
+                data = b"\n" * k
+            else:
+                data = arg[len(arg) - self._left : len(arg) - self._left + k]
+            if self._left > 0:
+                self._left -= len(data)
+            return data
+
+
+def _clean_end(container: tuple[str, ...]) -> Callable[[Any], None]:
+    """Checks that the container held nothing but the records (all removed by now)."""
+
+    def check(root: Any) -> None:
+        node = root
+        for tag in container[1:]:
+            node = node[-1] if node is not None and len(node) else None
+            if node is None or node.tag != tag:
+                raise NotSplittable("the chunk did not end inside the records' container")
+        if len(node):
+            raise NotSplittable("content that is not a record between records")
+
+    return check
+
+
+def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
+    """Convert one chunk into its part files; a chunk that is not a clean sequence of records
+    returns a result with ``fallback`` set and writes nothing."""
+    from .records import renumber, stream_document
+    from .worker import Reporter, TaskResult, _document_records, converter_for, dumps_json
+
+    chunk = task.chunk
+    assert chunk is not None
+    conv = converter_for(cfg)
+    folder = chunk_dir(Path(cfg.out_dir), task.key)
+    res = TaskResult(task.index, task.key)
+    warnings: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    rep = Reporter(progress)
+    nbytes = [0]
+
+    def on_read(n: int) -> None:
+        nbytes[0] += n
+        rep.read(n)
+
+    part = AtomicFile(folder / f"{chunk.number:05d}.jsonl")
+    rejects = AtomicFile(folder / f"{chunk.number:05d}.rejects.jsonl")
+
+    def reject(line: dict[str, Any]) -> None:
+        rejects.write(dumps_json(line) + b"\n")
+        res.rejects += 1
+        codes[line["code"]] += 1
+
+    try:
+        with open(task.path, "rb") as fh:
+            stream = ChunkStream(fh, chunk, on_read)
+            check = None if chunk.last else _clean_end(chunk.container)
+            recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
+            if chunk.previous:  # the stand-in for the record before the chunk: not converted here
+                first = next(recs, None)
+                if first is None or first.index != 0:
+                    raise NotSplittable("the record before the chunk was not where the bytes show it")
+            nxt, _failed = _document_records(
+                task.source,
+                renumber(recs, chunk.base - (1 if chunk.previous else 0)),
+                chunk.base,
+                part,
+                res,
+                warnings,
+                reject,
+                rep,
+                catch=False,
+            )
+        if nxt - chunk.base != chunk.expect:
+            raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
+        part.write(b"")
+        part.commit()
+        rejects.write(b"")
+        rejects.commit()
+    except BaseException as exc:
+        part.abort()
+        rejects.abort()
+        if not isinstance(exc, Exception):
+            raise
+        why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
+        return TaskResult(task.index, task.key, fallback=why)
+    rep.docs = 1 if chunk.number == 0 else 0
+    rep.flush()
+    res.docs = rep.docs
+    res.bytes = nbytes[0]
+    res.warnings = dict(warnings)
+    res.reject_codes = dict(codes)
+    return res
+
+
+# -- joining, in the main process ----------------------------------------------------------------
+
+
+def join(task: Task, results: list[Any], cfg: Any) -> Any:
+    """The result of the whole file from its chunks' results: the parts joined in order into the
+    final partition and rejects (atomically), the counts added up."""
+    from .worker import TaskResult, rejects_path
+
+    out = Path(cfg.out_dir)
+    folder = chunk_dir(out, task.key)
+    res = TaskResult(task.index, task.key, docs=1, bytes=task.size)
+    codes: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    part = AtomicFile(out / (task.key + ".jsonl"), durable=cfg.durable)
+    rejects = AtomicFile(rejects_path(out, task.key), durable=cfg.durable)
+    try:
+        for r in results:
+            res.records += r.records
+            res.rejects += r.rejects
+            codes.update(r.reject_codes)
+            warnings.update(r.warnings)
+        for n in range(len(results)):
+            for name, dest in ((f"{n:05d}.jsonl", part), (f"{n:05d}.rejects.jsonl", rejects)):
+                with open(folder / name, "rb") as src:
+                    while data := src.read(1 << 20):
+                        dest.write(data)
+        size = part.commit()
+        if size is not None:
+            res.outputs.append((task.key + ".jsonl", size))
+        rejects.commit()
+    except BaseException:
+        part.abort()
+        rejects.abort()
+        raise
+    remove_chunks(out, task.key)
+    res.reject_codes = dict(codes)
+    res.warnings = dict(warnings)
+    return res
+
+
+def remove_chunks(out: Path, key: str | None = None) -> None:
+    """The chunks' parts of one file (of every file without *key*)."""
+    from .worker import STATE_DIR
+
+    target = chunk_dir(out, key) if key is not None else out / STATE_DIR / CHUNK_DIR
+    with contextlib.suppress(OSError):
+        shutil.rmtree(target)
