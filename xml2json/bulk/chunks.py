@@ -231,8 +231,8 @@ def _scan(path: str, head: _Head) -> _Scan:
                         decl = buf[eq:i].rstrip(b" \t\r\n=")
                         declared.add(decl[6:] if decl.startswith(b"xmlns:") else b"")
                     i = buf.find(quoted, i + 1)
-            decl = buf.find(b"<?xml", max(lo, 4 - base))
-            if 0 <= decl < limit and base + decl > 3:
+            another = buf.find(b"<?xml", max(lo, 4 - base))
+            if 0 <= another < limit:
                 several = True
             hits.sort()
             pos = lo
