@@ -190,11 +190,10 @@ def _scan(path: str, head: _Head) -> _Scan:
     """One pass over the bytes: every start tag ``<P:Name`` of a record name (any prefix P,
     filtered afterwards to the prefixes the file binds to the records' namespace), the prefixes
     declared for that namespace, and newline counts."""
-    ns_quoted = [b'"' + head.ns.encode() + b'"', b"'" + head.ns.encode() + b"'"]
+    uri = head.ns.encode()
     found: list[tuple[int, bytes, int]] = []  # (position, prefix, newlines before)
     several = False  # an XML declaration after the start: a file of several documents
     declared: set[bytes] = set(head.prefixes)
-    needles = [(b":" + n, n) for n in head.names] + [(b"<" + n, n) for n in head.names]
     carry = b""
     base = 0  # file offset of carry[0]
     lo = 0  # hits before this index of buf were taken in the previous round
@@ -207,30 +206,32 @@ def _scan(path: str, head: _Head) -> _Scan:
             # limit - _OVERLAP on are looked at again with the next block
             limit = len(buf) if not block else max(lo, len(buf) - _OVERLAP)
             hits: list[tuple[int, bytes]] = []
-            for needle, _name in needles:
-                k = len(needle)
-                i = buf.find(needle)
+            for name in head.names:  # the bare name: one pass finds it with any prefix
+                k = len(name)
+                i = buf.find(name, max(1, lo))
                 while i >= 0:
                     after = buf[i + k : i + k + 1]
-                    if after and after[0] in _DELIMS:
-                        if needle[0] == 0x3C:  # "<Name": no prefix
-                            at, prefix = i, b""
+                    before = buf[i - 1]
+                    if after and after[0] in _DELIMS and (before == 0x3A or before == 0x3C):  # ":" or "<"
+                        if before == 0x3C:  # "<Name": no prefix
+                            at, prefix = i - 1, b""
                         else:
                             at = buf.rfind(b"<", max(0, i - 128), i)
-                            ok = at >= 0 and _NAME_CHARS.match(buf, at + 1, i) and buf[at + 1 : at + 2] != b"/"
-                            prefix = buf[at + 1 : i] if ok else b""
+                            ok = at >= 0 and _NAME_CHARS.match(buf, at + 1, i - 1) and buf[at + 1 : at + 2] != b"/"
+                            prefix = buf[at + 1 : i - 1] if ok else b""
                             at = at if ok else -1
                         if lo <= at < limit:
                             hits.append((at, prefix))
-                    i = buf.find(needle, i + 1)
-            for quoted in ns_quoted:
-                i = buf.find(quoted)
-                while i >= 0:
+                    i = buf.find(name, i + 1)
+            i = buf.find(uri)
+            while i >= 0:  # the prefixes bound to the records' namespace
+                quote = buf[i - 1 : i]
+                if quote in (b'"', b"'") and buf[i + len(uri) : i + len(uri) + 1] == quote:
                     eq = buf.rfind(b"xmlns", max(0, i - 200), i)
                     if eq >= 0:
-                        decl = buf[eq:i].rstrip(b" \t\r\n=")
+                        decl = buf[eq : i - 1].rstrip(b" \t\r\n=")
                         declared.add(decl[6:] if decl.startswith(b"xmlns:") else b"")
-                    i = buf.find(quoted, i + 1)
+                i = buf.find(uri, i + 1)
             another = buf.find(b"<?xml", max(lo, 4 - base))
             if 0 <= another < limit:
                 several = True
