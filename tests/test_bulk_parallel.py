@@ -58,19 +58,35 @@ def assert_same_output(one: Path, two: Path) -> None:
             assert a[name] == b[name], name
 
 
-def convert_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, src: Path, **kw: Any) -> tuple[Any, Any, list[int]]:
-    """The same run with one job and with two; returns both summaries and how many chunks each
-    file was split into."""
-    monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "2000")
+def spy_on_splitting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Into how many chunks each large file was split (0: not split), in the order they end."""
     split: list[int] = []
     real = engine.split_task
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        chunks, why = real(*args, **kwargs)
-        split.append(len(chunks))
-        return chunks, why
+        chunks = real(*args, **kwargs)
+        if chunks is None:
+            split.append(0)
+            return None
+
+        def counted() -> Any:
+            n = 0
+            for t in chunks:
+                n += t.chunk is not None
+                yield t
+            split.append(n)
+
+        return counted()
 
     monkeypatch.setattr(engine, "split_task", spy)
+    return split
+
+
+def convert_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, src: Path, **kw: Any) -> tuple[Any, Any, list[int]]:
+    """The same run with one job and with two; returns both summaries and how many chunks each
+    file was split into."""
+    monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "2000")
+    split = spy_on_splitting(monkeypatch)
     one = run_bulk([src], tmp_path / "one", records=True, jobs=1, **kw)
     two = run_bulk([src], tmp_path / "two", records=True, jobs=2, **kw)
     assert_same_output(tmp_path / "one", tmp_path / "two")
@@ -333,9 +349,7 @@ def test_dask_engine_splits_a_big_file(tmp_path: Path, monkeypatch: pytest.Monke
     src = tmp_path / "bag.xml"
     write_bulk(src, small(200))
     monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "4000")
-    split: list[int] = []
-    real = engine.split_task
-    monkeypatch.setattr(engine, "split_task", lambda *a, **k: (r := real(*a, **k), split.append(len(r[0])))[0])
+    split = spy_on_splitting(monkeypatch)
     run_bulk([src], tmp_path / "local", records=True, jobs=1)
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c,

@@ -25,13 +25,12 @@ the chunks' parts in order (:func:`join`), so the outputs equal those of one job
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -77,7 +76,7 @@ class Chunk:
     """A record-aligned part of one document (see the module docstring)."""
 
     number: int  # 0-based
-    count: int  # chunks of the document
+    last: bool  # the last chunk of the document: to the end of the file, with the rest
     head: int  # the document's bytes [0, head) come first: prolog and ancestors of the records
     start: int  # the chunk's bytes [start, end); end -1: to the end of the file
     end: int
@@ -87,10 +86,6 @@ class Chunk:
     expect: int  # records in the chunk, as counted in the bytes
     container: tuple[str, ...]  # Clark tags from the root to the records' parent
     previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
-
-    @property
-    def last(self) -> bool:
-        return self.number == self.count - 1
 
 
 class NotSplittable(Exception):
@@ -179,20 +174,12 @@ def _read_head(path: str, conv: Converter) -> _Head | str | None:
     return f"its part before the first record is larger than {MAX_HEAD} bytes"
 
 
-@dataclass(slots=True)
-class _Scan:
-    starts: list[int]  # positions of the record start tags
-    lines: list[int]  # newlines before each
-    several: bool  # the file seems to hold several documents
-
-
-def _scan(path: str, head: _Head) -> _Scan:
-    """One pass over the bytes: every start tag ``<P:Name`` of a record name (any prefix P,
-    filtered afterwards to the prefixes the file binds to the records' namespace), the prefixes
-    declared for that namespace, and newline counts."""
+def _scan(path: str, head: _Head, several: list[bool]) -> Iterator[tuple[int, int]]:
+    """One pass over the bytes, yielding ``(position, newlines before it)`` of every record start
+    tag ``<P:Name`` in order, P a prefix bound to the records' namespace in a declaration seen so
+    far (a declaration precedes, or is in, the start tag that uses it); ``several[0]`` turns true at
+    an XML declaration after the start (a file of several documents)."""
     uri = head.ns.encode()
-    found: list[tuple[int, bytes, int]] = []  # (position, prefix, newlines before)
-    several = False  # an XML declaration after the start: a file of several documents
     declared: set[bytes] = set(head.prefixes)
     carry = b""
     base = 0  # file offset of carry[0]
@@ -205,7 +192,16 @@ def _scan(path: str, head: _Head) -> _Scan:
             # a hit is taken in the round where its "<" lies in [lo, limit); the bytes from
             # limit - _OVERLAP on are looked at again with the next block
             limit = len(buf) if not block else max(lo, len(buf) - _OVERLAP)
-            hits: list[tuple[int, bytes]] = []
+            i = buf.find(uri)
+            while i >= 0:  # the prefixes bound to the records' namespace
+                quote = buf[i - 1 : i]
+                if quote in (b'"', b"'") and buf[i + len(uri) : i + len(uri) + 1] == quote:
+                    eq = buf.rfind(b"xmlns", max(0, i - 200), i)
+                    if eq >= 0:
+                        decl = buf[eq : i - 1].rstrip(b" \t\r\n=")
+                        declared.add(decl[6:] if decl.startswith(b"xmlns:") else b"")
+                i = buf.find(uri, i + 1)
+            hits: list[int] = []
             for name in head.names:  # the bare name: one pass finds it with any prefix
                 k = len(name)
                 i = buf.find(name, max(1, lo))
@@ -218,102 +214,117 @@ def _scan(path: str, head: _Head) -> _Scan:
                         else:
                             at = buf.rfind(b"<", max(0, i - 128), i)
                             ok = at >= 0 and _NAME_CHARS.match(buf, at + 1, i - 1) and buf[at + 1 : at + 2] != b"/"
-                            prefix = buf[at + 1 : i - 1] if ok else b""
-                            at = at if ok else -1
-                        if lo <= at < limit:
-                            hits.append((at, prefix))
+                            prefix = buf[at + 1 : i - 1] if ok else b"\0"
+                        if lo <= at < limit and prefix in declared:
+                            hits.append(at)
                     i = buf.find(name, i + 1)
-            i = buf.find(uri)
-            while i >= 0:  # the prefixes bound to the records' namespace
-                quote = buf[i - 1 : i]
-                if quote in (b'"', b"'") and buf[i + len(uri) : i + len(uri) + 1] == quote:
-                    eq = buf.rfind(b"xmlns", max(0, i - 200), i)
-                    if eq >= 0:
-                        decl = buf[eq : i - 1].rstrip(b" \t\r\n=")
-                        declared.add(decl[6:] if decl.startswith(b"xmlns:") else b"")
-                i = buf.find(uri, i + 1)
             another = buf.find(b"<?xml", max(lo, 4 - base))
             if 0 <= another < limit:
-                several = True
+                several[0] = True
             hits.sort()
             pos = lo
-            for at, prefix in hits:
+            for at in hits:
                 lines += buf.count(b"\n", pos, at)
                 pos = at
-                found.append((base + at, prefix, lines))
+                yield base + at, lines
             lines += buf.count(b"\n", pos, limit)
             if not block:
-                break
+                return
             cut = max(0, limit - _OVERLAP)
             carry = buf[cut:]
             base += cut
             lo = limit - cut
-    keep = [(p, n) for p, prefix, n in found if prefix in declared]
-    return _Scan([p for p, _ in keep], [n for _, n in keep], several)
 
 
-def split_task(task: Task, conv: Converter, parts: int, threshold: int) -> tuple[list[Task], str | None]:
-    """Chunks of *task* (empty when it stays one task), and why a large file is not split."""
+def _stand_in(fh: Any, pos: int) -> bytes | None:
+    """The start tag at *pos* as an empty element on one line (see :func:`run_chunk`)."""
+    fh.seek(pos)
+    m = _START_TAG.match(fh.read(65536))
+    if m is None:
+        return None
+    tag = m.group(0)
+    tag = tag[:-2] if tag.endswith(b"/>") else tag[:-1]
+    return tag.translate(_BLANK_TO_SPACE) + b"/>"
+
+
+def split_task(
+    task: Task, conv: Converter, parts: int, threshold: int, note: Callable[[str], None]
+) -> Iterator[Task] | None:
+    """The chunks of *task*, made while the bytes are scanned (so that the workers start on the
+    first chunks while the main process scans on), or None when it stays one task (*note* is told
+    why, for a large file)."""
     if task.kind != "file" or task.size < threshold or parts < 2:
-        return [], None
+        return None
     if task.size > conv.options.limits.max_document_bytes:
-        return [], None  # rejected by the serial path
+        return None  # rejected by the serial path
     try:
         with open(task.path, "rb") as fh:
             if fh.read(2) == GZIP_MAGIC:
-                return [], "a gzip stream cannot be split (it is read from its start)"
+                note("a gzip stream cannot be split (it is read from its start)")
+                return None
         head = _read_head(task.path, conv)
     except OSError:
-        return [], None
+        return None
     if head is None or isinstance(head, str):
-        return [], head
-    scan = _scan(task.path, head)
-    if scan.several:
-        return [], "it holds several documents one after another (each is converted in turn)"
-    starts = scan.starts
-    if len(starts) < 2:
-        return [], "it holds fewer than two records"
-    first = starts[0]
-    if first > MAX_HEAD:
-        return [], f"its part before the first record is larger than {MAX_HEAD} bytes"
-    cuts = [0]  # indices into starts
-    for k in range(1, parts):
-        j = bisect.bisect_left(starts, task.size * k // parts)
-        if j < len(starts) and j > cuts[-1]:
-            cuts.append(j)
-    if len(cuts) < 2:
-        return [], "it holds too few records"
-    chunks: list[Task] = []
-    head_lines = scan.lines[0]
-    previous: list[bytes] = []
+        if head:
+            note(head)
+        return None
+    return _chunks(task, head, parts, note)
+
+
+def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) -> Iterator[Task]:
+    targets = [task.size * k // parts for k in range(1, parts)]
+    several = [False]
+    count = 0  # records so far
+    number = 0  # chunks made so far
+    first = head_lines = 0
+    start = base = start_lines = 0
+    previous = b""  # the stand-in for the record before the current chunk
+    last_at = -1
     with open(task.path, "rb") as fh:
-        for j in cuts[1:]:
-            fh.seek(starts[j - 1])
-            m = _START_TAG.match(fh.read(65536))
-            if m is None:
-                return [], "a record's start tag is longer than 64 KB"
-            tag = m.group(0)
-            tag = tag[:-2] if tag.endswith(b"/>") else tag[:-1]
-            previous.append(tag.translate(_BLANK_TO_SPACE) + b"/>")
-    for n, j in enumerate(cuts):
-        nxt = cuts[n + 1] if n + 1 < len(cuts) else len(starts)
-        last = n + 1 == len(cuts)
-        chunk = Chunk(
-            number=n,
-            count=len(cuts),
-            head=first,
-            start=starts[j],
-            end=-1 if last else starts[nxt],
-            pad=scan.lines[j] - head_lines,
-            closers=b"" if last else head.closers,
-            base=j,
-            expect=nxt - j,
-            container=head.container,
-            previous=previous[n - 1] if n else b"",
-        )
-        size = (task.size if last else starts[nxt]) - starts[j]
-        chunks.append(replace(task, chunk=chunk, size=size))
-    return chunks, None
+        for at, lines in _scan(task.path, head, several):
+            if several[0] and not number:
+                note("it holds several documents one after another (they are converted in turn)")
+                yield task
+                return
+            if not count:
+                first, head_lines, start, start_lines = at, lines, at, lines
+                if first > MAX_HEAD:
+                    note(f"its part before the first record is larger than {MAX_HEAD} bytes")
+                    yield task
+                    return
+            elif targets and at >= targets[0]:
+                chunk = Chunk(
+                    number,
+                    False,
+                    first,
+                    start,
+                    at,
+                    start_lines - head_lines,
+                    head.closers,
+                    base,
+                    count - base,
+                    head.container,
+                    previous,
+                )
+                yield replace(task, chunk=chunk, size=at - start)
+                number += 1
+                stand_in = _stand_in(fh, last_at)
+                if stand_in is None:  # cannot happen for a real start tag shorter than 64 KB
+                    raise OSError("a record's start tag is longer than 64 KB")
+                previous = stand_in
+                start, base, start_lines = at, count, lines
+                while targets and targets[0] <= at:
+                    targets.pop(0)
+            last_at = at
+            count += 1
+    if not count:
+        yield task
+        return
+    chunk = Chunk(
+        number, True, first, start, -1, start_lines - head_lines, b"", base, count - base, head.container, previous
+    )
+    yield replace(task, chunk=chunk, size=task.size - start)
 
 
 # -- a chunk, in a worker --------------------------------------------------------------------------

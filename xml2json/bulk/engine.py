@@ -425,35 +425,47 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
 def _results(config: BulkConfig, output: OutputFolder, todo: list[Task], bar: Progress) -> Results:
     cfg = output.task_cfg
     jobs = config.jobs or default_jobs()
-    tasks, notes = _split(config, output, todo, jobs)
+    notes: dict[str, str] = {}
+    tasks, split = _split(config, output, todo, jobs, notes)
     if config.engine == "dask":
-        inner = run_dask(tasks, cfg, scheduler=config.scheduler, client=config.client, progress=bar)
+        inner = run_dask(list(tasks), cfg, scheduler=config.scheduler, client=config.client, progress=bar)
     else:
-        inner = run_local(tasks, cfg, min(jobs, len(tasks)), bar)
+        inner = run_local(tasks, cfg, jobs if split else min(jobs, len(todo)), bar)
     return _joined(inner, cfg, todo, notes, bar)
 
 
-def _split(config: BulkConfig, output: OutputFolder, todo: list[Task], jobs: int) -> tuple[list[Task], dict[str, str]]:
+def _split(
+    config: BulkConfig, output: OutputFolder, todo: list[Task], jobs: int, notes: dict[str, str]
+) -> tuple[Iterator[Task], bool]:
     """Large files in records mode become record-aligned chunks when several workers (or a Dask
-    cluster) are there to convert them (:mod:`.chunks`); why a large file is not split is noted."""
+    cluster) are there to convert them (:mod:`.chunks`), made while the engine runs the first
+    ones; why a large file is not split goes to *notes*. Returns the tasks and whether any file
+    is split."""
     dask = config.engine == "dask"
     if not config.records or (jobs < 2 and not dask):
-        return todo, {}
+        return iter(todo), False
     threshold = chunk_threshold()
     conv = converter_for(output.task_cfg)
-    tasks: list[Task] = []
-    notes: dict[str, str] = {}
+    plans: list[Iterator[Task] | None] = []
     for t in todo:
         parts = max(2, 2 * t.size // threshold) if dask else jobs * CHUNKS_PER_JOB
-        chunks, why = split_task(t, conv, parts, threshold)
-        if chunks:
+
+        def note(why: str, key: str = t.key) -> None:
+            notes[key] = f"not split into chunks for several workers: {why}"
+
+        chunks = split_task(t, conv, parts, threshold, note)
+        if chunks is not None:
             remove_chunks(output.path, t.key)
-            tasks.extend(chunks)
-        else:
-            tasks.append(t)
-            if why:
-                notes[t.key] = f"not split into chunks for several workers: {why}"
-    return tasks, notes
+        plans.append(chunks)
+
+    def tasks() -> Iterator[Task]:
+        for t, chunks in zip(todo, plans, strict=True):
+            if chunks is None:
+                yield t
+            else:
+                yield from chunks
+
+    return tasks(), any(p is not None for p in plans)
 
 
 def _joined(results: Results, cfg: RunConfig, todo: list[Task], notes: dict[str, str], bar: Progress) -> Results:
