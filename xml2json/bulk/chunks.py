@@ -5,22 +5,25 @@ Planning (main process, :func:`split_task`): a large, uncompressed file in recor
 up to its first record with the library's DOCTYPE gate and a pull parser (which gives the plan,
 the record layout, the records' parent — the *container* — and the end tags of its ancestors),
 then its BYTES are scanned once (``bytes.find``, no parse) for the start tags of the container's
-records as written (``<prefix:Name`` for every prefix the file binds to the records'
-namespace), counting records and newlines. Split points are record start tags near evenly
-spaced offsets. Each chunk becomes a :class:`Chunk`: its byte range, the number of its first
-record (``index``) and of its records, and the newlines before it.
+records as written (``<P:Name`` for every prefix P bound to the records' namespace so far),
+counting records and newlines. A chunk is cut at the first record start after each of evenly
+spaced offsets and handed to the engine as soon as the scan has passed its end
+(:class:`Chunk`: byte range, the number of its first record, its record count, the newlines
+before it).
 
-A worker (:func:`run_chunk`) parses ``the document's own bytes up to the first record`` +
-``newlines`` + ``the chunk's bytes`` + ``end tags of the ancestors`` (the last chunk runs to the
-end of the file instead and also yields the rest of the document) with the same safe parser and
-record loop as the serial path. The real head bytes carry the exact namespace declarations and
-attributes; the newlines make libxml2 count the same lines as in the whole file. The chunk is
-only accepted if it was a clean sequence of records: it parsed, it held exactly the records the
-byte scan counted, and (except the last) nothing else in the container. Otherwise — a fake start
-tag in a comment or CDATA section (the chunk that holds the comment's start then ends inside
-it), a prefix bound to another namespace, non-record content between records, malformed XML —
-the whole document is converted serially instead, and the run says so. The main process joins
-the chunks' parts in order (:func:`join`), so the outputs equal those of one job, byte for byte.
+A worker (:func:`run_chunk`) parses the document's own bytes up to the first record, newlines
+for the lines skipped, an empty copy of the record before the chunk, the chunk's bytes and the
+end tags of the ancestors (the last chunk runs to the end of the file instead and also yields the
+rest of the document) with the same safe parser and record loop as the serial path. The real head
+bytes carry the exact namespace declarations and attributes; the newlines make libxml2 count the
+same lines as in the whole file; the empty copy gives the first record the same preceding
+sibling as in the serial run (issue paths count siblings). The chunk is only accepted if it was a
+clean sequence of records: it parsed, it held exactly the records the byte scan counted, and
+(except the last) nothing else in the container. Otherwise — a fake start tag in a comment or
+CDATA section (the chunk that holds the comment's start then ends inside it), a prefix bound to
+another namespace, non-record content between records, malformed XML — the whole document is
+converted serially instead, and the run says so. The main process joins the chunks' parts in
+order (:func:`join`), so the outputs equal those of one job, byte for byte.
 """
 
 from __future__ import annotations
@@ -331,7 +334,7 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
 
 
 class ChunkStream:
-    """head bytes, newlines, the chunk's bytes, end tags: what the worker parses."""
+    """Head bytes, newlines, the stand-in, the chunk's bytes, end tags: what the worker parses."""
 
     def __init__(self, fh: Any, chunk: Chunk, on_read: Callable[[int], None]) -> None:
         self._fh = fh
