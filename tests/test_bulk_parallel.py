@@ -186,6 +186,16 @@ def test_non_record_content_between_records_falls_back(tmp_path: Path, monkeypat
     assert any("not a record" in n for n in notices(two))
 
 
+def test_a_second_bag_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recs = small(60)
+    recs[29] += b"\n</tmk:TrademarkBag>\n<tmk:TrademarkBag>"  # the rest of the document holds two bags
+    src = tmp_path / "b.xml"
+    write_bulk(src, recs)
+    one, two, _split = convert_both(tmp_path, monkeypatch, src)
+    assert one.records == 60
+    assert any("not a record" in n for n in notices(two))
+
+
 def test_malformed_record_in_the_middle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     recs = small(60)
     recs[44] = recs[44].replace(b"</com:ApplicationNumber>", b"</com:ApplicationNumbr>")

@@ -88,6 +88,7 @@ class Chunk:
     base: int  # index of the chunk's first record
     expect: int  # records in the chunk, as counted in the bytes
     container: tuple[str, ...]  # Clark tags from the root to the records' parent
+    sizes: tuple[int, ...]  # children of each of those before the first record (see _clean_end)
     previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
 
 
@@ -106,8 +107,8 @@ def chunk_dir(out_dir: Path, key: str) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class _Head:
-    end: int  # where the first record starts (its raw start tag)
     container: tuple[str, ...]
+    sizes: tuple[int, ...]  # children of each ancestor (root to container) before the first record
     closers: bytes
     ns: str  # the records' namespace
     names: frozenset[bytes]  # local names of the container's records in that namespace
@@ -130,8 +131,9 @@ def _read_head(path: str, conv: Converter) -> _Head | str | None:
         if not layout.streaming:
             return "the whole document is one record"
         fh.seek(0)
-        parser = etree.XMLPullParser(events=("start", "end"), **parser_options(limits))
+        parser = etree.XMLPullParser(events=("start", "end", "comment", "pi"), **parser_options(limits))
         stack: list[str] = []
+        counts: list[int] = []
         read = 0
         broken = False
         try:
@@ -148,8 +150,14 @@ def _read_head(path: str, conv: Converter) -> _Head | str | None:
                     el: Any = found
                     if ev == "end":
                         stack.pop()
+                        counts.pop()
+                        continue
+                    if counts:  # the children of each open element so far (the tree runs ahead)
+                        counts[-1] += 1
+                    if ev != "start":
                         continue
                     stack.append(el.tag)
+                    counts.append(0)
                     where = tuple(stack)
                     if where not in layout.specs:
                         continue
@@ -166,10 +174,12 @@ def _read_head(path: str, conv: Converter) -> _Head | str | None:
                         name = local_name(node.tag)
                         closers += f"</{node.prefix}:{name}>".encode() if node.prefix else f"</{name}>".encode()
                         node = node.getparent()
+                    sizes = counts[:-1]
+                    sizes[-1] -= 1  # the first record itself
                     prefixes = frozenset((p or "").encode() for p, uri in el.getparent().nsmap.items() if uri == ns) | {
                         (el.prefix or "").encode()
                     }
-                    return _Head(0, container, closers, ns, names, prefixes)
+                    return _Head(container, tuple(sizes), closers, ns, names, prefixes)
                 if broken:
                     return None
         except etree.XMLSyntaxError:
@@ -308,6 +318,7 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
                     base,
                     count - base,
                     head.container,
+                    head.sizes,
                     previous,
                 )
                 yield replace(task, chunk=chunk, size=at - start)
@@ -325,7 +336,18 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
         yield task
         return
     chunk = Chunk(
-        number, True, first, start, -1, start_lines - head_lines, b"", base, count - base, head.container, previous
+        number,
+        True,
+        first,
+        start,
+        -1,
+        start_lines - head_lines,
+        b"",
+        base,
+        count - base,
+        head.container,
+        head.sizes,
+        previous,
     )
     yield replace(task, chunk=chunk, size=task.size - start)
 
@@ -386,17 +408,19 @@ class ChunkStream:
             return data
 
 
-def _clean_end(container: tuple[str, ...]) -> Callable[[Any], None]:
-    """Checks that the container held nothing but the records (all removed by now)."""
+def _clean_end(chunk: Chunk) -> Callable[[Any], None]:
+    """Checks, once the records are out, that the chunk added nothing to the document but records:
+    the ancestors of the container hold as many children as before the first record (no second
+    bag, no comment or other element), and so does the container (its records all removed)."""
 
     def check(root: Any) -> None:
         node = root
-        for tag in container[1:]:
-            node = node[-1] if node is not None and len(node) else None
-            if node is None or node.tag != tag:
+        for level, size in enumerate(chunk.sizes):
+            if node is None or node.tag != chunk.container[level]:
                 raise NotSplittable("the chunk did not end inside the records' container")
-        if len(node):
-            raise NotSplittable("content that is not a record between records")
+            if len(node) != size:
+                raise NotSplittable("content that is not a record between records")
+            node = node[-1] if len(node) and level + 1 < len(chunk.sizes) else None
 
     return check
 
@@ -432,7 +456,7 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
     try:
         with open(task.path, "rb") as fh:
             stream = ChunkStream(fh, chunk, on_read)
-            check = None if chunk.last else _clean_end(chunk.container)
+            check = None if chunk.last else _clean_end(chunk)
             recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
             if chunk.previous:  # the stand-in for the record before the chunk: not converted here
                 first = next(recs, None)
