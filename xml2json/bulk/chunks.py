@@ -58,7 +58,7 @@ CHUNKS_PER_JOB = 3
 #: The part before the first record is parsed again by every chunk: larger, the file is not split.
 MAX_HEAD = 1024 * 1024
 #: Bytes read at a time when scanning.
-SCAN_BLOCK = 8 * 1024 * 1024
+SCAN_BLOCK = 1024 * 1024
 #: The folder (under the output folder's state folder) of the chunks' parts.
 CHUNK_DIR = "chunks"
 
