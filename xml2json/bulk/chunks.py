@@ -62,6 +62,7 @@ SCAN_BLOCK = 1024 * 1024
 #: The folder (under the output folder's state folder) of the chunks' parts.
 CHUNK_DIR = "chunks"
 
+_BOM = b"\xef\xbb\xbf"
 _BLANK_TO_SPACE = bytes.maketrans(b"\t\r\n", b"   ")
 _DELIMS = frozenset(b" \t\r\n/>")
 _OVERLAP = 512
@@ -90,6 +91,8 @@ class Chunk:
     container: tuple[str, ...]  # Clark tags from the root to the records' parent
     sizes: tuple[int, ...]  # children of each of those before the first record (see _clean_end)
     previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
+    documents: int = -1  # a run of whole documents of a file of several: the documents before it
+    lines: int = 0  # then: the newlines before it
 
 
 class NotSplittable(Exception):
@@ -187,11 +190,12 @@ def _read_head(path: str, conv: Converter) -> _Head | str | None:
     return f"its part before the first record is larger than {MAX_HEAD} bytes"
 
 
-def _scan(path: str, head: _Head, several: list[bool]) -> Iterator[tuple[int, int]]:
-    """One pass over the bytes, yielding ``(position, newlines before it)`` of every record start
-    tag ``<P:Name`` in order, P a prefix bound to the records' namespace in a declaration seen so
-    far (a declaration precedes, or is in, the start tag that uses it); ``several[0]`` turns true at
-    an XML declaration after the start (a file of several documents)."""
+def _scan(path: str, head: _Head) -> Iterator[tuple[int, int, bool]]:
+    """One pass over the bytes, yielding ``(position, newlines before it, False)`` of every record
+    start tag ``<P:Name`` in order, P a prefix bound to the records' namespace in a declaration
+    seen so far (a declaration precedes, or is in, the start tag that uses it), and ``(position,
+    newlines before it, True)`` of every XML declaration after the start (another document of a
+    file of concatenated documents; one in a comment makes a chunk fail, and the file falls back)."""
     uri = head.ns.encode()
     declared: set[bytes] = set(head.prefixes)
     carry = b""
@@ -231,15 +235,17 @@ def _scan(path: str, head: _Head, several: list[bool]) -> Iterator[tuple[int, in
                         if lo <= at < limit and prefix in declared:
                             hits.append(at)
                     i = buf.find(name, i + 1)
-            another = buf.find(b"<?xml", max(lo, 4 - base))
-            if 0 <= another < limit:
-                several[0] = True
-            hits.sort()
+            events = [(at, False) for at in hits]
+            i = buf.find(b"<?xml", max(lo, 4 - base))
+            while 0 <= i < limit:  # another document starts (at its byte order mark, if any)
+                events.append((i - 3 if i >= 3 and buf[i - 3 : i] == _BOM else i, True))
+                i = buf.find(b"<?xml", i + 5)
+            events.sort()
             pos = lo
-            for at in hits:
+            for at, doc in events:
                 lines += buf.count(b"\n", pos, at)
                 pos = at
-                yield base + at, lines
+                yield base + at, lines, doc
             lines += buf.count(b"\n", pos, limit)
             if not block:
                 return
@@ -286,27 +292,40 @@ def split_task(
 
 
 def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) -> Iterator[Task]:
+    """Cut at record starts; or, in a file of concatenated documents (found before the first cut),
+    at document starts: each chunk is then a run of whole documents."""
     targets = [task.size * k // parts for k in range(1, parts)]
-    several = [False]
     count = 0  # records so far
     number = 0  # chunks made so far
     first = head_lines = 0
     start = base = start_lines = 0
     previous = b""  # the stand-in for the record before the current chunk
     last_at = -1
+    docs = -1  # in a file of several documents: the documents before the current chunk
+    seen = 1  # documents started so far
     with open(task.path, "rb") as fh:
-        for at, lines in _scan(task.path, head, several):
-            if several[0] and not number:
-                note("it holds several documents one after another (they are converted in turn)")
-                yield task
-                return
-            if not count:
+        for at, lines, doc in _scan(task.path, head):
+            if doc:
+                if not number and docs < 0:  # several documents: cut between them
+                    docs, start, base, start_lines = 0, 0, 0, 0
+                if docs >= 0 and targets and at >= targets[0]:
+                    chunk = Chunk(
+                        number, False, 0, start, at, 0, b"", base, count - base, (), (), b"", docs, start_lines
+                    )
+                    yield replace(task, chunk=chunk, size=at - start)
+                    number += 1
+                    start, base, start_lines, docs = at, count, lines, seen
+                    while targets and targets[0] <= at:
+                        targets.pop(0)
+                seen += 1
+                continue
+            if not count and docs < 0:
                 first, head_lines, start, start_lines = at, lines, at, lines
                 if first > MAX_HEAD:
                     note(f"its part before the first record is larger than {MAX_HEAD} bytes")
                     yield task
                     return
-            elif targets and at >= targets[0]:
+            elif docs < 0 and targets and at >= targets[0]:
                 chunk = Chunk(
                     number,
                     False,
@@ -332,23 +351,26 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
                     targets.pop(0)
             last_at = at
             count += 1
-    if not count:
-        yield task
+    if not count or (docs >= 0 and not number):
+        yield task  # no record found; or several documents too few to cut between
         return
-    chunk = Chunk(
-        number,
-        True,
-        first,
-        start,
-        -1,
-        start_lines - head_lines,
-        b"",
-        base,
-        count - base,
-        head.container,
-        head.sizes,
-        previous,
-    )
+    if docs >= 0:
+        chunk = Chunk(number, True, 0, start, -1, 0, b"", base, count - base, (), (), b"", docs, start_lines)
+    else:
+        chunk = Chunk(
+            number,
+            True,
+            first,
+            start,
+            -1,
+            start_lines - head_lines,
+            b"",
+            base,
+            count - base,
+            head.container,
+            head.sizes,
+            previous,
+        )
     yield replace(task, chunk=chunk, size=task.size - start)
 
 
@@ -428,8 +450,7 @@ def _clean_end(chunk: Chunk) -> Callable[[Any], None]:
 def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
     """Convert one chunk into its part files; a chunk that is not a clean sequence of records
     returns a result with ``fallback`` set and writes nothing."""
-    from .records import renumber, stream_document
-    from .worker import Reporter, TaskResult, _document_records, converter_for, dumps_json
+    from .worker import Reporter, TaskResult, converter_for, dumps_json
 
     chunk = task.chunk
     assert chunk is not None
@@ -454,25 +475,10 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
         codes[line["code"]] += 1
 
     try:
-        with open(task.path, "rb") as fh:
-            stream = ChunkStream(fh, chunk, on_read)
-            check = None if chunk.last else _clean_end(chunk)
-            recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
-            if chunk.previous:  # the stand-in for the record before the chunk: not converted here
-                first = next(recs, None)
-                if first is None or first.index != 0:
-                    raise NotSplittable("the record before the chunk was not where the bytes show it")
-            nxt, _failed = _document_records(
-                task.source,
-                renumber(recs, chunk.base - (1 if chunk.previous else 0)),
-                chunk.base,
-                part,
-                res,
-                warnings,
-                reject,
-                rep,
-                catch=False,
-            )
+        if chunk.documents >= 0:
+            nxt = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+        else:
+            nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read)
         if nxt - chunk.base != chunk.expect:
             raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
         part.write(b"")
@@ -493,6 +499,56 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
     res.warnings = dict(warnings)
     res.reject_codes = dict(codes)
     return res
+
+
+def _run_records(
+    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+) -> int:
+    """A record-aligned chunk; returns the index after its last record."""
+    from .records import renumber, stream_document
+    from .worker import _document_records
+
+    with open(task.path, "rb") as fh:
+        stream = ChunkStream(fh, chunk, on_read)
+        check = None if chunk.last else _clean_end(chunk)
+        recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
+        if chunk.previous:  # the stand-in for the record before the chunk: not converted here
+            first = next(recs, None)
+            if first is None or first.index != 0:
+                raise NotSplittable("the record before the chunk was not where the bytes show it")
+        nxt, _failed = _document_records(
+            task.source,
+            renumber(recs, chunk.base - (1 if chunk.previous else 0)),
+            chunk.base,
+            part,
+            res,
+            warnings,
+            reject,
+            rep,
+            catch=False,
+        )
+    return nxt
+
+
+def _run_documents(
+    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+) -> int:
+    """A run of whole documents of a file of several, as the serial path reads them (numbered on
+    from the documents, lines and records before it); returns the index after its last record."""
+    from .documents import DocumentSplitter
+    from .records import renumber, stream_document
+    from .worker import _document_records
+
+    nxt = chunk.base
+    with open(task.path, "rb") as fh:
+        stream = ChunkStream(fh, chunk, on_read)
+        for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents).documents():
+            recs = stream_document(piece, task.source, conv, rest=True)
+            nxt, _failed = _document_records(
+                task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
+            )
+            res.docs += 1
+    return nxt
 
 
 # -- joining, in the main process ----------------------------------------------------------------

@@ -38,8 +38,11 @@ _CARRY = 8
 class DocumentSplitter:
     """Splits a byte stream into the XML documents it holds (see the module docstring)."""
 
-    def __init__(self, raw: Readable) -> None:
+    def __init__(self, raw: Readable, *, lines: int = 0, number: int = 0) -> None:
+        """*lines* and *number*: the newlines and documents before *raw* in the whole input (a
+        run of documents cut out of a file, :mod:`.chunks`)."""
         self._raw = raw
+        self._started = False
         self._buf = b""
         self._pos = 0  # start of the bytes not served yet
         self._scan = 0  # the scanner has decided everything before this index
@@ -48,9 +51,9 @@ class DocumentSplitter:
         self._eof = False
         self._next_pi = -2  # cached positions of the next "<?" and "<!" (-2: unknown, -1: none)
         self._next_bang = -2
-        self.lines = 0  # newlines served so far
+        self.lines = lines  # newlines served so far
         self.offset = 0  # bytes served so far
-        self.count = 0  # documents started so far
+        self.count = number  # documents started so far
 
     # -- scanning ------------------------------------------------------------------------
 
@@ -65,8 +68,9 @@ class DocumentSplitter:
         self._scan -= drop
         if self._stop >= 0:
             self._stop -= drop
-        self._next_pi = self._next_pi - drop if self._next_pi >= 0 else -2
-        self._next_bang = self._next_bang - drop if self._next_bang >= 0 else -2
+        self._own -= drop
+        self._next_pi = self._next_pi - drop if self._next_pi >= drop else -2
+        self._next_bang = self._next_bang - drop if self._next_bang >= drop else -2
         return True
 
     def _find(self, i: int) -> tuple[int, int]:
@@ -125,6 +129,8 @@ class DocumentSplitter:
 
     def _read(self, n: int) -> bytes:
         while True:
+            if self._stop < 0 and self._scan < len(self._buf):
+                self._advance()  # a new document starts with bytes read already
             avail = self._limit() - self._pos
             if avail > 0:
                 k = avail if n is None or n < 0 else min(n, avail)
@@ -146,7 +152,7 @@ class DocumentSplitter:
         """The documents, in order; each must be read (or not) before the next is asked for —
         what is left of it is skipped."""
         while True:
-            if self.count:
+            if self._started:
                 while self._read(BLOCK):
                     pass  # the rest of the previous document (after a failure, or unread)
                 if self._stop < 0:
@@ -158,7 +164,9 @@ class DocumentSplitter:
                 self._scan = self._own
                 self._next_pi = self._next_bang = -2
             else:
-                self._fill()
+                self._started = True
+                while len(self._buf) < 8 and self._fill():
+                    pass  # enough to see a byte order mark and the declaration's start
                 self._own = 3 if self._buf.startswith(_BOM) else 0
                 self._advance()
             self.count += 1
