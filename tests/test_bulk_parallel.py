@@ -113,22 +113,35 @@ def test_small_bag_split_equals_serial(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 @pytest.mark.shared
-def test_real_records_bag_split_equals_serial_with_bad_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_records_bag_split_equals_serial_with_a_bad_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus = make_corpus(40)
     recs = list(corpus.records)
-    # a record with unknown content (rejected under strict) and one with a value the plan rejects
-    recs[17] = recs[17].replace(b"ApplicationNumberText>", b"ApplicationNumberText><oops/>", 1)
+    # a record with a value the plan rejects (too many), one with an element inside a text value
     recs[26] = recs[26].replace(
         b"</ns2:Trademark>", b"<ns1:RegistrationOfficeCode>US</ns1:RegistrationOfficeCode></ns2:Trademark>", 1
     )
+    recs[17] = recs[17].replace(b"ApplicationNumberText>", b"ApplicationNumberText><oops/>", 1)
     src = tmp_path / "real.xml"
     write_bulk(src, recs)
+    one, two, split = convert_both(tmp_path, monkeypatch, src)
+    assert split[0] >= 2 and notices(two) == []
+    assert (one.records, one.rejects) == (38, 2)
+    assert [r["index"] for r in read_jsonl(tmp_path / "two" / "rejects.jsonl")] == [17, 26]
+    assert one.warnings.get("unknown-element")  # the USPTO extension content, on records of every chunk
+
+
+def test_strict_rejects_a_record_in_a_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recs = small(60)
+    recs[37] = recs[37].replace(b"</tmk:MarkCategory>", b"</tmk:MarkCategory><tmk:Unknown>x</tmk:Unknown>")
+    src = tmp_path / "s.xml"
+    write_bulk(src, recs)
     one, two, split = convert_both(tmp_path, monkeypatch, src, options=Options(strict=True))
-    assert split[0] >= 2
-    assert notices(two) == []
-    assert one.rejects >= 2 and one.records == 40 - one.rejects
-    rejects = read_jsonl(tmp_path / "two" / "rejects.jsonl")
-    assert {r["index"] for r in rejects} >= {17, 26}
+    assert split[0] >= 2 and notices(two) == []
+    assert (one.records, one.rejects) == (59, 1)
+    (rej,) = read_jsonl(tmp_path / "two" / "rejects.jsonl")
+    assert rej["index"] == 37
 
 
 def test_fake_record_tag_in_a_comment_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -350,18 +363,20 @@ def _env() -> dict[str, str]:
 def test_kill_a_split_file_then_resume_equals_uninterrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     recs = uspto_records()
     batch = [numbered(recs[k % len(recs)], k) for k in range(600)]
-    batch[300] = batch[300].replace(b"ApplicationNumberText>", b"ApplicationNumberText><oops/>", 1)
+    batch[300] = batch[300].replace(
+        b"</ns2:Trademark>", b"<ns1:RegistrationOfficeCode>US</ns1:RegistrationOfficeCode></ns2:Trademark>", 1
+    )
     src = tmp_path / "in"
     src.mkdir()
     write_bulk(src / "big.xml", batch)
     monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "2000")
     ref = tmp_path / "ref"
-    s = run_bulk([src], ref, records=True, jobs=2, options=Options(strict=True))
+    s = run_bulk([src], ref, records=True, jobs=2)
     assert s.rejects == 1
     reference = tree_bytes(ref)
 
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records", "--strict"]
+    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records"]
     cmd += ["--jobs", "2", "--progress", "none"]
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
