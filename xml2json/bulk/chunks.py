@@ -492,9 +492,8 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
             raise
         why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
         return TaskResult(task.index, task.key, fallback=why)
-    rep.docs = 1 if chunk.number == 0 else 0
+    res.docs = rep.docs = 1 if chunk.number == 0 else 0  # the file counts once
     rep.flush()
-    res.docs = rep.docs
     res.bytes = nbytes[0]
     res.warnings = dict(warnings)
     res.reject_codes = dict(codes)
@@ -547,7 +546,6 @@ def _run_documents(
             nxt, _failed = _document_records(
                 task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
             )
-            res.docs += 1
     return nxt
 
 
