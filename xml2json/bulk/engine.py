@@ -445,6 +445,8 @@ def _split(
     if not config.records or (jobs < 2 and not dask):
         return iter(todo), False
     threshold = chunk_threshold()
+    if not dask:  # files that are not much larger than a worker's share stay whole: enough tasks already
+        threshold = max(threshold, sum(t.size for t in todo) // (2 * jobs))
     conv = converter_for(output.task_cfg)
     plans: list[Iterator[Task] | None] = []
     for t in todo:
