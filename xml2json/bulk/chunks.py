@@ -41,7 +41,7 @@ from typing import Any
 from lxml import etree
 
 from ..api import Converter
-from ..errors import Xml2JsonError
+from ..errors import OutputError, Xml2JsonError
 from ..io import AtomicFile
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
@@ -488,8 +488,8 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
     except BaseException as exc:
         part.abort()
         rejects.abort()
-        if not isinstance(exc, Exception):
-            raise
+        if not isinstance(exc, Exception) or isinstance(exc, OutputError):
+            raise  # an interruption, or an output that cannot be written: the run stops
         why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
         return TaskResult(task.index, task.key, fallback=why)
     res.docs = rep.docs = 1 if chunk.number == 0 else 0  # the file counts once
