@@ -31,7 +31,7 @@ from .config import BulkConfig
 from .engine import BulkSummary, run, run_bulk
 from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
 from .layout import RecordLayout, RecordSpec, record_layout
-from .records import PeekedStream, Record, stream_document
+from .records import PeekedStream, Record, stream_documents
 
 __all__ = [
     "BulkConfig",
@@ -82,7 +82,7 @@ def iter_records(
             yield from _from_zip(path, label, conv, rest)
             return
         with open_file(path, limits) as stream:
-            yield from stream_document(stream, label, conv, rest=rest)
+            yield from stream_documents(stream, label, conv, rest=rest)
         return
     yield from _from_stream(source, name or "<stream>", conv, rest)
 
@@ -93,9 +93,9 @@ def _from_stream(raw: IO[bytes], label: str, conv: Converter, rest: bool) -> Ite
     body = PeekedStream(raw, head)
     if head == GZIP_MAGIC:
         with bounded_gzip_reader(cast(IO[bytes], body), limits) as gz:
-            yield from stream_document(Meter(gz, limit=limits.max_document_bytes), label, conv, rest=rest)
+            yield from stream_documents(Meter(gz, limit=limits.max_document_bytes), label, conv, rest=rest)
         return
-    yield from stream_document(Meter(body, limit=limits.max_document_bytes), label, conv, rest=rest)
+    yield from stream_documents(Meter(body, limit=limits.max_document_bytes), label, conv, rest=rest)
 
 
 def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[Record]:
@@ -109,4 +109,4 @@ def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[R
         for task in plan.tasks:
             for m in task.members:
                 with open_member(zf, m, conv.options.limits, infos) as stream:
-                    yield from stream_document(stream, f"{label}!{m.name}", conv, rest=rest)
+                    yield from stream_documents(stream, f"{label}!{m.name}", conv, rest=rest)

@@ -23,12 +23,13 @@ from .._version import __version__
 from ..errors import ConfigError, OutputError
 from ..io import AtomicFile, atomic_write, dumps_json, output_error
 from ..registry import default_registry
+from .chunks import CHUNKS_PER_JOB, chunk_threshold, join, remove_chunks, split_task
 from .config import BulkConfig
 from .dask_engine import run_dask
-from .executors import Results, clean_parts, default_jobs, run_local
+from .executors import Results, clean_parts, crashed_result, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
-from .worker import STATE_DIR, RunConfig, refuse_in_worker, rejects_path
+from .worker import STATE_DIR, RunConfig, TaskResult, converter_for, refuse_in_worker, rejects_path, run_task
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"
@@ -63,6 +64,7 @@ class BulkSummary:
     run_bytes: int = 0
     seconds: float = 0.0
     schema_missing: bool = False
+    notices: tuple[dict[str, str], ...] = ()  # how inputs were treated: a large file not split, …
 
     @property
     def mb_per_second(self) -> float:
@@ -110,6 +112,7 @@ class BulkSummary:
                 "recordsPerSecond": round(self.records_per_second, 1),
             },
             "exitCode": self.exit_code,
+            **({"notices": list(self.notices)} if self.notices else {}),
         }
 
 
@@ -329,6 +332,7 @@ def roll_back(output: OutputFolder, work: WorkPlan) -> None:
     files. An interrupted run is not rolled back: its manifest lets a resumed run go on."""
     out = output.path
     clean_parts(out)
+    remove_chunks(out)
     for task in work.todo:
         names = [task.key + ".jsonl", task.key + ".json", *(m.out + ".json" for m in task.members)]
         for name in names:
@@ -393,6 +397,7 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
             else:
                 raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
         clean_parts(out)
+        remove_chunks(out)  # parts of a file that a killed run had split: the file is done again
         yield OutputFolder(out, cfg, header, previous, created)
 
 
@@ -418,10 +423,86 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
 
 
 def _results(config: BulkConfig, output: OutputFolder, todo: list[Task], bar: Progress) -> Results:
+    cfg = output.task_cfg
+    jobs = config.jobs or default_jobs()
+    notes: dict[str, str] = {}
+    tasks, split = _split(config, output, todo, jobs, notes)
     if config.engine == "dask":
-        return run_dask(todo, output.task_cfg, scheduler=config.scheduler, client=config.client, progress=bar)
-    jobs = min(config.jobs or default_jobs(), len(todo))
-    return run_local(todo, output.task_cfg, jobs, bar)
+        inner = run_dask(list(tasks), cfg, scheduler=config.scheduler, client=config.client, progress=bar)
+    else:
+        inner = run_local(tasks, cfg, jobs if split else min(jobs, len(todo)), bar)
+    return _joined(inner, cfg, todo, notes, bar)
+
+
+def _split(
+    config: BulkConfig, output: OutputFolder, todo: list[Task], jobs: int, notes: dict[str, str]
+) -> tuple[Iterator[Task], bool]:
+    """Large files in records mode become record-aligned chunks when several workers (or a Dask
+    cluster) are there to convert them (:mod:`.chunks`), made while the engine runs the first
+    ones; why a large file is not split goes to *notes*. Returns the tasks and whether any file
+    is split."""
+    dask = config.engine == "dask"
+    if not config.records or (jobs < 2 and not dask):
+        return iter(todo), False
+    threshold = chunk_threshold()
+    if not dask:  # files that are not much larger than a worker's share stay whole: enough tasks already
+        threshold = max(threshold, sum(t.size for t in todo) // (2 * jobs))
+    conv = converter_for(output.task_cfg)
+    plans: list[Iterator[Task] | None] = []
+    for t in todo:
+        parts = max(2, 2 * t.size // threshold) if dask else jobs * CHUNKS_PER_JOB
+
+        def note(why: str, key: str = t.key) -> None:
+            notes[key] = f"not split into chunks for several workers: {why}"
+
+        chunks = split_task(t, conv, parts, threshold, note)
+        if chunks is not None:
+            remove_chunks(output.path, t.key)
+        plans.append(chunks)
+
+    def tasks() -> Iterator[Task]:
+        for t, chunks in zip(todo, plans, strict=True):
+            if chunks is None:
+                yield t
+            else:
+                yield from chunks
+
+    return tasks(), any(p is not None for p in plans)
+
+
+def _joined(results: Results, cfg: RunConfig, todo: list[Task], notes: dict[str, str], bar: Progress) -> Results:
+    """The engine's results with the chunks of each split file joined into the file's result
+    (in order: the chunks of one file are consecutive tasks)."""
+    parents = {t.key: t for t in todo}
+    pending: list[TaskResult] = []
+    for task, res in results:
+        chunk = task.chunk
+        if chunk is None:
+            if task.key in notes:
+                res.notices.append(notes[task.key])
+            yield task, res
+            continue
+        pending.append(res)
+        if not chunk.last:
+            continue
+        parent = parents[task.key]
+        done, pending = pending, []
+        yield parent, _finish(parent, done, cfg, bar)
+
+
+def _finish(parent: Task, done: list[TaskResult], cfg: RunConfig, bar: Progress) -> TaskResult:
+    out = Path(cfg.out_dir)
+    if any(r.reject_codes.get("worker-crashed") for r in done):
+        remove_chunks(out, parent.key)
+        return crashed_result(parent, cfg, "while converting a chunk of it")
+    why = next((r.fallback for r in done if r.fallback), None)
+    if why is None:
+        joined: TaskResult = join(parent, done, cfg)
+        return joined
+    remove_chunks(out, parent.key)
+    res = run_task(parent, cfg, progress=lambda d: bar.update(*d))
+    res.notices.append(f"converted by one worker, not in chunks: {why}")
+    return res
 
 
 def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResults:
@@ -522,7 +603,9 @@ def _summarise(
         codes[line["code"]] += 1
     records = 0
     schema_missing = False
+    notices: list[dict[str, str]] = []
     for e in entries:
+        notices.extend({"source": e.get("source", e["key"]), "notice": n} for n in e.get("notices", ()))
         records += e.get("records", 0)
         codes.update(e.get("rejectCodes", {}))
         warnings.update(e.get("warnings", {}))
@@ -545,4 +628,5 @@ def _summarise(
         run_bytes=run[3],
         seconds=seconds,
         schema_missing=schema_missing,
+        notices=tuple(notices),
     )

@@ -11,7 +11,7 @@ import os
 import queue
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -113,15 +113,19 @@ def check_main_importable() -> None:
     )
 
 
-def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) -> Results:
+def run_local(tasks: Iterable[Task], cfg: RunConfig, jobs: int, progress: Progress) -> Results:
     """In this process when there is one job (or one task), else on a process pool; results in
     task order. A worker that dies is replaced; the tasks it may have been running are retried one
-    by one in a pool of their own, and the one that kills its worker again is rejected."""
-    if jobs <= 1 or len(tasks) <= 1:
+    by one in a pool of their own, and the one that kills its worker again is rejected. *tasks* may
+    be made while the run goes on (the chunks of a large file, :mod:`.chunks`): it is read as the
+    pool has room."""
+    if jobs <= 1 or (isinstance(tasks, Sized) and len(tasks) <= 1):
         sink: Callable[[tuple[int, int, int]], None] = lambda d: progress.update(*d)  # noqa: E731
         for t in tasks:
             yield t, run_task(t, cfg, progress=sink)
         return
+    source = iter(tasks)
+    pending: deque[Task] = deque()
     check_main_importable()
     ctx = _mp_context()
     q = ctx.Queue()
@@ -143,18 +147,24 @@ def run_local(tasks: list[Task], cfg: RunConfig, jobs: int, progress: Progress) 
             except FutureTimeout:
                 drain()
 
-    pending = deque(tasks)
+    def more() -> bool:
+        if not pending:
+            nxt = next(source, None)
+            if nxt is not None:
+                pending.append(nxt)
+        return bool(pending)
+
     window = max(2, jobs * 4)
     try:
-        while pending:
+        while more():
             pool = ProcessPoolExecutor(
                 max_workers=jobs, mp_context=ctx, initializer=init_pool_worker, initargs=(cfg, q)
             )
             inflight: deque[tuple[Task, Any]] = deque()
             broken, why = False, ""
             try:
-                while pending or inflight:
-                    while pending and len(inflight) < window:
+                while more() or inflight:
+                    while more() and len(inflight) < window:
                         t = pending.popleft()
                         inflight.append((t, pool.submit(run_pool_task, t, cfg)))
                     t, fut = inflight[0]

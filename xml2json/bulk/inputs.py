@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Limits
 from ..errors import ConfigError, InputError, Issue, UnsafeXMLError, Xml2JsonError
@@ -39,6 +39,9 @@ from ..io import walk_folder
 from ..safe import GZIP_MAGIC, ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
 from ..safe import safe_member_path as safe_member_path  # re-exported: the one check, in safe.py
 from .records import Readable, reject_line
+
+if TYPE_CHECKING:
+    from .chunks import Chunk
 
 #: Members of one zip per task (more when a zip would otherwise make more than MAX_BATCHES tasks).
 BATCH_MEMBERS = 100
@@ -76,9 +79,12 @@ class Task:
     identity: tuple[int, int] | None  # (size, mtime_ns) of the file or zip; None: never resumed
     members: tuple[Member, ...] = ()
     size: int = 0  # bytes to read (declared uncompressed size for zip members)
+    chunk: Chunk | None = None  # one record-aligned part of a large file (:mod:`.chunks`)
 
     @property
     def docs(self) -> int:
+        if self.chunk is not None:
+            return 1 if self.chunk.number == 0 else 0
         return len(self.members) if self.kind == "zip" else 1
 
 

@@ -20,8 +20,8 @@ has been yielded; libxml2 cannot resynchronise after a well-formedness error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import IO, Any, Protocol, cast
 
 from ..api import Converter
@@ -188,9 +188,18 @@ def _ancestry(el: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def stream_document(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
+def stream_document(
+    stream: Readable,
+    source: str,
+    converter: Converter,
+    *,
+    rest: bool = True,
+    check_end: Callable[[Any], None] | None = None,
+) -> Iterator[Record]:
     """Yield the records of one document (see the module docstring); with *rest*, finish with
-    the rest of the document (everything that is not inside a record) as a record of ``None``."""
+    the rest of the document (everything that is not inside a record) as a record of ``None``.
+    *check_end* is called with the root element once the records are out (a chunk of a split
+    document checks there that it held nothing but records, :mod:`.chunks`)."""
     limits = converter.options.limits
     info, body, ended = peek_root(stream, limits)
     try:
@@ -203,7 +212,7 @@ def stream_document(stream: Readable, source: str, converter: Converter, *, rest
     if not layout.streaming:
         yield _whole_document(body, source, converter, plan, doc, doc_warnings)
         return
-    yield from _stream_records(body, source, converter, plan, layout, doc_warnings, rest=rest)
+    yield from _stream_records(body, source, converter, plan, layout, doc_warnings, rest=rest, check_end=check_end)
 
 
 def _whole_document(
@@ -231,6 +240,7 @@ def _stream_records(
     doc_warnings: list[Issue],
     *,
     rest: bool,
+    check_end: Callable[[Any], None] | None = None,
 ) -> Iterator[Record]:
     doc = layout.document
     options = converter.options
@@ -292,6 +302,8 @@ def _stream_records(
         parent = last.getparent()
         if parent is not None:
             parent.remove(last)
+    if check_end is not None:
+        check_end(root)
     if rest and root is not None:
         warnings = list(doc_warnings)
         try:
@@ -312,3 +324,29 @@ def _stream_records(
             )
         else:
             yield Record(source, doc.name, version, None, None, None, doc.type.key, data, tuple(warnings))
+
+
+def renumber(records: Iterator[Record], base: int) -> Iterator[Record]:
+    """*records* with ``index`` counted from *base* (the records of a later document of a file,
+    or of a later chunk of a split document)."""
+    if not base:
+        yield from records
+        return
+    for rec in records:
+        yield rec if rec.index is None else replace(rec, index=rec.index + base)
+
+
+def stream_documents(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
+    """The records of every document of *stream* — one, or several one after another
+    (:mod:`.documents`) — with ``index`` counted over the whole input and ``line`` the line in
+    the whole input. A document that cannot be read on raises, as in :func:`stream_document`."""
+    from .documents import split_documents
+
+    base = 0
+    for piece in split_documents(stream):
+        nxt = base
+        for rec in renumber(stream_document(piece, source, converter, rest=rest), base):
+            if rec.index is not None:
+                nxt = rec.index + 1
+            yield rec
+        base = nxt

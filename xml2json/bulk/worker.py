@@ -29,8 +29,9 @@ from ..config import Options
 from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
+from .documents import Piece, split_documents
 from .inputs import Task, open_file, open_member
-from .records import reject_line, stream_document
+from .records import Record, reject_line, renumber, stream_document
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
 STATE_DIR = ".xml2json"
@@ -61,9 +62,11 @@ class TaskResult:
     warnings: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     schema_missing: bool = False
+    fallback: str | None = None  # a chunk that could not be converted on its own: why (:mod:`.chunks`)
+    notices: list[str] = field(default_factory=list)  # how the run treated this input (not split, …)
 
     def manifest_entry(self, task: Task) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "key": self.key,
             "source": task.source,
             "identity": list(task.identity) if task.identity else None,
@@ -76,6 +79,9 @@ class TaskResult:
             "bytes": self.bytes,
             "schemaMissing": self.schema_missing,
         }
+        if self.notices:
+            entry["notices"] = list(self.notices)
+        return entry
 
 
 def rejects_path(out_dir: Path, key: str) -> Path:
@@ -242,6 +248,11 @@ def run_task(
     task: Task, cfg: RunConfig, *, progress: Callable[[tuple[int, int, int]], None] | None = None
 ) -> TaskResult:
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
+    if task.chunk is not None:
+        from .chunks import run_chunk
+
+        result: TaskResult = run_chunk(task, cfg, progress)
+        return result
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)
@@ -304,42 +315,89 @@ def _records_of(
     reject: Callable[[dict[str, Any]], None],
     rep: Reporter,
 ) -> None:
-    index = 0
-    document = version = None
+    """The records of every document of one input (a file may hold several one after another,
+    :mod:`.documents`), each document converted or rejected on its own; ``index`` counts over the
+    whole input."""
     try:
         with opener() as stream:
-            for rec in stream_document(stream, source, conv, rest=True):
-                document, version = rec.document, rec.st96_version
-                for w in rec.warnings:
-                    warnings[w.code] += 1
-                if rec.index is not None:
-                    index = rec.index + 1
-                if rec.ok:
-                    part.write(dumps_json(rec.envelope()) + b"\n")
-                    if rec.record is not None:
-                        res.records += 1
-                        rep.records += 1
-                else:
-                    reject(rec.reject())
-                rep.tick()
+            pieces = split_documents(stream)
+            base, failed = 0, False
+            while True:
+                try:
+                    piece = next(pieces)
+                except StopIteration:
+                    break
+                except Exception:
+                    if failed:  # the stream itself broke while the failed document was skipped
+                        break
+                    raise
+                recs = stream_document(piece, source, conv, rest=True)
+                base, failed = _document_records(
+                    source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece
+                )
+                if failed:  # the reject holds index `base`: the next document numbers on after it
+                    base += 1
     except Exception as exc:
         issues, schema = _issues_of(exc)
         res.schema_missing |= schema
-        if index and issues:
+        reject(reject_line(source, None, issues))
+
+
+def _document_records(
+    source: str,
+    records: Iterator[Record],
+    index: int,
+    part: AtomicFile,
+    res: TaskResult,
+    warnings: Counter[str],
+    reject: Callable[[dict[str, Any]], None],
+    rep: Reporter,
+    *,
+    piece: Piece | None = None,
+    catch: bool = True,
+) -> tuple[int, bool]:
+    """Write the records of one document (its lines, and its rejects); returns the next record
+    index and whether the document could not be read to its end (then rejected from that point,
+    or raised when not *catch*: a chunk falls back to the serial path instead, :mod:`.chunks`)."""
+    first_index = index
+    document = version = None
+    try:
+        for rec in records:
+            document, version = rec.document, rec.st96_version
+            for w in rec.warnings:
+                warnings[w.code] += 1
+            if rec.index is not None:
+                index = rec.index + 1
+            if rec.ok:
+                part.write(dumps_json(rec.envelope()) + b"\n")
+                if rec.record is not None:
+                    res.records += 1
+                    rep.records += 1
+            else:
+                reject(rec.reject())
+            rep.tick()
+    except Exception as exc:
+        if not catch:
+            raise
+        issues, schema = _issues_of(exc)
+        res.schema_missing |= schema
+        done = index - first_index
+        where = ""
+        if piece is not None and piece.number > 1:
+            where = f"document {piece.number} of the input (from line {piece.line}): "
+        if (done or where) and issues:
             first = issues[0]
-            issues = (
-                Issue(
-                    first.code,
-                    f"{first.message}; the {index} record(s) before this point were "
-                    "processed (their lines and rejects are written), the rest of the document could "
-                    "not be read",
-                    first.xml_path,
-                    first.line,
-                    first.json_pointer,
-                ),
-                *issues[1:],
-            )
-        reject(reject_line(source, index if document else None, issues, document=document, version=version))
+            said = where + first.message
+            if done:
+                said += (
+                    f"; the {done} record(s) before this point were processed (their lines and rejects "
+                    "are written), the rest of the document could not be read"
+                )
+            issues = (Issue(first.code, said, first.xml_path, first.line, first.json_pointer), *issues[1:])
+        line = piece.line if piece is not None and piece.number > 1 else None
+        reject(reject_line(source, index if document else None, issues, line=line, document=document, version=version))
+        return index, True
+    return index, False
 
 
 def _document_of(
@@ -355,7 +413,25 @@ def _document_of(
     out = Path(cfg.out_dir) / (out_rel + ".json")
     try:
         with opener() as stream:
-            root = parse_document(cast(IO[bytes], stream), cfg.options.limits)
+            pieces = split_documents(stream)
+            root = parse_document(cast(IO[bytes], next(pieces)), cfg.options.limits)
+            for piece in pieces:  # one output file holds one document: the others are rejected
+                reject(
+                    reject_line(
+                        source,
+                        None,
+                        [
+                            Issue(
+                                "several-documents",
+                                f"document {piece.number} of the input (from line {piece.line}) is not converted: "
+                                "without records mode each input is one document, one JSON file; convert a file "
+                                "of concatenated documents with records (--records)",
+                                line=piece.line,
+                            )
+                        ],
+                        line=piece.line,
+                    )
+                )
         result = conv.convert_element(root)
     except Exception as exc:
         issues, schema = _issues_of(exc)

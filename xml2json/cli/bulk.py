@@ -217,6 +217,8 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             f"  rejects: {s.rejects:,}" + (f" ({_fmt_counts(s.reject_codes)}) — see rejects.jsonl" if s.rejects else "")
         )
         print(f"  warnings: {_fmt_counts(s.warnings) if s.warnings else 'none'}")
+        for n in s.notices:
+            print(f"  notice: {n['source']}: {n['notice']}")
         print(
             f"  this run: {s.run_documents:,} document(s), {s.run_records:,} record(s) in {s.seconds:.1f} s — "
             f"{s.mb_per_second:.1f} MB/s, {s.records_per_second:,.0f} records/s"
