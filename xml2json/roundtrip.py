@@ -262,10 +262,10 @@ class CanonicalComparer:
         self.prefixes = plan.prefix_of
         self._found: dict[tuple[str, str], int] = {}
 
-    def _name(self, tag: str) -> str:
+    def _name(self, tag: str, prefix: str | None = None) -> str:
         if tag.startswith("{"):
             ns, local = tag[1:].split("}")
-            return f"{self.prefixes.get(ns, '?')}:{local}"
+            return f"{self.prefixes.get(ns) or prefix or '?'}:{local}"
         return tag
 
     def compare(self, a: Any, b: Any, tp: TypePlan | None) -> Comparison:
@@ -292,7 +292,7 @@ class CanonicalComparer:
 
     def _cmp(self, a: Any, b: Any, tp: TypePlan | None, path: str) -> str | None:
         if a.tag != b.tag:
-            return f"{path}: element {self._name(a.tag)} became {self._name(b.tag)}"
+            return f"{path}: element {self._name(a.tag, a.prefix)} became {self._name(b.tag, b.prefix)}"
         aa, ba = self._attrs(a, tp), self._attrs(b, tp)
         if aa != ba:
             keys = sorted(set(aa) | set(ba))
@@ -340,7 +340,7 @@ class CanonicalComparer:
                 continue
             counts[x.tag] = counts.get(x.tag, 0) + 1
             child = tp.children.get(x.tag) if tp is not None else None
-            sub = f"{path}/{self._name(x.tag)}[{counts[x.tag]}]"
+            sub = f"{path}/{self._name(x.tag, x.prefix)}[{counts[x.tag]}]"
             d = self._cmp(x, y, child.type if child is not None else None, sub)
             if d:
                 return d
