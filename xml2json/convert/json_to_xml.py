@@ -227,7 +227,9 @@ class JsonToXml:
             self._unknown_members(el, value, depth)
             return
         content_done = False
-        written: dict[str, Any] = {}  # anchor ("name" or "name/i") -> the element written for it
+        # anchor ("name" or "name/i") -> the element written for it; kept only when the object
+        # has unknown members to place among them
+        written: dict[str, Any] | None = {} if any(":" in k for k in value) else None
         for c in tp.order:
             if c.ordered:
                 if not content_done:
@@ -247,7 +249,9 @@ class JsonToXml:
                         raise _PathError("json-type", f"expected an array, got {_kind(v)}")
                     for i, item in enumerate(v):
                         try:
-                            child = written[f"{c.json}/{i}"] = etree.SubElement(el, c.tag)
+                            child = etree.SubElement(el, c.tag)
+                            if written is not None:
+                                written[f"{c.json}/{i}"] = child
                             self.fill(child, item, c.type, depth + 1)
                         except _PathError as exc:
                             exc.path.append(str(i))
@@ -255,12 +259,15 @@ class JsonToXml:
                 else:
                     if isinstance(v, list):
                         raise _PathError("json-type", "expected a single value, got an array")
-                    child = written[c.json] = etree.SubElement(el, c.tag)
+                    child = etree.SubElement(el, c.tag)
+                    if written is not None:
+                        written[c.json] = child
                     self.fill(child, v, c.type, depth + 1)
             except _PathError as exc:
                 exc.path.append(c.json)
                 raise
-        self._place_unknowns(el, value, depth, written, tp.children_json)
+        if written is not None:
+            self._place_unknowns(el, value, depth, written, tp.children_json)
 
     def _content(self, el: Any, content: Any, depth: int, ordered: Mapping[str, Any] | None, mixed: bool) -> None:
         """Write a ``content`` array: strings as text (when *mixed*), one-member objects as
