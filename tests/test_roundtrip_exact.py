@@ -22,6 +22,7 @@ from xml2json.policy import AFTER_KEY
 from xml2json.roundtrip import (
     CHOICE_INTERLEAVING,
     KNOWN_OUT_OF_ORDER,
+    STRAY_TEXT_MOVED,
     Relaxation,
     RoundTripReport,
     compare_xml,
@@ -275,6 +276,20 @@ def test_known_elements_out_of_schema_order_are_a_named_relaxation() -> None:
     kids = [c.tag for c in back_tm]
     assert kids.index(u.tag) == kids.index(f"{{{COM}}}FilingPlace") + 1
     assert kids.index(f"{{{COM}}}RegistrationOfficeCode") < kids.index(f"{{{COM}}}FilingPlace")
+
+
+def test_stray_text_that_moves_is_a_named_relaxation() -> None:
+    root = _example()
+    _trademark(root).find(f"{{{COM}}}FilingPlace").tail = "stray"
+    _, back = _back(root)
+    comparison = compare_xml(PLAN, root, back)
+    assert comparison.difference is None
+    assert comparison.relaxations == [
+        Relaxation(STRAY_TEXT_MOVED, "/tmk:TrademarkApplication/tmk:TrademarkBag/tmk:Trademark")
+    ]
+    changed = copy.deepcopy(back)
+    _trademark(changed).text = "other"
+    assert "text 'stray' became 'other'" in (compare_xml(PLAN, root, changed).difference or "")
 
 
 def test_report_verdicts_with_relaxations() -> None:
