@@ -333,7 +333,8 @@ class JsonToXml:
         the element its ``$after`` names, by default after the last item of the element member
         before it in member order (none: first) or after the previous item of its own array.
         Items that follow the same element keep member order."""
-        pending: dict[str, list[tuple[Any, list[str]]]] = {}  # anchor -> (element, JSON path) waiting
+        # anchor -> the items waiting to follow it: (element, its own anchor, JSON path)
+        pending: dict[str, list[tuple[Any, str, list[str]]]] = {}
         last = ""
         for k, v in value.items():
             if ":" not in k:
@@ -357,8 +358,8 @@ class JsonToXml:
                     err = _PathError("json-type", f"expected a string, got {_kind(after)}")
                     err.path.extend([AFTER_KEY, *path])
                     raise err
-                pending.setdefault(after, []).append((new, path))
                 own = f"{k}/{i}" if array else k
+                pending.setdefault(after, []).append((new, own, path))
                 written[own] = new
             if items:
                 last = f"{k}/{len(items) - 1}" if array else k
@@ -367,7 +368,6 @@ class JsonToXml:
         placed = 0
         total = sum(len(p) for p in pending.values())
         # place what follows the start or a known element, then what follows each placed one
-        anchors_of = {id(e): a for a, e in written.items()}
         queue: list[tuple[Any, str]] = [(None, "")]
         queue.extend((e, a) for a, e in written.items() if ":" not in a)
         while queue:
@@ -376,16 +376,16 @@ class JsonToXml:
             if not waiting:
                 continue
             cursor = anchor_el
-            for new, _path in waiting:
+            for new, own, _path in waiting:
                 if cursor is None:
                     el.insert(0, new)
                 else:
                     cursor.addnext(new)
                 cursor = new
                 placed += 1
-                queue.append((new, anchors_of[id(new)]))
+                queue.append((new, own))
         if placed < total:
-            anchor, ((_new, path), *_) = next(iter(pending.items()))
+            anchor, ((_new, _own, path), *_) = next(iter(pending.items()))
             err = _PathError("json-value", f"{AFTER_KEY} {anchor!r} names no element of this object")
             err.path.extend([AFTER_KEY, *path])
             raise err
