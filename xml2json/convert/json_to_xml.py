@@ -181,6 +181,7 @@ class JsonToXml:
             raise _PathError("json-type", f"expected an object, got {_kind(value)}")
         attrs_json = tp.attrs_json
         children_json = tp.children_json
+        unknown = False  # members of content the schema does not know (``prefix:name``)
         for k, v in value.items():
             a = attrs_json.get(k)
             if a is not None:
@@ -196,7 +197,10 @@ class JsonToXml:
                 continue
             if k == CONTENT_KEY and tp.has_content:
                 continue
-            if k in (OTHER_ATTRIBUTES_KEY, QNAME_KEY, STRAY_TEXT_KEY) or ":" in k:
+            if ":" in k:
+                unknown = True
+                continue
+            if k in (OTHER_ATTRIBUTES_KEY, QNAME_KEY, STRAY_TEXT_KEY):
                 continue
             err = _PathError("unknown-member", f"member {k!r} is not in the ST.97 schema of this object")
             err.path.append(k)
@@ -229,7 +233,7 @@ class JsonToXml:
         content_done = False
         # anchor ("name" or "name/i") -> the element written for it; kept only when the object
         # has unknown members to place among them
-        written: dict[str, Any] | None = {} if any(":" in k for k in value) else None
+        written: dict[str, Any] | None = {} if unknown else None
         for c in tp.order:
             if c.ordered:
                 if not content_done:
