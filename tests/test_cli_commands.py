@@ -80,10 +80,11 @@ def test_roundtrip_ok_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["roundtrip", str(EXAMPLE), "--no-xsd", "--json"]) == 0
     cap = capsys.readouterr()
     rep = json.loads(cap.out)
-    assert rep["summary"] == {"files": 1, "losslessOnly": False, "verdicts": {"OK": 1}, "exitCode": 0}
+    assert rep["summary"] == {"files": 1, "losslessOnly": False, "exact": False, "verdicts": {"OK": 1}, "exitCode": 0}
     (f,) = rep["files"]
     assert f["source"] == str(EXAMPLE) and f["verdict"] == "OK" and f["lossless"] is True
     assert f["xmlValid"] is None and f["jsonValid"] is True
+    assert f["xmlExact"] is True and f["relaxations"] == [] and f["xmlEqualText"] == "XML equal: True"
     assert cap.err == ""
 
 

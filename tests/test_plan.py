@@ -292,3 +292,17 @@ def test_dead_names_are_gone() -> None:
     assert not hasattr(plan_module, "KIND_NAMES")
     assert not hasattr(TypePlan, "kind_name")
     assert not hasattr(policy, "RESERVED_KEYS")
+
+
+def test_the_plan_records_the_repeating_choices_of_single_elements() -> None:
+    """``interleave``: the choices whose branches' interleaving per-branch arrays do not keep
+    (the round-trip comparer forgives exactly these, docs/fidelity.md)."""
+    plan = Converter().registry.plan("V6_0")
+    com = plan.namespaces["com"]
+    name = plan.types["com_NameType"]
+    branches = {f"{{{com}}}{n}" for n in ("PersonName", "OrganizationName", "EntityName")}
+    assert set(name.interleave) == branches and len(set(name.interleave.values())) == 1
+    # a choice with a sequence branch keeps document order instead (rule 13): not listed
+    assert plan.types["com_LocarnoClassificationBagType"].interleave == {}
+    # a type without a repeating choice lists none
+    assert plan.types["com_ApplicationNumberType"].interleave == {}

@@ -251,6 +251,10 @@ class TypePlan:
     #: Clark tag → :data:`ChildEntry`, for the XML reader's hot loop: one tuple per child
     #: instead of five attribute loads (docs/performance.md).
     table: Mapping[str, ChildEntry] = field(default_factory=dict)
+    #: Clark tag → number of the repeating choice of single elements it is a branch of (the
+    #: plan's ``interleave``): per-branch arrays do not keep the interleaving between the
+    #: branches of one such choice, and the round-trip comparer forgives exactly that.
+    interleave: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +459,8 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
         if spec[0] == "leaf":
             types[key] = TypePlan(key, LEAF, value=codec_from_spec(spec[1]))
             continue
-        kind, _attrs, _children, value, any_attr, any_elem = spec
+        kind, _attrs, _children, value, any_attr, any_elem = spec[:6]
+        choices = spec[6] if len(spec) > 6 else ()
         t = tables[key] = ({}, {}, {}, {}, {})
         e = entries[key] = {}
         types[key] = TypePlan(
@@ -471,6 +476,7 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
             any_elem=any_elem,
             has_content=kind == "mixed",  # or an ordered group: set in phase 2
             table=e,
+            interleave={tag: n for n, names in enumerate(choices) for tag in names},
         )
     # the named tuples' own __new__ is a Python function; tuple.__new__ builds the same object
     new_attr, new_child = partial(tuple.__new__, Attr), partial(tuple.__new__, Child)
@@ -480,7 +486,7 @@ def plan_from_dict(data: dict[str, Any], *, source: str = "") -> Plan:
     holders: list[str] = []
     holds: dict[str, bool] = {}  # Clark tag -> names a container or a record bag
     for key, (attrs, attrs_json, children_by_tag, children_json, ordered_json) in tables.items():
-        _kind, attr_specs, child_specs, *_ = raw[key]
+        _kind, attr_specs, child_specs = raw[key][:3]
         for tag, js, codec, req in attr_specs:
             a = new_attr((tag, js, codec_from_spec(codec), req))
             attrs[tag] = a

@@ -49,6 +49,13 @@ QNAME_KEY: Final = "$qname"
 OTHER_ATTRIBUTES_KEY: Final = "$attributes"
 #: Non-whitespace text found where the schema allows none (element-only content).
 STRAY_TEXT_KEY: Final = "$text"
+#: Where an unknown element of element-only content goes back (docs/mapping.md, "Unknown
+#: elements keep their place"): the element it followed, as ``"name"`` (a single member),
+#: ``"name/i"`` (item *i* of an array member) or ``""`` (first). Written only when the member
+#: order does not already say it: by default an unknown member's first item follows the last
+#: item of the element member before it in the object (none: first), and each further item
+#: follows the one before it.
+AFTER_KEY: Final = "$after"
 
 # --- Ordered groups (rule 13, document-flow exception) ---------------------------
 

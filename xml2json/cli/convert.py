@@ -109,6 +109,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="check losslessness alone: validity is not checked, LOSSLESS passes (exit 0)",
     )
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="fail (FAIL, exit 1) unless XML → JSON → XML is exactly equal: no relaxation such as "
+        "choice interleaving or known elements out of schema order (docs/fidelity.md)",
+    )
     p.add_argument("--json", action="store_true", help="print the reports as JSON (issues included) on stdout")
     add_version_options(p)
     add_limit_options(p, "xml", "json")
@@ -247,15 +253,21 @@ def _check_text(value: bool | None, yes: str, no: str, missing: str) -> str:
     return yes if value else (no if value is False else f"not checked ({missing})")
 
 
-def _roundtrip_line(path: str, r: RoundTripReport, *, lossless_only: bool, no_xsd: bool) -> str:
-    verdict = r.verdict(lossless_only=lossless_only)
+def _xml_check_text(r: RoundTripReport, back: str) -> str:
+    if r.xml_equal and r.relaxations:
+        return "equal up to " + "; ".join(str(x) for x in r.relaxations)
+    return _check_text(r.xml_equal, "equal", "CHANGED", back)
+
+
+def _roundtrip_line(path: str, r: RoundTripReport, *, lossless_only: bool, no_xsd: bool, exact: bool = False) -> str:
+    verdict = r.verdict(lossless_only=lossless_only, exact=exact)
     if not r.converted:
         why = f"not converted: [{r.issues[0].code}]" if r.issues else "not converted"
         return f"{path}: {verdict}  [{why}; round trips, JSON schema and XSD: not checked]"
     back = "the way back failed" if r.issues and not r.lossless else "not reached"
     parts = [
         f"{r.document} {r.version}",
-        "XML → JSON → XML: " + _check_text(r.xml_equal, "equal", "CHANGED", back),
+        "XML → JSON → XML: " + _xml_check_text(r, back) + (" (--exact)" if exact and r.relaxations else ""),
         "JSON → XML → JSON: " + _check_text(r.json_equal, "equal", "CHANGED", back),
     ]
     if lossless_only:
@@ -274,6 +286,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
     opts = options_from(args)
     conv = Converter(options=opts)
     lossless_only: bool = args.lossless_only
+    exact: bool = args.exact
     check_xsd = not (args.no_xsd or lossless_only)
     code = EXIT_OK
     reports: list[RoundTripReport] = []
@@ -286,11 +299,11 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
         except Xml2JsonError as exc:
             r = RoundTripReport(source=path, issues=list(exc.issues))
         reports.append(r)
-        if not r.passed(lossless_only=lossless_only):
+        if not r.passed(lossless_only=lossless_only, exact=exact):
             code = max(code, exit_code_for_issue(r.issues[0]) if not r.converted and r.issues else EXIT_DATA)
         if args.json:
             continue
-        print(_roundtrip_line(path, r, lossless_only=lossless_only, no_xsd=args.no_xsd))
+        print(_roundtrip_line(path, r, lossless_only=lossless_only, no_xsd=args.no_xsd, exact=exact))
         if r.first_difference:
             print(f"    first difference: {r.first_difference}")
         issues = r.issues
@@ -299,7 +312,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
         print_issues(issues, kind="error", label=path, bag=_bag(path, data, issues, conv) if not r.converted else None)
     counts: dict[str, int] = {}
     for r in reports:
-        v = r.verdict(lossless_only=lossless_only)
+        v = r.verdict(lossless_only=lossless_only, exact=exact)
         counts[v] = counts.get(v, 0) + 1
     summary = ", ".join(f"{n} {_ROUND_TRIP_WORDS[v]}" for v, n in counts.items())
     if lossless_only:
@@ -311,10 +324,11 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
             "summary": {
                 "files": len(reports),
                 "losslessOnly": lossless_only,
+                "exact": exact,
                 "verdicts": counts,
                 "exitCode": code,
             },
-            "files": [r.to_dict(lossless_only=lossless_only) for r in reports],
+            "files": [r.to_dict(lossless_only=lossless_only, exact=exact) for r in reports],
         }
         write_output(dumps_json(out, pretty=True), None)
     elif len(reports) > 1 or code:

@@ -6,18 +6,22 @@ Format (``format: 1``)::
      "documents": {name: [root_clark, type_key, json_root]},
      "elements": {clark: type_key},
      "types": {key: ["leaf", codec]                                    # simple types
-                    | [kind, attrs, children, value_codec, any_attr, any_elem]}}
+                    | [kind, attrs, children, value_codec, any_attr, any_elem(, interleave)]}}
 
 ``codec`` is ``"s"``/``"b"``/``"d"``/``"i"`` or ``["l", item_codec]``; ``attrs`` are
 ``[clark, json, codec, required]``; ``children`` are
-``[clark, json, type_key, array, ordered, required]`` in schema order.
+``[clark, json, type_key, array, ordered, required]`` in schema order. ``interleave``, present
+only when not empty, lists the repeating choices whose every branch is one element (and not
+ordered): one list of Clark names per such choice. Per-branch arrays (rule 13) do not keep the
+interleaving between those branches, and the round-trip comparer forgives exactly that
+(:mod:`xml2json.roundtrip`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .ir import BundleIR, SimpleTypeIR
+from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, repeats, walk
 
 PLAN_FORMAT = 1
 _CODE = {"string": "s", "boolean": "b", "decimal": "d", "integer": "i"}
@@ -28,6 +32,23 @@ def codec_spec(st: SimpleTypeIR) -> Any:
         assert st.item_codec is not None
         return ["l", _CODE.get(st.item_codec, "s")]
     return _CODE[st.codec]
+
+
+def interleaving_choices(ct: ComplexTypeIR) -> list[list[str]]:
+    """The repeating choices of *ct* (the choice or an enclosing group repeats) whose every
+    branch is a single unordered element particle: Clark names per choice, in schema order."""
+    if ct.model is None:
+        return []
+    out: list[list[str]] = []
+    for step in walk(ct.model):
+        g = step.item
+        if not isinstance(g, GroupIR) or g.model != "choice" or len(g.items) < 2 or not repeats(step.max):
+            continue
+        if all(isinstance(i, ParticleIR) and not i.ordered for i in g.items):
+            names = list(dict.fromkeys(i.qname for i in g.items if isinstance(i, ParticleIR)))
+            if len(names) > 1:
+                out.append(names)
+    return out
 
 
 def emit_plan(ir: BundleIR) -> dict[str, Any]:
@@ -41,6 +62,9 @@ def emit_plan(ir: BundleIR) -> dict[str, Any]:
         any_attr = ct.any_attribute.process_contents if ct.any_attribute else None
         any_elem = ct.any_element.process_contents if ct.any_element else None
         types[key] = [ct.content, attrs, children, value, any_attr, any_elem]
+        interleave = interleaving_choices(ct)
+        if interleave:
+            types[key].append(interleave)
     return {
         "format": PLAN_FORMAT,
         "version": ir.version,

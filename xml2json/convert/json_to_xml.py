@@ -16,6 +16,7 @@ from ..config import Options
 from ..errors import ConversionError
 from ..plan import LEAF, MIXED, SIMPLE, CodecError, DocumentPlan, Plan, TypePlan
 from ..policy import (
+    AFTER_KEY,
     CONTENT_KEY,
     OTHER_ATTRIBUTES_KEY,
     QNAME_KEY,
@@ -180,6 +181,7 @@ class JsonToXml:
             raise _PathError("json-type", f"expected an object, got {_kind(value)}")
         attrs_json = tp.attrs_json
         children_json = tp.children_json
+        unknown = False  # members of content the schema does not know (``prefix:name``)
         for k, v in value.items():
             a = attrs_json.get(k)
             if a is not None:
@@ -195,7 +197,10 @@ class JsonToXml:
                 continue
             if k == CONTENT_KEY and tp.has_content:
                 continue
-            if k in (OTHER_ATTRIBUTES_KEY, QNAME_KEY, STRAY_TEXT_KEY) or ":" in k:
+            if ":" in k:
+                unknown = True
+                continue
+            if k in (OTHER_ATTRIBUTES_KEY, QNAME_KEY, STRAY_TEXT_KEY):
                 continue
             err = _PathError("unknown-member", f"member {k!r} is not in the ST.97 schema of this object")
             err.path.append(k)
@@ -226,6 +231,9 @@ class JsonToXml:
             self._unknown_members(el, value, depth)
             return
         content_done = False
+        # anchor ("name" or "name/i") -> the element written for it; kept only when the object
+        # has unknown members to place among them
+        written: dict[str, Any] | None = {} if unknown else None
         for c in tp.order:
             if c.ordered:
                 if not content_done:
@@ -245,18 +253,25 @@ class JsonToXml:
                         raise _PathError("json-type", f"expected an array, got {_kind(v)}")
                     for i, item in enumerate(v):
                         try:
-                            self.fill(etree.SubElement(el, c.tag), item, c.type, depth + 1)
+                            child = etree.SubElement(el, c.tag)
+                            if written is not None:
+                                written[f"{c.json}/{i}"] = child
+                            self.fill(child, item, c.type, depth + 1)
                         except _PathError as exc:
                             exc.path.append(str(i))
                             raise
                 else:
                     if isinstance(v, list):
                         raise _PathError("json-type", "expected a single value, got an array")
-                    self.fill(etree.SubElement(el, c.tag), v, c.type, depth + 1)
+                    child = etree.SubElement(el, c.tag)
+                    if written is not None:
+                        written[c.json] = child
+                    self.fill(child, v, c.type, depth + 1)
             except _PathError as exc:
                 exc.path.append(c.json)
                 raise
-        self._unknown_members(el, value, depth)
+        if written is not None:
+            self._place_unknowns(el, value, depth, written, tp.children_json)
 
     def _content(self, el: Any, content: Any, depth: int, ordered: Mapping[str, Any] | None, mixed: bool) -> None:
         """Write a ``content`` array: strings as text (when *mixed*), one-member objects as
@@ -313,6 +328,71 @@ class JsonToXml:
                 exc.path.append(name)
                 exc.path.append(OTHER_ATTRIBUTES_KEY)
                 raise
+
+    def _place_unknowns(
+        self, el: Any, value: dict[str, Any], depth: int, written: dict[str, Any], known: Mapping[str, Any]
+    ) -> None:
+        """Write the unknown members of an element-only object among the known children already
+        in *el* (docs/mapping.md, "Unknown elements keep their place"): each item right after
+        the element its ``$after`` names, by default after the last item of the element member
+        before it in member order (none: first) or after the previous item of its own array.
+        Items that follow the same element keep member order."""
+        # anchor -> the items waiting to follow it: (element, its own anchor, JSON path)
+        pending: dict[str, list[tuple[Any, str, list[str]]]] = {}
+        last = ""
+        for k, v in value.items():
+            if ":" not in k:
+                if k in known:
+                    if not isinstance(v, list):
+                        last = k
+                    elif v:
+                        last = f"{k}/{len(v) - 1}"
+                continue
+            array = isinstance(v, list)
+            items = v if array else [v]
+            for i, item in enumerate(items):
+                path = [str(i), k] if array else [k]
+                try:
+                    new = self._generic(el, item, depth + 1, k)
+                except _PathError as exc:
+                    exc.path.extend(path)
+                    raise
+                after = item.get(AFTER_KEY, last) if i == 0 else item.get(AFTER_KEY, f"{k}/{i - 1}")
+                if not isinstance(after, str):
+                    err = _PathError("json-type", f"expected a string, got {_kind(after)}")
+                    err.path.extend([AFTER_KEY, *path])
+                    raise err
+                own = f"{k}/{i}" if array else k
+                pending.setdefault(after, []).append((new, own, path))
+                written[own] = new
+            if items:
+                last = f"{k}/{len(items) - 1}" if array else k
+        if not pending:
+            return
+        placed = 0
+        total = sum(len(p) for p in pending.values())
+        # place what follows the start or a known element, then what follows each placed one
+        queue: list[tuple[Any, str]] = [(None, "")]
+        queue.extend((e, a) for a, e in written.items() if ":" not in a)
+        while queue:
+            anchor_el, anchor = queue.pop()
+            waiting = pending.pop(anchor, None)
+            if not waiting:
+                continue
+            cursor = anchor_el
+            for new, own, _path in waiting:
+                if cursor is None:
+                    el.insert(0, new)
+                else:
+                    cursor.addnext(new)
+                cursor = new
+                placed += 1
+                queue.append((new, own))
+        if placed < total:
+            anchor, ((_new, _own, path), *_) = next(iter(pending.items()))
+            err = _PathError("json-value", f"{AFTER_KEY} {anchor!r} names no element of this object")
+            err.path.extend([AFTER_KEY, *path])
+            raise err
 
     def _unknown_members(self, el: Any, value: dict[str, Any], depth: int) -> None:
         for k, v in value.items():

@@ -14,6 +14,7 @@ from ..config import Options
 from ..errors import ConversionError, Issue, UnknownContentError
 from ..plan import ARRAY, ELEMENT, LEAF, MIXED, SIMPLE, SINGLE, CodecError, DocumentPlan, Plan, TypePlan
 from ..policy import (
+    AFTER_KEY,
     CONTENT_KEY,
     OTHER_ATTRIBUTES_KEY,
     QNAME_KEY,
@@ -275,11 +276,13 @@ class _Reading:
         content: list[Any] | None = None
         d1 = depth + 1
         inline = d1 <= self.max_depth  # else element() raises limit-depth for the child
+        unknown = False
         for ch in kids:
             f = get(ch.tag)
             if f is None:
                 if ch.tag.__class__ is str:  # else a comment or processing instruction: not data
                     self._unknown_child(ch, tp, obj, depth)
+                    unknown = True
             else:
                 key, place, dec, ctp, kind = f
                 if kind is _LEAF_KIND and inline and not len(ch) and not ch.keys():
@@ -312,6 +315,8 @@ class _Reading:
                 self._stray(el, obj, tail)
         if STRAY_TEXT_KEY in obj:  # pieces were collected in a list: joining once keeps this linear
             obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
+        if unknown and not tp.has_content:
+            _anchor_unknowns(kids, tp, obj, self._unknown_key)
         return obj
 
     def _stray(self, el: Any, obj: dict[str, Any], text: str) -> None:
@@ -401,6 +406,9 @@ class _Reading:
         kids = [c for c in nodes if c.tag.__class__ is str]
         tails = [c.tail for c in nodes]
         has_text = bool(text and not text.isspace()) or any(t and not t.isspace() for t in tails)
+        if kids and not has_text and _repeats_apart(kids):  # keep order: no regrouping
+            obj[CONTENT_KEY] = [{self._unknown_key(ch): self.generic(ch, depth + 1)} for ch in kids]
+            return obj
         if kids and has_text:  # mixed: keep order
             content: list[Any] = []
             pending: list[str] = [text] if text else []
@@ -431,3 +439,68 @@ class _Reading:
             else:
                 obj[key] = [prev, v]
         return obj
+
+
+def _repeats_apart(kids: list[Any]) -> bool:
+    """Some name occurs twice with another name between: per-name members would regroup them."""
+    done: set[str] = set()
+    last = None
+    for ch in kids:
+        tag = ch.tag
+        if tag != last:
+            if tag in done:
+                return True
+            if last is not None:
+                done.add(last)
+            last = tag
+    return False
+
+
+def _anchor(key: str, index: int, array: bool) -> str:
+    return f"{key}/{index}" if array else key
+
+
+def _anchor_unknowns(kids: list[Any], tp: TypePlan, obj: dict[str, Any], unknown_key: Any) -> None:
+    """Give each unknown element of element-only content the ``$after`` member its place needs
+    (policy.AFTER_KEY): only where the writer's default — after the last item of the element
+    member before it in *obj*, or after the previous item of its own array — would put it
+    elsewhere. Runs only for parents with unknown children."""
+    table = tp.table
+    seen: dict[str, int] = {}
+    prev = ""
+    actual: list[tuple[str, int, str]] = []  # (key, index, the element it follows)
+    for ch in kids:
+        tag = ch.tag
+        if tag.__class__ is not str:
+            continue
+        f = table.get(tag)
+        if f is None:
+            key = unknown_key(ch)
+            array = isinstance(obj[key], list)
+            n = seen.get(key, 0)
+            actual.append((key, n, prev))
+        else:
+            key = f[0]
+            array = f[1] is _ARRAY
+            n = seen.get(key, 0)
+        seen[key] = n + 1
+        prev = _anchor(key, n, array)
+    children_json = tp.children_json
+    default: dict[tuple[str, int], str] = {}
+    last = ""
+    for k, v in obj.items():
+        is_unknown = ":" in k
+        if not is_unknown and k not in children_json:
+            continue  # an attribute, $attributes, $text
+        array = isinstance(v, list)
+        if is_unknown:
+            for i in range(len(v) if array else 1):
+                default[(k, i)] = last if i == 0 else _anchor(k, i - 1, True)
+        if not array:
+            last = k
+        elif v:
+            last = _anchor(k, len(v) - 1, True)
+    for key, n, prev in actual:
+        if default[(key, n)] != prev:
+            v = obj[key]
+            (v[n] if isinstance(v, list) else v)[AFTER_KEY] = prev
