@@ -33,7 +33,8 @@ of a repeating choice), named with its path; or a failure by kind. The project's
 here, so that a move the project comparer forgives silently (e.g. an unknown element written
 back at the end, a regrouped sequence branch) is counted as what it is.
 
-Run the whole schema and print the counts: ``python tests/generator.py --report``.
+Run the whole schema and print the counts: ``PYTHONPATH=. python tests/generator.py --report``
+(it compiles the bundle from ``../shared`` first; ``--shared DIR`` to point elsewhere).
 """
 
 from __future__ import annotations
@@ -547,7 +548,9 @@ class Generator:
         if not ctx.rich:
             return max(lo, 1 if forced else 0)
         if repeats(item.max):
-            want = max(2, branches + 1 if branches > 1 else 2)
+            # a repeating choice: every branch twice (a wide one: every branch once, then the
+            # first again), so that branches interleave and each occurs full and sparse
+            want = 2 if branches < 2 else 2 * branches if branches <= 4 else branches + 1
             return max(lo, min(want, item.max or want))
         return max(lo, 1 if ctx.full or forced else 0)
 
@@ -575,8 +578,11 @@ class Generator:
             return
         g = item
         n = self._count(g, ctx, len(g.items) if g.model == "choice" else 1)
+        nb = len(g.items) if g.model == "choice" else 1
         for k in range(n):
-            sub = _Ctx(ctx.rich, ctx.full if n == 1 else (ctx.variant + k) % 2 == 0, ctx.variant, ctx.force, ctx.inner)
+            # optional members present in one occurrence (of a branch), absent in the next
+            full = ctx.full if n == 1 else (ctx.variant + k // nb) % 2 == 0
+            sub = _Ctx(ctx.rich, full, ctx.variant, ctx.force, ctx.inner)
             if ctx.force is not None and k > 0:
                 sub.force, sub.inner = None, None  # the path is taken once
             if g.model == "choice":
@@ -894,7 +900,7 @@ class Tally:
     failures: Counter[str] = field(default_factory=Counter)  # instances per failure kind
     failed_types: dict[str, set[str]] = field(default_factory=dict)  # kind -> type keys
     generator_invalid: list[tuple[str, int, str]] = field(default_factory=list)
-    examples: list[str] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> first few failures
     unsatisfied_values: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -909,22 +915,27 @@ class Tally:
             self.exact += 1
         for kind in {k for k, _ in o.relaxations if k in FORGIVEN}:
             self.relaxations[kind] += 1
-        for kind in {k for k, _ in o.failures}:
-            self.failures[kind] += 1
-            self.failed_types.setdefault(kind, set()).add(i.type_key)
-        if o.failures and len(self.examples) < 200:
-            kind, detail = o.failures[0]
-            self.examples.append(
-                f"{i.type_key} (variant {i.variant}{', unknowns' if i.unknown else ''}, {i.document}): {kind}: {detail}"
-            )
+        seen = set()
+        for kind, detail in o.failures:
+            # failures of instances with unknown elements are counted apart
+            label = f"{kind} (with unknowns)" if i.unknown else kind
+            if label in seen:
+                continue
+            seen.add(label)
+            self.failures[label] += 1
+            self.failed_types.setdefault(label, set()).add(i.type_key)
+            ex = self.examples.setdefault(label, [])
+            if len(ex) < 3:
+                ex.append(f"{i.type_key} v{i.variant} ({i.document}): {detail}")
 
     def report(self, limit: int = 12) -> str:
+        """The counts, then per failure kind its types and first examples."""
         lines = [
             f"types: {len(self.types)}; instances: {self.instances} ({self.unknown_instances} with unknown elements);"
             f" exact: {self.exact}; seconds: {self.seconds:.1f}",
             "forgiven relaxations (instances): "
             + (", ".join(f"{k} {n}" for k, n in sorted(self.relaxations.items())) or "none"),
-            "failures (instances / types): "
+            "failures (instances/types): "
             + (", ".join(f"{k} {n}/{len(self.failed_types[k])}" for k, n in sorted(self.failures.items())) or "none"),
             f"meant XSD-valid but not (generator gaps): {len(self.generator_invalid)}",
         ]
@@ -936,8 +947,8 @@ class Tally:
                 + ", ".join(sorted(self.unsatisfied_values))
             )
         for kind, keys in sorted(self.failed_types.items()):
-            lines.append(f"  {kind}: {', '.join(sorted(keys)[:limit])}{' …' if len(keys) > limit else ''}")
-        lines.extend("  " + e[:400] for e in self.examples[:limit])
+            lines.append(f"- {kind}: {', '.join(sorted(keys)[:limit])}{' …' if len(keys) > limit else ''}")
+            lines.extend("    " + e[:400] for e in self.examples[kind])
         return "\n".join(lines)
 
 
@@ -959,7 +970,6 @@ def main(argv: list[str]) -> int:
     run every reachable type, print the counts; exit 1 when an instance failed."""
     import argparse
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from xml2json.compiler.pipeline import compile_bundle
     from xml2json.registry import Registry
     from xml2json.validate import Validators
