@@ -9,7 +9,7 @@ strict ordered comparison of the generator, and give back the same JSON. Relaxat
 mapping rules forgive (boolean/decimal lexical forms, interleaving of single-element branches
 of repeating choices) are counted and printed, never hidden; anything else fails the test.
 
-The counts are printed (``pytest -s``) and are in the failure message;
+The counts are printed to the terminal (with or without ``-s``) and are in the failure message;
 ``python tests/generator.py --report`` prints them without pytest.
 """
 
