@@ -11,7 +11,7 @@ spaced offsets and handed to the engine as soon as the scan has passed its end
 (:class:`Chunk`: byte range, the number of its first record, its record count, the newlines
 before it).
 
-A worker (:func:`run_chunk`) parses the document's own bytes up to the first record, newlines
+A worker (:func:`.worker.run_chunk`, with the other worker-side code) parses the document's own bytes up to the first record, newlines
 for the lines skipped, an empty copy of the record before the chunk, the chunk's bytes and the
 end tags of the ancestors (the last chunk runs to the end of the file instead and also yields the
 rest of the document) with the same safe parser and record loop as the serial path. The real head
@@ -41,12 +41,13 @@ from typing import Any
 from lxml import etree
 
 from ..api import Converter
-from ..errors import OutputError, Xml2JsonError
+from ..errors import Xml2JsonError
 from ..io import AtomicFile
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
-from .inputs import Task
+from .inputs import Chunk, Task
 from .layout import local_name, record_layout
+from .worker import CHUNK_DIR, STATE_DIR, TaskResult, chunk_dir, rejects_path
 
 #: Files smaller than this are never split: a chunk must be large enough that its fixed costs (a
 #: task, reading the head again, a part file joined by the main process) stay small against the
@@ -60,7 +61,6 @@ MAX_HEAD = 1024 * 1024
 #: Bytes read at a time when scanning.
 SCAN_BLOCK = 1024 * 1024
 #: The folder (under the output folder's state folder) of the chunks' parts.
-CHUNK_DIR = "chunks"
 
 _BOM = b"\xef\xbb\xbf"
 _BLANK_TO_SPACE = bytes.maketrans(b"\t\r\n", b"   ")
@@ -73,36 +73,6 @@ _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))
 def chunk_threshold() -> int:
     value = os.environ.get("XML2JSON_CHUNK_BYTES")
     return int(value) if value and value.isdigit() else CHUNK_BYTES
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """A record-aligned part of one document (see the module docstring)."""
-
-    number: int  # 0-based
-    last: bool  # the last chunk of the document: to the end of the file, with the rest
-    head: int  # the document's bytes [0, head) come first: prolog and ancestors of the records
-    start: int  # the chunk's bytes [start, end); end -1: to the end of the file
-    end: int
-    pad: int  # newlines between the head and the chunk (lines of the skipped chunks)
-    closers: bytes  # end tags of the ancestors (every chunk but the last)
-    base: int  # index of the chunk's first record
-    expect: int  # records in the chunk, as counted in the bytes
-    container: tuple[str, ...]  # Clark tags from the root to the records' parent
-    sizes: tuple[int, ...]  # children of each of those before the first record (see _clean_end)
-    previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
-    documents: int = -1  # a run of whole documents of a file of several: the documents before it
-    lines: int = 0  # then: the newlines before it
-
-
-class NotSplittable(Exception):
-    """A chunk that is not a clean sequence of records: the document is converted serially."""
-
-
-def chunk_dir(out_dir: Path, key: str) -> Path:
-    from .worker import STATE_DIR
-
-    return out_dir / STATE_DIR / CHUNK_DIR / key
 
 
 # -- planning ----------------------------------------------------------------------------------
@@ -374,189 +344,12 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
     yield replace(task, chunk=chunk, size=task.size - start)
 
 
-# -- a chunk, in a worker --------------------------------------------------------------------------
-
-
-class ChunkStream:
-    """Head bytes, newlines, the stand-in, the chunk's bytes, end tags: what the worker parses."""
-
-    def __init__(self, fh: Any, chunk: Chunk, on_read: Callable[[int], None]) -> None:
-        self._fh = fh
-        self._parts: list[tuple[str, Any]] = [("file", (0, chunk.head))]
-        if chunk.pad:
-            self._parts.append(("pad", chunk.pad))
-        if chunk.previous:
-            self._parts.append(("bytes", chunk.previous))
-        self._parts.append(("file", (chunk.start, chunk.end)))
-        if chunk.closers:
-            self._parts.append(("bytes", chunk.closers))
-        self._on_read = on_read
-        self._cur: tuple[str, Any] | None = None
-        self._left = 0
-
-    def read(self, n: int = -1, /) -> bytes:
-        if n is None or n < 0:
-            n = 1 << 20
-        while True:
-            if self._cur is None:
-                if not self._parts:
-                    return b""
-                kind, arg = self._cur = self._parts.pop(0)
-                if kind == "file":
-                    start, end = arg
-                    self._fh.seek(start)
-                    self._left = -1 if end < 0 else end - start
-                elif kind == "pad":
-                    self._left = arg
-                else:
-                    self._left = len(arg)
-            kind, arg = self._cur
-            if self._left == 0:
-                self._cur = None
-                continue
-            k = n if self._left < 0 else min(n, self._left)
-            if kind == "file":
-                data = self._fh.read(k)
-                if not data:
-                    self._cur = None
-                    continue
-                self._on_read(len(data))
-            elif kind == "pad":
-                data = b"\n" * k
-            else:
-                data = arg[len(arg) - self._left : len(arg) - self._left + k]
-            if self._left > 0:
-                self._left -= len(data)
-            return data
-
-
-def _clean_end(chunk: Chunk) -> Callable[[Any], None]:
-    """Checks, once the records are out, that the chunk added nothing to the document but records:
-    the ancestors of the container hold as many children as before the first record (no second
-    bag, no comment or other element), and so does the container (its records all removed)."""
-
-    def check(root: Any) -> None:
-        node = root
-        for level, size in enumerate(chunk.sizes):
-            if node is None or node.tag != chunk.container[level]:
-                raise NotSplittable("the chunk did not end inside the records' container")
-            if len(node) != size:
-                raise NotSplittable("content that is not a record between records")
-            node = node[-1] if len(node) and level + 1 < len(chunk.sizes) else None
-
-    return check
-
-
-def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
-    """Convert one chunk into its part files; a chunk that is not a clean sequence of records
-    returns a result with ``fallback`` set and writes nothing."""
-    from .worker import Reporter, TaskResult, converter_for, dumps_json
-
-    chunk = task.chunk
-    assert chunk is not None
-    conv = converter_for(cfg)
-    folder = chunk_dir(Path(cfg.out_dir), task.key)
-    res = TaskResult(task.index, task.key)
-    warnings: Counter[str] = Counter()
-    codes: Counter[str] = Counter()
-    rep = Reporter(progress)
-    nbytes = [0]
-
-    def on_read(n: int) -> None:
-        nbytes[0] += n
-        rep.read(n)
-
-    part = AtomicFile(folder / f"{chunk.number:05d}.jsonl")
-    rejects = AtomicFile(folder / f"{chunk.number:05d}.rejects.jsonl")
-
-    def reject(line: dict[str, Any]) -> None:
-        rejects.write(dumps_json(line) + b"\n")
-        res.rejects += 1
-        codes[line["code"]] += 1
-
-    try:
-        if chunk.documents >= 0:
-            nxt = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
-        else:
-            nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read)
-        if nxt - chunk.base != chunk.expect:
-            raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
-        part.write(b"")
-        part.commit()
-        rejects.write(b"")
-        rejects.commit()
-    except BaseException as exc:
-        part.abort()
-        rejects.abort()
-        if not isinstance(exc, Exception) or isinstance(exc, OutputError):
-            raise  # an interruption, or an output that cannot be written: the run stops
-        why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
-        return TaskResult(task.index, task.key, fallback=why)
-    res.docs = rep.docs = 1 if chunk.number == 0 else 0  # the file counts once
-    rep.flush()
-    res.bytes = nbytes[0]
-    res.warnings = dict(warnings)
-    res.reject_codes = dict(codes)
-    return res
-
-
-def _run_records(
-    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
-) -> int:
-    """A record-aligned chunk; returns the index after its last record."""
-    from .records import renumber, stream_document
-    from .worker import _document_records
-
-    with open(task.path, "rb") as fh:
-        stream = ChunkStream(fh, chunk, on_read)
-        check = None if chunk.last else _clean_end(chunk)
-        recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
-        if chunk.previous:  # the stand-in for the record before the chunk: not converted here
-            first = next(recs, None)
-            if first is None or first.index != 0:
-                raise NotSplittable("the record before the chunk was not where the bytes show it")
-        nxt, _failed = _document_records(
-            task.source,
-            renumber(recs, chunk.base - (1 if chunk.previous else 0)),
-            chunk.base,
-            part,
-            res,
-            warnings,
-            reject,
-            rep,
-            catch=False,
-        )
-    return nxt
-
-
-def _run_documents(
-    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
-) -> int:
-    """A run of whole documents of a file of several, as the serial path reads them (numbered on
-    from the documents, lines and records before it); returns the index after its last record."""
-    from .documents import DocumentSplitter
-    from .records import renumber, stream_document
-    from .worker import _document_records
-
-    nxt = chunk.base
-    with open(task.path, "rb") as fh:
-        stream = ChunkStream(fh, chunk, on_read)
-        for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents).documents():
-            recs = stream_document(piece, task.source, conv, rest=True)
-            nxt, _failed = _document_records(
-                task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
-            )
-    return nxt
-
-
 # -- joining, in the main process ----------------------------------------------------------------
 
 
 def join(task: Task, results: list[Any], cfg: Any) -> Any:
     """The result of the whole file from its chunks' results: the parts joined in order into the
     final partition and rejects (atomically), the counts added up."""
-    from .worker import TaskResult, rejects_path
-
     out = Path(cfg.out_dir)
     folder = chunk_dir(out, task.key)
     res = TaskResult(task.index, task.key, docs=1, bytes=task.size)
@@ -591,8 +384,6 @@ def join(task: Task, results: list[Any], cfg: Any) -> Any:
 
 def remove_chunks(out: Path, key: str | None = None) -> None:
     """The chunks' parts of one file (of every file without *key*)."""
-    from .worker import STATE_DIR
-
     target = chunk_dir(out, key) if key is not None else out / STATE_DIR / CHUNK_DIR
     with contextlib.suppress(OSError):
         shutil.rmtree(target)

@@ -22,8 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from .records import Readable
+
+class Readable(Protocol):
+    """A binary input stream: lxml only ever calls ``read``."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
 
 #: Bytes read from the underlying stream at a time.
 BLOCK = 1 << 20

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config import Limits
 from ..errors import ConfigError, InputError, Issue, UnsafeXMLError, Xml2JsonError
@@ -39,9 +39,6 @@ from ..io import walk_folder
 from ..safe import GZIP_MAGIC, ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
 from ..safe import safe_member_path as safe_member_path  # re-exported: the one check, in safe.py
 from .records import Readable, reject_line
-
-if TYPE_CHECKING:
-    from .chunks import Chunk
 
 #: Members of one zip per task (more when a zip would otherwise make more than MAX_BATCHES tasks).
 BATCH_MEMBERS = 100
@@ -65,6 +62,26 @@ class Member:
     source: str  # "<zip source>!<name>"
     out: str  # output path (without extension) relative to the output folder, non-record mode
     size: int  # declared uncompressed size
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A record-aligned part of one document (see the module docstring)."""
+
+    number: int  # 0-based
+    last: bool  # the last chunk of the document: to the end of the file, with the rest
+    head: int  # the document's bytes [0, head) come first: prolog and ancestors of the records
+    start: int  # the chunk's bytes [start, end); end -1: to the end of the file
+    end: int
+    pad: int  # newlines between the head and the chunk (lines of the skipped chunks)
+    closers: bytes  # end tags of the ancestors (every chunk but the last)
+    base: int  # index of the chunk's first record
+    expect: int  # records in the chunk, as counted in the bytes
+    container: tuple[str, ...]  # Clark tags from the root to the records' parent
+    sizes: tuple[int, ...]  # children of each of those before the first record (see _clean_end)
+    previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
+    documents: int = -1  # a run of whole documents of a file of several: the documents before it
+    lines: int = 0  # then: the newlines before it
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, cast
 
 from ..api import Converter
 from ..config import Limits
@@ -30,13 +30,9 @@ from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import check_tree, iterparse, parse_document, read_root
+from .documents import Readable as Readable  # the stream protocol lives in the leaf module
+from .documents import split_documents
 from .layout import RecordLayout, record_layout
-
-
-class Readable(Protocol):
-    """A binary input stream: lxml only ever calls ``read``."""
-
-    def read(self, n: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +336,6 @@ def stream_documents(stream: Readable, source: str, converter: Converter, *, res
     """The records of every document of *stream* — one, or several one after another
     (:mod:`.documents`) — with ``index`` counted over the whole input and ``line`` the line in
     the whole input. A document that cannot be read on raises, as in :func:`stream_document`."""
-    from .documents import split_documents
 
     base = 0
     for piece in split_documents(stream):

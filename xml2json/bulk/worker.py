@@ -29,12 +29,14 @@ from ..config import Options
 from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
-from .documents import Piece, split_documents
-from .inputs import Task, open_file, open_member
+from .documents import DocumentSplitter, Piece, split_documents
+from .inputs import Chunk, Task, open_file, open_member
 from .records import Record, reject_line, renumber, stream_document
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
 STATE_DIR = ".xml2json"
+#: Where the chunks of a split file keep their parts until they are joined (:mod:`.chunks`).
+CHUNK_DIR = "chunks"
 #: Seconds between two progress messages from a worker.
 PROGRESS_EVERY = 0.5
 
@@ -249,8 +251,6 @@ def run_task(
 ) -> TaskResult:
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
     if task.chunk is not None:
-        from .chunks import run_chunk
-
         result: TaskResult = run_chunk(task, cfg, progress)
         return result
     conv = converter_for(cfg)
@@ -443,3 +443,178 @@ def _document_of(
         warnings[w.code] += 1
     size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))
+
+
+class NotSplittable(Exception):
+    """A chunk that is not a clean sequence of records: the document is converted serially."""
+
+
+def chunk_dir(out_dir: Path, key: str) -> Path:
+    return out_dir / STATE_DIR / CHUNK_DIR / key
+
+
+# -- a chunk, in a worker --------------------------------------------------------------------------
+
+
+class ChunkStream:
+    """Head bytes, newlines, the stand-in, the chunk's bytes, end tags: what the worker parses."""
+
+    def __init__(self, fh: Any, chunk: Chunk, on_read: Callable[[int], None]) -> None:
+        self._fh = fh
+        self._parts: list[tuple[str, Any]] = [("file", (0, chunk.head))]
+        if chunk.pad:
+            self._parts.append(("pad", chunk.pad))
+        if chunk.previous:
+            self._parts.append(("bytes", chunk.previous))
+        self._parts.append(("file", (chunk.start, chunk.end)))
+        if chunk.closers:
+            self._parts.append(("bytes", chunk.closers))
+        self._on_read = on_read
+        self._cur: tuple[str, Any] | None = None
+        self._left = 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n is None or n < 0:
+            n = 1 << 20
+        while True:
+            if self._cur is None:
+                if not self._parts:
+                    return b""
+                kind, arg = self._cur = self._parts.pop(0)
+                if kind == "file":
+                    start, end = arg
+                    self._fh.seek(start)
+                    self._left = -1 if end < 0 else end - start
+                elif kind == "pad":
+                    self._left = arg
+                else:
+                    self._left = len(arg)
+            kind, arg = self._cur
+            if self._left == 0:
+                self._cur = None
+                continue
+            k = n if self._left < 0 else min(n, self._left)
+            if kind == "file":
+                data = self._fh.read(k)
+                if not data:
+                    self._cur = None
+                    continue
+                self._on_read(len(data))
+            elif kind == "pad":
+                data = b"\n" * k
+            else:
+                data = arg[len(arg) - self._left : len(arg) - self._left + k]
+            if self._left > 0:
+                self._left -= len(data)
+            return data
+
+
+def _clean_end(chunk: Chunk) -> Callable[[Any], None]:
+    """Checks, once the records are out, that the chunk added nothing to the document but records:
+    the ancestors of the container hold as many children as before the first record (no second
+    bag, no comment or other element), and so does the container (its records all removed)."""
+
+    def check(root: Any) -> None:
+        node = root
+        for level, size in enumerate(chunk.sizes):
+            if node is None or node.tag != chunk.container[level]:
+                raise NotSplittable("the chunk did not end inside the records' container")
+            if len(node) != size:
+                raise NotSplittable("content that is not a record between records")
+            node = node[-1] if len(node) and level + 1 < len(chunk.sizes) else None
+
+    return check
+
+
+def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
+    """Convert one chunk into its part files; a chunk that is not a clean sequence of records
+    returns a result with ``fallback`` set and writes nothing."""
+    chunk = task.chunk
+    assert chunk is not None
+    conv = converter_for(cfg)
+    folder = chunk_dir(Path(cfg.out_dir), task.key)
+    res = TaskResult(task.index, task.key)
+    warnings: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    rep = Reporter(progress)
+    nbytes = [0]
+
+    def on_read(n: int) -> None:
+        nbytes[0] += n
+        rep.read(n)
+
+    part = AtomicFile(folder / f"{chunk.number:05d}.jsonl")
+    rejects = AtomicFile(folder / f"{chunk.number:05d}.rejects.jsonl")
+
+    def reject(line: dict[str, Any]) -> None:
+        rejects.write(dumps_json(line) + b"\n")
+        res.rejects += 1
+        codes[line["code"]] += 1
+
+    try:
+        if chunk.documents >= 0:
+            nxt = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+        else:
+            nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+        if nxt - chunk.base != chunk.expect:
+            raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
+        part.write(b"")
+        part.commit()
+        rejects.write(b"")
+        rejects.commit()
+    except BaseException as exc:
+        part.abort()
+        rejects.abort()
+        if not isinstance(exc, Exception) or isinstance(exc, OutputError):
+            raise  # an interruption, or an output that cannot be written: the run stops
+        why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
+        return TaskResult(task.index, task.key, fallback=why)
+    res.docs = rep.docs = 1 if chunk.number == 0 else 0  # the file counts once
+    rep.flush()
+    res.bytes = nbytes[0]
+    res.warnings = dict(warnings)
+    res.reject_codes = dict(codes)
+    return res
+
+
+def _run_records(
+    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+) -> int:
+    """A record-aligned chunk; returns the index after its last record."""
+    with open(task.path, "rb") as fh:
+        stream = ChunkStream(fh, chunk, on_read)
+        check = None if chunk.last else _clean_end(chunk)
+        recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
+        if chunk.previous:  # the stand-in for the record before the chunk: not converted here
+            first = next(recs, None)
+            if first is None or first.index != 0:
+                raise NotSplittable("the record before the chunk was not where the bytes show it")
+        nxt, _failed = _document_records(
+            task.source,
+            renumber(recs, chunk.base - (1 if chunk.previous else 0)),
+            chunk.base,
+            part,
+            res,
+            warnings,
+            reject,
+            rep,
+            catch=False,
+        )
+    return nxt
+
+
+def _run_documents(
+    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+) -> int:
+    """A run of whole documents of a file of several, as the serial path reads them (numbered on
+    from the documents, lines and records before it); returns the index after its last record."""
+
+    nxt = chunk.base
+    with open(task.path, "rb") as fh:
+        stream = ChunkStream(fh, chunk, on_read)
+        for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents).documents():
+            recs = stream_document(piece, task.source, conv, rest=True)
+            nxt, _failed = _document_records(
+                task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
+            )
+    return nxt
