@@ -11,8 +11,8 @@ spaced offsets and handed to the engine as soon as the scan has passed its end
 (:class:`Chunk`: byte range, the number of its first record, its record count, the newlines
 before it).
 
-A worker (:func:`.worker.run_chunk`, with the other worker-side code) parses the document's own bytes up to the first record, newlines
-for the lines skipped, an empty copy of the record before the chunk, the chunk's bytes and the
+A worker (:func:`.worker.run_chunk`, with the other worker-side code) parses the document's own
+bytes up to the first record, newlines for the lines skipped, an empty copy of the record before the chunk, the chunk's bytes and the
 end tags of the ancestors (the last chunk runs to the end of the file instead and also yields the
 rest of the document) with the same safe parser and record loop as the serial path. The real head
 bytes carry the exact namespace declarations and attributes; the newlines make libxml2 count the
