@@ -12,19 +12,18 @@ spaced offsets and handed to the engine as soon as the scan has passed its end
 before it).
 
 A worker (:func:`.worker.run_chunk`, with the other worker-side code) parses the document's own
-bytes up to the first record, newlines for the lines skipped, an empty copy of the record before the chunk, the chunk's bytes and the
-end tags of the ancestors (the last chunk runs to the end of the file instead and also yields the
-rest of the document) with the same safe parser and record loop as the serial path. The real head
-bytes carry the exact namespace declarations and attributes; the newlines make libxml2 count the
-same lines as in the whole file; the empty copy gives the first record the same preceding
-sibling as in the serial run (issue paths count siblings). The chunk is only accepted if it was a
-clean sequence of records: it parsed, it held exactly the records the byte scan counted, and
-(except the last) nothing else in the container. Otherwise — a fake start tag in a comment or
-CDATA section (the chunk that holds the comment's start then ends inside it), a prefix bound to
-another namespace, non-record content between records, malformed XML — the whole document is
-converted serially instead, and the run says so. The main process joins the chunks' parts in
-order (:func:`join`), so the outputs equal those of one job, byte for byte.
-"""
+bytes up to the first record, newlines for the lines skipped, an empty copy of the record before the
+chunk, the chunk's bytes and the end tags of the ancestors (the last chunk runs to the end of the
+file instead and also yields the rest of the document) with the same safe parser and record loop as
+the serial path. The real head bytes carry the exact namespace declarations and attributes; the
+newlines make libxml2 count the same lines as in the whole file; the empty copy gives the first
+record the same preceding sibling as in the serial run (issue paths count siblings). The chunk is
+only accepted if it was a clean sequence of records: it parsed, it held exactly the records the byte
+scan counted, and (except the last) nothing else in the container. Otherwise — a fake start tag in a
+comment or CDATA section (the chunk that holds the comment's start then ends inside it), a prefix
+bound to another namespace, non-record content between records, malformed XML — the whole document
+is converted serially instead, and the run says so. The main process joins the chunks' parts in
+order (:func:`join`), so the outputs equal those of one job, byte for byte. """
 
 from __future__ import annotations
 
