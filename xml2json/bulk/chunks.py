@@ -23,7 +23,7 @@ scan counted, and (except the last) nothing else in the container. Otherwise —
 comment or CDATA section (the chunk that holds the comment's start then ends inside it), a prefix
 bound to another namespace, non-record content between records, malformed XML — the whole document
 is converted serially instead, and the run says so. The main process joins the chunks' parts in
-order (:func:`join`), so the outputs equal those of one job, byte for byte. """
+order (:func:`join`), so the outputs equal those of one job, byte for byte."""
 
 from __future__ import annotations
 
