@@ -315,7 +315,7 @@ def _records_of(
                 if rec.index is not None:
                     index = rec.index + 1
                 if rec.ok:
-                    part.write(dumps_json(rec.envelope()) + b"\n")
+                    part.write(dumps_json(rec.envelope(), newline=True))
                     if rec.record is not None:
                         res.records += 1
                         rep.records += 1
