@@ -110,8 +110,10 @@ def _fmt_counts(counts: dict[str, int]) -> str:
 
 
 def cmd_bulk(args: argparse.Namespace) -> int:
-    from ..bulk import BulkConfig, run
+    from ..bulk import BulkConfig, run, worker
     from ..bulk.signals import Interrupted, stop_on_signals
+
+    worker.FREEZE_AFTER_LOAD = True  # this process is the command's own (see there)
 
     try:
         config = BulkConfig(
