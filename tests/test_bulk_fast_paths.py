@@ -151,3 +151,28 @@ def test_unknown_content_strict_rejects_the_record_with_a_positioned_path(tmp_pa
     (err,) = rec.errors
     assert err.code == "unknown-attribute" and err.xml_path is not None
     assert err.xml_path.endswith("/tmk:TrademarkBag/tmk:Trademark")
+
+
+# -- the garbage collector: the command freezes its loaded plan, a library caller's process never --
+
+
+def test_plans_are_frozen_only_inside_the_command(tmp_path: Path) -> None:
+    import gc
+
+    from conftest import EXAMPLE
+
+    from xml2json.bulk import run_bulk, worker
+    from xml2json.cli import main
+
+    assert gc.get_freeze_count() == 0
+    with worker.frozen_plans():
+        worker.converter_for(worker.RunConfig(out_dir=str(tmp_path / "fresh")))  # not cached yet: loads, freezes
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0 and not worker.FREEZE_AFTER_LOAD
+
+    run_bulk([EXAMPLE], tmp_path / "lib", records=True, jobs=1)  # a library caller
+    assert gc.get_freeze_count() == 0
+    assert main(["bulk", str(EXAMPLE), "-o", str(tmp_path / "cli"), "--records", "--jobs", "1", "-q"]) == 0
+    assert gc.get_freeze_count() == 0 and not worker.FREEZE_AFTER_LOAD
+    lines = [(tmp_path / d / "TrademarkApplication_V6_0.jsonl").read_bytes() for d in ("lib", "cli")]
+    assert lines[0] == lines[1]

@@ -124,12 +124,30 @@ _CONVERTERS: dict[RunConfig, Converter] = {}
 _PROGRESS: Any = None  # a multiprocessing queue in pool workers
 
 
-#: Set in processes the bulk engine owns (pool workers, the command line): once a plan is
-#: loaded, everything alive is moved out of the cyclic garbage collector's sight
-#: (``gc.freeze``). The plan is hundreds of thousands of long-lived objects that every full
-#: collection would otherwise traverse again while records are converted (about 6 % of a run,
-#: docs/performance.md). Never set for a library caller's process: freezing is process-wide.
+#: Set in processes the bulk engine owns (pool workers; the command line while it runs, see
+#: :func:`frozen_plans`): once a plan is loaded, everything alive is moved out of the cyclic
+#: garbage collector's sight (``gc.freeze``). The plan is hundreds of thousands of long-lived
+#: objects that every full collection would otherwise traverse again while records are
+#: converted (about 6 % of a run, docs/performance.md). Never set for a library caller's
+#: process: freezing is process-wide.
 FREEZE_AFTER_LOAD = False
+
+
+@contextmanager
+def frozen_plans() -> Iterator[None]:
+    """For the command line: plans loaded in this process while the block runs are frozen
+    (:data:`FREEZE_AFTER_LOAD`); afterwards the collector sees everything again, unless
+    something else had frozen objects before (the command may run inside another program, or
+    a test)."""
+    global FREEZE_AFTER_LOAD
+    before = gc.get_freeze_count()
+    FREEZE_AFTER_LOAD = True
+    try:
+        yield
+    finally:
+        FREEZE_AFTER_LOAD = False
+        if not before and gc.get_freeze_count():
+            gc.unfreeze()
 
 
 def converter_for(cfg: RunConfig) -> Converter:
