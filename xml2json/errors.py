@@ -30,7 +30,7 @@ Validation failures are not errors: ``validate_xml``/``validate_json``/``roundtr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -48,7 +48,20 @@ class Issue:
     column: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The fields that are set, in field order (as ``dataclasses.asdict`` without the Nones,
+        built directly: a bulk run writes one per warning of every record)."""
+        out: dict[str, Any] = {}
+        for k, v in (
+            ("code", self.code),
+            ("message", self.message),
+            ("xml_path", self.xml_path),
+            ("line", self.line),
+            ("json_pointer", self.json_pointer),
+            ("column", self.column),
+        ):
+            if v is not None:
+                out[k] = v
+        return out
 
     def __str__(self) -> str:  # plain, for logs; the CLI has its own formatter
         where = []

@@ -317,9 +317,12 @@ def _big_ints(obj: Any) -> Any:
     return obj
 
 
-def dumps_json(obj: Any, *, pretty: bool = False) -> bytes:
-    """Serialise with orjson; exact decimals and big integers are written from their lexical form."""
+def dumps_json(obj: Any, *, pretty: bool = False, newline: bool = False) -> bytes:
+    """Serialise with orjson; exact decimals and big integers are written from their lexical form.
+    With *newline*, a final ``\n`` is written by orjson (a JSON Lines line without a copy)."""
     opt = orjson.OPT_INDENT_2 if pretty else 0
+    if newline:
+        opt |= orjson.OPT_APPEND_NEWLINE
     try:
         return orjson.dumps(obj, default=_default, option=opt)
     except orjson.JSONEncodeError as exc:

@@ -11,6 +11,7 @@ dictionary lookups in these tables.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import math
 from collections.abc import Callable, Mapping
@@ -552,4 +553,13 @@ def read_plan_dict(path: Path) -> dict[str, Any]:
 
 
 def load_plan(path: Path) -> Plan:
-    return plan_from_dict(read_plan_dict(path), source=str(path))
+    # Loading allocates a few hundred thousand containers and frees none: the cyclic garbage
+    # collector would traverse the growing plan again and again (a third of the load time,
+    # docs/performance.md), so it is paused while the plan is built, and restored as it was.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return plan_from_dict(read_plan_dict(path), source=str(path))
+    finally:
+        if paused:
+            gc.enable()

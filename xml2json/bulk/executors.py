@@ -6,17 +6,13 @@ of a task whose worker died, the removal of temporary files). The Dask engine is
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import queue
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, Issue
 from ..io import PART_SUFFIX, atomic_write, dumps_json
@@ -34,6 +30,12 @@ from .worker import (
     run_pool_task,
     run_task,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+# multiprocessing and concurrent.futures are imported where a pool is started: a run with one
+# job (the command line's --jobs 1) never needs them, and they are a fifth of its start-up.
 
 
 def clean_parts(out: Path) -> None:
@@ -56,6 +58,8 @@ def default_jobs() -> int:
 
 
 def _mp_context() -> Any:
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         # workers fork from a server that has imported the converter already (if it is not running yet)
@@ -124,6 +128,10 @@ def run_local(tasks: Iterable[Task], cfg: RunConfig, jobs: int, progress: Progre
         for t in tasks:
             yield t, run_task(t, cfg, progress=sink)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from concurrent.futures.process import BrokenProcessPool
+
     source = iter(tasks)
     pending: deque[Task] = deque()
     check_main_importable()

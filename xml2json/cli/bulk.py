@@ -166,7 +166,7 @@ def _fmt_counts(counts: dict[str, int]) -> str:
 
 
 def cmd_bulk(args: argparse.Namespace) -> int:
-    from ..bulk import BulkConfig, run
+    from ..bulk import BulkConfig, run, worker
     from ..bulk.signals import Interrupted, stop_on_signals
 
     try:
@@ -184,7 +184,9 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             progress="none" if args.quiet else args.progress,
             durable=args.fsync,
         )
-        with stop_on_signals():  # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C
+        # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C; the loaded plan is kept out of the
+        # garbage collector's full collections while the run lasts (worker.frozen_plans)
+        with stop_on_signals(), worker.frozen_plans():
             summary = run(config)
     except ConfigError as exc:
         print_issues([with_hint(i) for i in exc.issues], kind="error")
