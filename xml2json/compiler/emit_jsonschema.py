@@ -62,6 +62,15 @@ def _implied(present: list[str], schema: dict[str, Any]) -> bool:
     return set(present) <= {a["required"][0] for a in alternatives}
 
 
+def _possible(schema: dict[str, Any], absent: set[str]) -> bool:
+    """False when *schema* (a requirement from ``requires``) cannot hold while *absent* are absent."""
+    if any(n in absent for n in schema.get("required", ())):
+        return False
+    if "anyOf" in schema and not any(_possible(a, absent) for a in schema["anyOf"]):
+        return False
+    return all(_possible(a, absent) for a in schema.get("allOf", ()))
+
+
 def _merge(schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A conjunction of schemas, folded into as few objects as possible.
 
@@ -376,15 +385,15 @@ class _Emitter:
         may_be_empty = optional and not shared
         if optional and shared:
             fallback.append(_absent(shared))
+        everyone = [n for o in own for n in o]
         for k, item_needs in enumerate(needs):
-            if any(set(s.get("required", ())) & set(own[k]) for s in item_needs):
-                continue  # cannot be complete without one of its identifying members
+            if not all(_possible(s, set(everyone)) for s in item_needs):
+                continue  # cannot be complete without an identifying member
             alternative = _merge([*item_needs, _absent([n for n in shared if n not in branches[k]])])
             if not alternative:
                 may_be_empty = True
             fallback.append(_conjunction(alternative))
         identified = [_present(o) for o in own if o]
-        everyone = [n for o in own for n in o]
         if not identified:
             if not may_be_empty:
                 out.append({"anyOf": fallback})
