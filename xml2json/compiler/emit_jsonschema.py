@@ -300,8 +300,11 @@ class _Emitter:
         empty (the enclosing branch may not be taken); what it requires when it is taken is
         part of what its branch requires. Size: linear in the members, plus one ``properties``
         entry per (branch, shared member). Never rejects a valid instance; it accepts some
-        invalid ones where presence alone cannot tell (an optional sequence whose members
-        are not all present, occurrence counts across branches of a repeating choice).
+        invalid ones where presence alone cannot tell: an optional sequence whose members
+        are not all present; a member a nested choice shares with another branch of an
+        enclosing choice (``(x | y) | (x, z)`` accepts ``{x, y}``: the inner choice cannot
+        tell which ``x`` it is; stating it would need each nested choice again per enclosing
+        branch); occurrence counts across the branches of a repeating choice.
         """
         if ct.model is None:
             return []
