@@ -7,6 +7,7 @@ no annotation prose from the XSDs is carried over (rule 25).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..policy import (
     VALUE_KEY,
     schema_id,
 )
-from .ir import BundleIR, ComplexTypeIR, GroupIR, ParticleIR, SimpleTypeIR, WildcardIR, particles
+from .ir import BundleIR, ComplexTypeIR, GroupIR, Item, ParticleIR, SimpleTypeIR, WildcardIR, particles, repeats
 from .patterns import translate_pattern
 
 
@@ -39,6 +40,67 @@ def _num(text: str) -> int | float:
     if Decimal(repr(f)) != d:
         raise SchemaCompileError(f"numeric facet {text!r} is not exactly representable", code="compile-facet")
     return f
+
+
+def _present(names: list[str]) -> dict[str, Any]:
+    """Any of *names* is present."""
+    return {"required": names} if len(names) == 1 else {"anyOf": [{"required": [n]} for n in names]}
+
+
+def _absent(names: list[str]) -> dict[str, Any]:
+    """None of *names* is present ({}: no constraint)."""
+    return {"properties": dict.fromkeys(names, False)} if names else {}
+
+
+def _implied(present: list[str], schema: dict[str, Any]) -> bool:
+    """True when "any of *present* is present" implies *schema* (checked for the simple forms only)."""
+    if schema == {"required": present} and len(present) == 1:
+        return True
+    alternatives = schema.get("anyOf") if set(schema) == {"anyOf"} else None
+    if not alternatives or any(set(a) != {"required"} or len(a["required"]) != 1 for a in alternatives):
+        return False
+    return set(present) <= {a["required"][0] for a in alternatives}
+
+
+def _possible(schema: dict[str, Any], absent: set[str]) -> bool:
+    """False when *schema* (a requirement from ``requires``) cannot hold while *absent* are absent."""
+    if any(n in absent for n in schema.get("required", ())):
+        return False
+    if "anyOf" in schema and not any(_possible(a, absent) for a in schema["anyOf"]):
+        return False
+    return all(_possible(a, absent) for a in schema.get("allOf", ()))
+
+
+def _merge(schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A conjunction of schemas, folded into as few objects as possible.
+
+    Keywords of one object are ANDed, so objects without a common keyword are merged;
+    ``required`` lists and ``properties`` maps (all ``false`` here) are united.
+    """
+    out: list[dict[str, Any]] = []
+    for s in schemas:
+        for acc in out:
+            common = set(acc) & set(s)
+            if common <= {"required", "properties"}:
+                for k, v in s.items():
+                    if k == "required":
+                        acc[k] = list(dict.fromkeys([*acc.get(k, []), *v]))
+                    elif k == "properties":
+                        acc[k] = {**acc.get(k, {}), **v}
+                    else:
+                        acc[k] = v
+                break
+        else:
+            if s:
+                out.append(dict(s))
+    return out
+
+
+def _conjunction(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    """One schema for a conjunction from :func:`_merge` ({}: always true)."""
+    if not schemas:
+        return {}
+    return schemas[0] if len(schemas) == 1 else {"allOf": schemas}
 
 
 class _Emitter:
@@ -219,39 +281,65 @@ class _Emitter:
         return s
 
     def _choice_constraints(self, ct: ComplexTypeIR) -> list[dict[str, Any]]:
-        """Rule 12: a flattened choice is stated with ``oneOf`` (or ``anyOf`` where branches overlap)."""
+        """Rule 12: the choices of a flattened content model, stated per branch.
+
+        A member *identifies* a branch when it occurs in that branch only (not in another
+        branch, not elsewhere in the model): its presence means the branch was taken. From
+        those members alone come the constraints, so a member shared by two branches never
+        decides which one was taken:
+
+        * a taken branch has what it requires (``if`` an identifying member ``then`` …), and in
+          a choice that does not repeat, no member of another branch that it lacks;
+        * a choice that does not repeat has at most one branch with identifying members
+          present (``oneOf``); when none is present, the members that are present must still
+          make up some branch — or nothing, where the choice may be empty (an optional
+          choice, a branch whose members are all optional, an element wildcard);
+        * a repeating choice that may not be empty has some branch complete (``anyOf``).
+
+        A choice nested in a branch is stated in its own right too, as a choice that may be
+        empty (the enclosing branch may not be taken); what it requires when it is taken is
+        part of what its branch requires. Size: linear in the members, plus one ``properties``
+        entry per (branch, shared member). Never rejects a valid instance; it accepts some
+        invalid ones where presence alone cannot tell: an optional sequence whose members
+        are not all present; a member a nested choice shares with another branch of an
+        enclosing choice (``(x | y) | (x, z)`` accepts ``{x, y}``: the inner choice cannot
+        tell which ``x`` it is; stating it would need each nested choice again per enclosing
+        branch); occurrence counts across the branches of a repeating choice.
+        """
         if ct.model is None:
             return []
-        names = {p.qname: p for p in ct.particles}
+        flat = {p.qname: p for p in ct.particles}
+        every = [(id(p), flat[p.qname].json) for p in particles(ct.model)]
         out: list[dict[str, Any]] = []
 
-        def members(item: ParticleIR | GroupIR | WildcardIR) -> list[ParticleIR]:
+        def names(item: Item) -> list[str]:
             if isinstance(item, ParticleIR):
-                return [names[item.qname]]
+                return [flat[item.qname].json]
             if isinstance(item, GroupIR):
-                return [names[p.qname] for p in particles(item)]
+                return list(dict.fromkeys(flat[p.qname].json for p in particles(item)))
             return []
 
-        def required_in(item: ParticleIR | GroupIR | WildcardIR) -> list[str]:
+        def requires(item: Item) -> list[dict[str, Any]]:
+            """What a taken *item* implies, as a conjunction of schemas ([]: nothing)."""
+            if isinstance(item, WildcardIR) or item.min < 1:
+                return []
             if isinstance(item, ParticleIR):
-                return [names[item.qname].json] if item.min >= 1 else []
-            if isinstance(item, GroupIR):
-                if item.min < 1 or (item.model == "choice" and len(item.items) > 1):
+                return [{"required": [flat[item.qname].json]}]
+            if item.model == "choice" and len(item.items) > 1:
+                alternatives = [requires(i) for i in item.items]
+                if not all(alternatives):
                     return []
-                return [r for i in item.items for r in required_in(i)]
-            return []
+                return [{"anyOf": [_conjunction(a) for a in alternatives]}]
+            return _merge([s for i in item.items for s in requires(i)])
 
         def walk(g: GroupIR, optional: bool, repeating: bool) -> None:
-            repeating = repeating or g.max is None or g.max > 1
+            repeating = repeating or repeats(g.max)
             optional = optional or g.min < 1
             branchy = g.model == "choice" and len(g.items) > 1
-            all_members = [m for m in members(g)]
-            if any(m.ordered for m in all_members):
+            if any(flat[p.qname].ordered for p in particles(g)):
                 return
-            if branchy and not repeating:
-                out.append(self._choice(g, optional, members, required_in))
-            elif branchy and repeating and not optional and g.min >= 1:
-                out.append({"anyOf": [{"required": [m.json]} for m in all_members]})
+            if branchy:
+                out.extend(self._choice(g, every, names, requires, optional=optional, repeating=repeating))
             for item in g.items:
                 if isinstance(item, GroupIR):
                     walk(item, optional or branchy, repeating)
@@ -260,38 +348,67 @@ class _Emitter:
         return out
 
     @staticmethod
-    def _choice(g: GroupIR, optional: bool, members: Any, required_in: Any) -> dict[str, Any]:
-        """Exactly one branch is present; a present branch has its required members.
-
-        A branch is *present* when any of its members is, so mixing two branches makes
-        two alternatives of the ``oneOf`` match, which fails. An optional choice adds a
-        "nothing present" alternative. Where one member belongs to two branches the
-        alternatives are not exclusive and ``anyOf`` is used instead (weaker, but it
-        never rejects a valid instance). The size stays linear in the number of members.
-        """
-        presence: list[dict[str, Any]] = []
-        implied: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        overlap = False
-        every: list[str] = []
-        for item in g.items:
-            names = list(dict.fromkeys(m.json for m in members(item)))
-            if not names:
-                optional = True
+    def _choice(
+        g: GroupIR,
+        every: list[tuple[int, str]],
+        names: Callable[[Item], list[str]],
+        requires: Callable[[Item], list[dict[str, Any]]],
+        *,
+        optional: bool,
+        repeating: bool,
+    ) -> list[dict[str, Any]]:
+        inside = {id(p) for p in particles(g)}
+        outside = {n for i, n in every if i not in inside}
+        branches = [[n for n in names(b) if n not in outside] for b in g.items]
+        count: dict[str, int] = {}
+        for branch in branches:
+            for n in branch:
+                count[n] = count.get(n, 0) + 1
+        own = [[n for n in branch if count[n] == 1] for branch in branches]
+        shared = [n for n in count if count[n] > 1]
+        needs = [requires(b) for b in g.items]
+        out: list[dict[str, Any]] = []
+        # a taken branch has what it requires and (if the choice does not repeat) nothing of another branch
+        for k, item_needs in enumerate(needs):
+            if not own[k]:
                 continue
-            if seen & set(names):
-                overlap = True
-            seen |= set(names)
-            every.extend(n for n in names if n not in every)
-            p = {"required": names} if len(names) == 1 else {"anyOf": [{"required": [n]} for n in names]}
-            presence.append(p)
-            req = required_in(item)
-            if req and req != names:
-                implied.append({"if": p, "then": {"required": req}})
-        if optional:
-            presence.append({"not": {"anyOf": [{"required": [n]} for n in every]}})
-        choice: dict[str, Any] = {"anyOf" if overlap else "oneOf": presence}
-        return {"allOf": [choice, *implied]} if implied else choice
+            then = [s for s in item_needs if not _implied(own[k], s)]
+            if not repeating:
+                then.append(_absent([n for n in shared if n not in branches[k]]))
+            then = _merge(then)
+            if then:
+                out.append({"if": _present(own[k]), "then": _conjunction(then)})
+        if repeating:
+            if not optional and all(needs):
+                out.append({"anyOf": [_conjunction(n) for n in needs]})
+            return out
+        # no identifying member present: the shared members present make up one branch (or nothing)
+        fallback: list[dict[str, Any]] = []
+        # "none identified" is enough on its own (no shared member can be out of place)
+        may_be_empty = optional and not shared
+        if optional and shared:
+            fallback.append(_absent(shared))
+        everyone = [n for o in own for n in o]
+        for k, item_needs in enumerate(needs):
+            if not all(_possible(s, set(everyone)) for s in item_needs):
+                continue  # cannot be complete without an identifying member
+            alternative = _merge([*item_needs, _absent([n for n in shared if n not in branches[k]])])
+            if not alternative:
+                may_be_empty = True
+            fallback.append(_conjunction(alternative))
+        identified = [_present(o) for o in own if o]
+        if not identified:
+            if not may_be_empty:
+                out.append({"anyOf": fallback})
+            return out
+        if may_be_empty:
+            if len(identified) > 1:
+                out.append({"oneOf": [*identified, _absent(everyone)]})
+        elif fallback:
+            out.append({"oneOf": [*identified, _conjunction(_merge([_absent(everyone), {"anyOf": fallback}]))]})
+        else:
+            out.append(identified[0] if len(identified) == 1 else {"oneOf": identified})
+        return out
 
     # -- documents --------------------------------------------------------------------
     def defs(self) -> dict[str, Any]:
