@@ -132,15 +132,12 @@ class PeekedStream:
 
     def read(self, n: int = -1) -> bytes:
         head = self._head
-        if head:
-            if n is None or n < 0:
+        if head:  # served alone (a short read): a failure of the next read comes after it
+            if n is None or n < 0 or n >= len(head):
                 self._head = b""
-                return head + self._raw.read()
-            if n <= len(head):
-                self._head = head[n:]
-                return head[:n]
-            self._head = b""
-            return head + self._raw.read(n - len(head))
+                return head
+            self._head = head[n:]
+            return head[:n]
         return self._raw.read(n)
 
 
