@@ -224,10 +224,12 @@ class Piece:
         return b"".join(parts)
 
     def _full(self) -> bool:
-        """The document has reached the size limit: a read returns what it has (the next one
-        raises if the document goes on), so the root and the records before the limit are read."""
+        """More than the size limit has been served (the limit + 1 bytes: the document is too
+        large): a read returns what it has, and the next one raises. So a reader that asks for the
+        limit + 1 bytes at once sees them (and says the document is too large), and a parser gets
+        everything before the limit (the root, and the records before it) before the error."""
         limit = self.splitter.limit
-        return limit is not None and self.splitter.offset - self.offset >= limit
+        return limit is not None and self.splitter.offset - self.offset > limit
 
     def _read1(self, n: int) -> bytes:
         if self.line > 1 and not self._decl:
@@ -239,11 +241,9 @@ class Piece:
         limit = self.splitter.limit
         if limit is None:
             return self.splitter._read(n)
-        left = limit - (self.splitter.offset - self.offset)  # the bytes up to the limit are served
+        left = limit + 1 - (self.splitter.offset - self.offset)
         if left <= 0:
-            if self.splitter._read(1):  # one more byte of this document: it is too large
-                raise UnsafeXMLError(f"the document is larger than {limit} bytes", code="limit-document-size")
-            return b""
+            raise UnsafeXMLError(f"the document is larger than {limit} bytes", code="limit-document-size")
         return self.splitter._read(left if n is None or n < 0 else min(n, left))
 
     def _declaration(self) -> bytes:

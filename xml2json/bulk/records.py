@@ -132,7 +132,7 @@ class PeekedStream:
 
     def read(self, n: int = -1) -> bytes:
         head = self._head
-        if head:  # served alone (a short read): a failure of the next read comes after it
+        if head:  # served alone (a short read): a failure of the stream comes with the next read
             if n is None or n < 0 or n >= len(head):
                 self._head = b""
                 return head
