@@ -93,6 +93,7 @@ def convert_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, src: Path, **k
     assert (one.records, one.rejects, one.reject_codes) == (two.records, two.rejects, two.reject_codes)
     assert not list((tmp_path / "two").rglob("*.part"))
     assert not list((tmp_path / "two" / ".xml2json").rglob("chunks/*/*"))  # the parts are joined and gone
+    assert not (tmp_path / "two" / ".xml2json" / "chunks").exists()  # and their folder: the same folders
     return one, two, split
 
 

@@ -364,6 +364,19 @@ def check_tree(root: Any, limits: Limits, *, input_size: int | None = None, data
 # -- whole documents ----------------------------------------------------------------------
 
 
+def _read_up_to(stream: IO[bytes], n: int) -> bytes:
+    """At most *n* bytes of *stream*: fewer only at its end (a stream may return short reads)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
 def parse_document(data: bytes | bytearray | IO[bytes], limits: Limits) -> Any:
     """Parse one whole document safely and return its root element.
 
@@ -371,7 +384,7 @@ def parse_document(data: bytes | bytearray | IO[bytes], limits: Limits) -> Any:
     :func:`check_tree`.
     """
     if not isinstance(data, (bytes, bytearray)):
-        data = data.read(limits.max_document_bytes + 1)
+        data = _read_up_to(data, limits.max_document_bytes + 1)
     if len(data) > limits.max_document_bytes:
         raise UnsafeXMLError(f"document larger than {limits.max_document_bytes} bytes", code="limit-document-size")
     data = bytes(data)

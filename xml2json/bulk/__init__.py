@@ -93,9 +93,9 @@ def _from_stream(raw: IO[bytes], label: str, conv: Converter, rest: bool) -> Ite
     body = PeekedStream(raw, head)
     if head == GZIP_MAGIC:
         with bounded_gzip_reader(cast(IO[bytes], body), limits) as gz:
-            yield from stream_documents(Meter(gz, limit=limits.max_document_bytes), label, conv, rest=rest)
+            yield from stream_documents(Meter(gz), label, conv, rest=rest)
         return
-    yield from stream_documents(Meter(body, limit=limits.max_document_bytes), label, conv, rest=rest)
+    yield from stream_documents(Meter(body), label, conv, rest=rest)
 
 
 def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[Record]:

@@ -243,8 +243,6 @@ def split_task(
     why, for a large file)."""
     if task.kind != "file" or task.size < threshold or parts < 2:
         return None
-    if task.size > conv.options.limits.max_document_bytes:
-        return None  # rejected by the serial path
     try:
         with open(task.path, "rb") as fh:
             if fh.read(2) == GZIP_MAGIC:
@@ -257,12 +255,17 @@ def split_task(
         if head:
             note(head)
         return None
-    return _chunks(task, head, parts, note)
+    return _chunks(task, head, parts, note, conv.options.limits.max_document_bytes)
 
 
-def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) -> Iterator[Task]:
-    """Cut at record starts; or, in a file of concatenated documents (found before the first cut),
-    at document starts: each chunk is then a run of whole documents."""
+def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None], limit: int) -> Iterator[Task]:
+    """Cut at record starts; or, in a file of concatenated documents, at document starts: each
+    chunk is then a run of whole documents (from the first document on when the second starts
+    before the first cut; else the record-aligned chunks of the first document end where the
+    second starts, and runs of whole documents follow). A file larger than the document size
+    *limit* is only cut between documents (each is checked against the limit when read; one
+    document over it is rejected by the serial path, as with one job)."""
+    by_records = task.size <= limit
     targets = [task.size * k // parts for k in range(1, parts)]
     count = 0  # records so far
     number = 0  # chunks made so far
@@ -277,6 +280,29 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
             if doc:
                 if not number and docs < 0:  # several documents: cut between them
                     docs, start, base, start_lines = 0, 0, 0, 0
+                elif docs < 0:  # after record-aligned cuts: the last of them ends with the document
+                    chunk = Chunk(
+                        number,
+                        False,
+                        first,
+                        start,
+                        at,
+                        start_lines - head_lines,
+                        b"",
+                        base,
+                        count - base,
+                        head.container,
+                        head.sizes,
+                        previous,
+                        to_end=True,
+                    )
+                    yield replace(task, chunk=chunk, size=at - start)
+                    number += 1
+                    start, base, start_lines, docs = at, count, lines, seen
+                    while targets and targets[0] <= at:
+                        targets.pop(0)
+                    seen += 1
+                    continue
                 if docs >= 0 and targets and at >= targets[0]:
                     chunk = Chunk(
                         number, False, 0, start, at, 0, b"", base, count - base, (), (), b"", docs, start_lines
@@ -294,7 +320,7 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
                     note(f"its part before the first record is larger than {MAX_HEAD} bytes")
                     yield task
                     return
-            elif docs < 0 and targets and at >= targets[0]:
+            elif docs < 0 and by_records and targets and at >= targets[0]:
                 chunk = Chunk(
                     number,
                     False,
@@ -320,8 +346,8 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None]) ->
                     targets.pop(0)
             last_at = at
             count += 1
-    if not count or (docs >= 0 and not number):
-        yield task  # no record found; or several documents too few to cut between
+    if not count or not number:
+        yield task  # no record found; several documents too few to cut between; or not cut at all
         return
     if docs >= 0:
         chunk = Chunk(number, True, 0, start, -1, 0, b"", base, count - base, (), (), b"", docs, start_lines)
@@ -351,13 +377,14 @@ def join(task: Task, results: list[Any], cfg: Any) -> Any:
     final partition and rejects (atomically), the counts added up."""
     out = Path(cfg.out_dir)
     folder = chunk_dir(out, task.key)
-    res = TaskResult(task.index, task.key, docs=1, bytes=task.size)
+    res = TaskResult(task.index, task.key, bytes=task.size)
     codes: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     part = AtomicFile(out / (task.key + ".jsonl"), durable=cfg.durable)
     rejects = AtomicFile(rejects_path(out, task.key), durable=cfg.durable)
     try:
         for r in results:
+            res.docs += r.docs
             res.records += r.records
             res.rejects += r.rejects
             codes.update(r.reject_codes)
@@ -386,3 +413,18 @@ def remove_chunks(out: Path, key: str | None = None) -> None:
     target = chunk_dir(out, key) if key is not None else out / STATE_DIR / CHUNK_DIR
     with contextlib.suppress(OSError):
         shutil.rmtree(target)
+
+
+def prune_chunks(out: Path) -> None:
+    """Remove the chunks' folder when it is empty (every split file joined), with the empty
+    folders of nested keys in it: a run that split a file leaves the same output folder as one
+    that did not. Called once the run's tasks are all done (a worker may otherwise be creating
+    its file's folder in it)."""
+    root = out / STATE_DIR / CHUNK_DIR
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
+    with contextlib.suppress(OSError):
+        root.rmdir()

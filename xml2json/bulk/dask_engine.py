@@ -87,7 +87,7 @@ def run_dask(
             except Exception as exc:  # KilledWorker and the like: the task is rejected, the run goes on
                 res = crashed_result(task, cfg, f"{type(exc).__name__}: {exc}")
             fut.release()
-            progress.update(res.docs, res.records, res.bytes)
+            progress.update(task.docs, res.records, res.bytes)  # progress counts inputs
             yield task, res
     finally:
         if futures:

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..errors import UnsafeXMLError
+
 
 class Readable(Protocol):
     """A binary input stream: lxml only ever calls ``read``."""
@@ -44,10 +46,14 @@ _CARRY = 8
 class DocumentSplitter:
     """Splits a byte stream into the XML documents it holds (see the module docstring)."""
 
-    def __init__(self, raw: Readable, *, lines: int = 0, number: int = 0) -> None:
+    def __init__(self, raw: Readable, *, lines: int = 0, number: int = 0, limit: int | None = None) -> None:
         """*lines* and *number*: the newlines and documents before *raw* in the whole input (a
-        run of documents cut out of a file, :mod:`.chunks`)."""
+        run of documents cut out of a file, :mod:`.chunks`). *limit*: the most bytes one document
+        may have (``Limits.max_document_bytes``); a larger document fails on its own with
+        ``limit-document-size`` and the next one is read (the input as a whole is not limited
+        here: a plain file is not, a compressed one is by the decompression limits)."""
         self._raw = raw
+        self.limit = limit
         self._started = False
         self._buf = b""
         self._pos = 0  # start of the bytes not served yet
@@ -193,22 +199,37 @@ class Piece:
     _decl: bool = False  # the XML declaration has been served (then the padding)
     _pad: int = 0
 
+    @property
+    def where(self) -> str:
+        """``"document N of the input (from line L): "`` for the 2nd document on, else ``""``: the
+        one prefix every message about a later document starts with (bulk's rejects and
+        :func:`xml2json.bulk.iter_records`'s errors alike)."""
+        return f"document {self.number} of the input (from line {self.line}): " if self.number > 1 else ""
+
     def read(self, n: int = -1, /) -> bytes:
         """Up to *n* bytes (all that is left with a negative *n*), fewer only at the document's end."""
         if n is not None and 0 <= n <= BLOCK:
             first = self._read1(n)
-            if len(first) == n or not first:
+            if len(first) == n or not first or self._full():
                 return first
             parts, got = [first], len(first)
         else:
             parts, got = [], 0
-        while n is None or n < 0 or got < n:
+        while (n is None or n < 0 or got < n) and not self._full():
             more = self._read1(BLOCK if n is None or n < 0 else n - got)
             if not more:
                 break
             parts.append(more)
             got += len(more)
         return b"".join(parts)
+
+    def _full(self) -> bool:
+        """More than the size limit has been served (the limit + 1 bytes: the document is too
+        large): a read returns what it has, and the next one raises. So a reader that asks for the
+        limit + 1 bytes at once sees them (and says the document is too large), and a parser gets
+        everything before the limit (the root, and the records before it) before the error."""
+        limit = self.splitter.limit
+        return limit is not None and self.splitter.offset - self.offset > limit
 
     def _read1(self, n: int) -> bytes:
         if self.line > 1 and not self._decl:
@@ -217,14 +238,22 @@ class Piece:
             k = min(self._pad, len(_PAD))
             self._pad -= k
             return _PAD[:k]
-        return self.splitter._read(n)
+        limit = self.splitter.limit
+        if limit is None:
+            return self.splitter._read(n)
+        left = limit + 1 - (self.splitter.offset - self.offset)
+        if left <= 0:
+            raise UnsafeXMLError(f"the document is larger than {limit} bytes", code="limit-document-size")
+        return self.splitter._read(left if n is None or n < 0 else min(n, left))
 
     def _declaration(self) -> bytes:
         """The XML declaration (with its byte order mark), then ``line - 1`` newlines."""
         self._decl = True
         head = b""
         while b"?>" not in head and len(head) < 4096:
-            more = self.splitter._read(1)  # the declaration is short; bytes one at a time
+            more = self.splitter._read(
+                1
+            )  # (4 KB at most: far below any document size limit)  # the declaration is short; bytes one at a time
             if not more:
                 break
             head += more
@@ -233,6 +262,7 @@ class Piece:
         return head
 
 
-def split_documents(raw: Readable) -> Iterator[Piece]:
-    """The XML documents of *raw*, one after another (see the module docstring)."""
-    return DocumentSplitter(raw).documents()
+def split_documents(raw: Readable, *, limit: int | None = None) -> Iterator[Piece]:
+    """The XML documents of *raw*, one after another (see the module docstring); *limit*: the
+    most bytes of one document (see :class:`DocumentSplitter`)."""
+    return DocumentSplitter(raw, limit=limit).documents()

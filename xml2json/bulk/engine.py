@@ -23,7 +23,7 @@ from .._version import __version__
 from ..errors import ConfigError, OutputError
 from ..io import AtomicFile, atomic_write, dumps_json, output_error
 from ..registry import default_registry
-from .chunks import CHUNKS_PER_JOB, chunk_threshold, join, remove_chunks, split_task
+from .chunks import CHUNKS_PER_JOB, chunk_threshold, join, prune_chunks, remove_chunks, split_task
 from .config import BulkConfig
 from .dask_engine import run_dask
 from .executors import Results, clean_parts, crashed_result, default_jobs, run_local
@@ -528,6 +528,7 @@ def execute(config: BulkConfig, output: OutputFolder, work: WorkPlan) -> RunResu
                 done.docs += res.docs
                 done.records += res.records
                 done.bytes += res.bytes
+        prune_chunks(output.path)
     except BaseException:  # Ctrl-C, or a failure of the engine itself
         if hasattr(results, "close"):
             results.close()  # stops the workers first
@@ -615,7 +616,7 @@ def _summarise(
         engine=engine,
         mode="records" if cfg.records else "documents",
         tasks=len(plan.tasks),
-        documents=sum(t.docs for t in plan.tasks),
+        documents=sum(e.get("docs", 0) for e in entries),  # as read: a file may hold several
         resumed=resumed,
         skipped=plan.skipped,
         records=records,

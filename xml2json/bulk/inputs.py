@@ -17,8 +17,9 @@ output folder. Folders are walked by :func:`xml2json.io.walk_folder`, as by
 ``profile report``. While
 reading, :func:`xml2json.safe.open_zip_member` and
 :func:`xml2json.safe.bounded_gzip_reader` count every decompressed byte, so a
-lying header cannot expand beyond the limits; :class:`Meter` adds the document
-size limit and counts bytes for progress and throughput.
+lying header cannot expand beyond the limits; :class:`Meter` counts bytes for
+progress and throughput; the document size limit applies to each document of a file
+(:mod:`.documents`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Chunk:
     previous: bytes = b""  # the start tag of the record before the chunk, made empty (see run_chunk)
     documents: int = -1  # a run of whole documents of a file of several: the documents before it
     lines: int = 0  # then: the newlines before it
+    to_end: bool = False  # record-aligned, and runs to its document's end (another one follows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +329,7 @@ def _plan_zip(
         if _is_junk_member(safe) or not safe.lower().endswith(".xml"):
             plan.skipped += 1
             continue
-        if info.file_size > limits.max_document_bytes:
+        if not records and info.file_size > limits.max_document_bytes:  # records: per document, when read
             reject(
                 src,
                 Issue(
@@ -360,23 +362,27 @@ def _plan_zip(
 
 
 class Meter:
-    """A read-only binary stream that counts what it returns (progress, throughput) and enforces
-    the document size limit; decompression limits are enforced below it by
+    """A read-only binary stream that counts what it returns (progress, throughput) and, with a
+    *limit*, enforces a size limit on the whole stream. Bulk inputs are opened without one: a
+    file may hold several documents, and the document size limit applies to each of them
+    (:class:`.documents.DocumentSplitter`); decompression limits are enforced below it by
     :mod:`xml2json.safe`'s bounded readers."""
 
-    def __init__(self, raw: Readable, *, limit: int, on_read: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, raw: Readable, *, limit: int | None = None, on_read: Callable[[int], None] | None = None
+    ) -> None:
         self._raw = raw
         self._limit = limit
         self._on_read = on_read
         self.count = 0
 
     def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
+        if (n is None or n < 0) and self._limit is not None:
             n = self._limit - self.count + 1
         data = self._raw.read(n)
         k = len(data)
         self.count += k
-        if self.count > self._limit:
+        if self._limit is not None and self.count > self._limit:
             raise UnsafeXMLError(f"the document is larger than {self._limit} bytes", code="limit-document-size")
         if k and self._on_read is not None:
             self._on_read(k)
@@ -387,7 +393,8 @@ class Meter:
 def open_file(
     path: str | os.PathLike[str], limits: Limits, on_read: Callable[[int], None] | None = None
 ) -> Iterator[Meter]:
-    """A file — plain, or gzip (detected from its first bytes) — as a metered XML byte stream."""
+    """A file — plain, or gzip (detected from its first bytes) — as a metered XML byte stream
+    (the document size limit is applied per document by the reader, :mod:`.documents`)."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(2)
@@ -395,10 +402,10 @@ def open_file(
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", code="io") from None
     if head == GZIP_MAGIC:
         with bounded_gzip_reader(path, limits) as gz:
-            yield Meter(gz, limit=limits.max_document_bytes, on_read=on_read)
+            yield Meter(gz, on_read=on_read)
         return
     with open(path, "rb") as raw:
-        yield Meter(raw, limit=limits.max_document_bytes, on_read=on_read)
+        yield Meter(raw, on_read=on_read)
 
 
 @contextmanager
@@ -417,4 +424,4 @@ def open_member(
             f"zip member {member.name!r} is no longer in the zip (did the zip change?)", code="malformed-zip"
         )
     with open_zip_member(zf, ZipMember(info), limits) as fh:
-        yield Meter(fh, limit=limits.max_document_bytes, on_read=on_read)
+        yield Meter(fh, on_read=on_read)

@@ -30,8 +30,8 @@ from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import check_tree, iterparse, parse_document, read_root
+from .documents import Piece, split_documents
 from .documents import Readable as Readable  # the stream protocol lives in the leaf module
-from .documents import split_documents
 from .layout import RecordLayout, record_layout
 
 
@@ -132,15 +132,12 @@ class PeekedStream:
 
     def read(self, n: int = -1) -> bytes:
         head = self._head
-        if head:
-            if n is None or n < 0:
+        if head:  # served alone (a short read): a failure of the stream comes with the next read
+            if n is None or n < 0 or n >= len(head):
                 self._head = b""
-                return head + self._raw.read()
-            if n <= len(head):
-                self._head = head[n:]
-                return head[:n]
-            self._head = b""
-            return head + self._raw.read(n - len(head))
+                return head
+            self._head = head[n:]
+            return head[:n]
         return self._raw.read(n)
 
 
@@ -191,11 +188,14 @@ def stream_document(
     *,
     rest: bool = True,
     check_end: Callable[[Any], None] | None = None,
+    on_start: Callable[[str, str], None] | None = None,
 ) -> Iterator[Record]:
     """Yield the records of one document (see the module docstring); with *rest*, finish with
     the rest of the document (everything that is not inside a record) as a record of ``None``.
     *check_end* is called with the root element once the records are out (a chunk of a split
-    document checks there that it held nothing but records, :mod:`.chunks`)."""
+    document checks there that it held nothing but records, :mod:`.chunks`); *on_start* with the
+    document type and ST.96 version once the root is read and its plan selected (a failure
+    before the first record is out can still name them)."""
     limits = converter.options.limits
     info, body, ended = peek_root(stream, limits)
     try:
@@ -204,6 +204,8 @@ def stream_document(
         if ended:  # the input ended inside the root's start tag: malformed, as a full parse says
             parse_document(cast(IO[bytes], body), limits)
         raise
+    if on_start is not None:
+        on_start(doc.name, plan.version)
     layout = record_layout(plan, doc)
     if not layout.streaming:
         yield _whole_document(body, source, converter, plan, doc, doc_warnings)
@@ -332,16 +334,36 @@ def renumber(records: Iterator[Record], base: int) -> Iterator[Record]:
         yield rec if rec.index is None else replace(rec, index=rec.index + base)
 
 
+def in_document(issues: tuple[Issue, ...], piece: Piece | None) -> tuple[Issue, ...]:
+    """*issues* of a failure of *piece*, the first message starting with :attr:`Piece.where`
+    (the 2nd document of an input on)."""
+    where = piece.where if piece is not None else ""
+    if not where or not issues:
+        return issues
+    first = issues[0]
+    return (replace(first, message=where + first.message), *issues[1:])
+
+
 def stream_documents(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
     """The records of every document of *stream* — one, or several one after another
     (:mod:`.documents`) — with ``index`` counted over the whole input and ``line`` the line in
-    the whole input. A document that cannot be read on raises, as in :func:`stream_document`."""
+    the whole input. A document that cannot be read on raises, as in :func:`stream_document`,
+    its first message prefixed with the document's number and line from the 2nd document on
+    (:attr:`.documents.Piece.where`, as in bulk's rejects); the document size limit applies to
+    each document."""
 
     base = 0
-    for piece in split_documents(stream):
+    for piece in split_documents(stream, limit=converter.options.limits.max_document_bytes):
         nxt = base
-        for rec in renumber(stream_document(piece, source, converter, rest=rest), base):
-            if rec.index is not None:
-                nxt = rec.index + 1
-            yield rec
+        try:
+            for rec in renumber(stream_document(piece, source, converter, rest=rest), base):
+                if rec.index is not None:
+                    nxt = rec.index + 1
+                yield rec
+        except Xml2JsonError as exc:
+            if piece.number > 1:
+                exc.issues = in_document(exc.issues, piece)
+                exc.message = exc.issues[0].message
+                exc.args = (exc.message, *exc.args[1:])
+            raise
         base = nxt

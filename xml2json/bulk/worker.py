@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -33,7 +33,7 @@ from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .documents import DocumentSplitter, Piece, split_documents
 from .inputs import Chunk, Task, open_file, open_member
-from .records import Record, reject_line, renumber, stream_document
+from .records import Record, in_document, reject_line, renumber, stream_document
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
 STATE_DIR = ".xml2json"
@@ -313,12 +313,11 @@ def run_task(
         try:
             with _documents(task, cfg, on_read) as docs:
                 for source, out_rel, opener in docs:
-                    res.docs += 1
                     if part is not None:
-                        _records_of(source, opener, conv, part, res, warnings, reject, rep)
+                        res.docs += _records_of(source, opener, conv, part, res, warnings, reject, rep)
                     else:
-                        _document_of(source, out_rel, opener, conv, cfg, res, warnings, reject)
-                    rep.docs += 1
+                        res.docs += _document_of(source, out_rel, opener, conv, cfg, res, warnings, reject)
+                    rep.docs += 1  # progress counts inputs (its total is known before reading)
                     rep.tick()
         except Exception as exc:  # the task's container itself (a zip that cannot be opened)
             issues, schema = _issues_of(exc)
@@ -350,13 +349,14 @@ def _records_of(
     warnings: Counter[str],
     reject: Callable[[dict[str, Any]], None],
     rep: Reporter,
-) -> None:
+) -> int:
     """The records of every document of one input (a file may hold several one after another,
     :mod:`.documents`), each document converted or rejected on its own; ``index`` counts over the
-    whole input."""
+    whole input. Returns the number of documents found."""
+    count = 0
     try:
         with opener() as stream:
-            pieces = split_documents(stream)
+            pieces = split_documents(stream, limit=conv.options.limits.max_document_bytes)
             base, failed = 0, False
             while True:
                 try:
@@ -367,9 +367,11 @@ def _records_of(
                     if failed:  # the stream itself broke while the failed document was skipped
                         break
                     raise
-                recs = stream_document(piece, source, conv, rest=True)
+                count += 1
+                started = Started()
+                recs = stream_document(piece, source, conv, rest=True, on_start=started)
                 base, failed = _document_records(
-                    source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece
+                    source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece, started=started
                 )
                 if failed:  # the reject holds index `base`: the next document numbers on after it
                     base += 1
@@ -377,6 +379,21 @@ def _records_of(
         issues, schema = _issues_of(exc)
         res.schema_missing |= schema
         reject(reject_line(source, None, issues))
+    return max(count, 1)
+
+
+class Started:
+    """The document type and version of a document once its root is read (``on_start`` of
+    :func:`.records.stream_document`): a failure before its first record can name them."""
+
+    __slots__ = ("document", "version")
+
+    def __init__(self) -> None:
+        self.document: str | None = None
+        self.version: str | None = None
+
+    def __call__(self, document: str, version: str) -> None:
+        self.document, self.version = document, version
 
 
 def _document_records(
@@ -390,13 +407,17 @@ def _document_records(
     rep: Reporter,
     *,
     piece: Piece | None = None,
+    started: Started | None = None,
     catch: bool = True,
 ) -> tuple[int, bool]:
     """Write the records of one document (its lines, and its rejects); returns the next record
     index and whether the document could not be read to its end (then rejected from that point,
-    or raised when not *catch*: a chunk falls back to the serial path instead, :mod:`.chunks`)."""
+    with ``index`` the first record not converted — so lines and rejects together number 0, 1,
+    2, … — or raised when not *catch*: a chunk falls back to the serial path instead,
+    :mod:`.chunks`)."""
     first_index = index
-    document = version = None
+    document = started.document if started is not None else None
+    version = started.version if started is not None else None
     try:
         for rec in records:
             document, version = rec.document, rec.st96_version
@@ -418,20 +439,18 @@ def _document_records(
         issues, schema = _issues_of(exc)
         res.schema_missing |= schema
         done = index - first_index
-        where = ""
-        if piece is not None and piece.number > 1:
-            where = f"document {piece.number} of the input (from line {piece.line}): "
-        if (done or where) and issues:
+        if document is None and started is not None:
+            document, version = started.document, started.version  # the root was read after all
+        issues = in_document(issues, piece)
+        if done and issues:
             first = issues[0]
-            said = where + first.message
-            if done:
-                said += (
-                    f"; the {done} record(s) before this point were processed (their lines and rejects "
-                    "are written), the rest of the document could not be read"
-                )
-            issues = (Issue(first.code, said, first.xml_path, first.line, first.json_pointer), *issues[1:])
+            said = first.message + (
+                f"; the {done} record(s) before this point were processed (their lines and rejects "
+                "are written), the rest of the document could not be read"
+            )
+            issues = (replace(first, message=said), *issues[1:])
         line = piece.line if piece is not None and piece.number > 1 else None
-        reject(reject_line(source, index if document else None, issues, line=line, document=document, version=version))
+        reject(reject_line(source, index, issues, line=line, document=document, version=version))
         return index, True
     return index, False
 
@@ -445,13 +464,17 @@ def _document_of(
     res: TaskResult,
     warnings: Counter[str],
     reject: Callable[[dict[str, Any]], None],
-) -> None:
+) -> int:
+    """Convert the (first) document of one input to its JSON file; returns the number of
+    documents found (each further one is a reject)."""
     out = Path(cfg.out_dir) / (out_rel + ".json")
+    count = 1
     try:
         with opener() as stream:
-            pieces = split_documents(stream)
+            pieces = split_documents(stream, limit=cfg.options.limits.max_document_bytes)
             root = parse_document(cast(IO[bytes], next(pieces)), cfg.options.limits)
-            for piece in pieces:  # one output file holds one document: the others are rejected
+            for piece in pieces:
+                count += 1  # one output file holds one document: the others are rejected
                 reject(
                     reject_line(
                         source,
@@ -474,11 +497,12 @@ def _document_of(
         res.schema_missing |= schema
         reject(reject_line(source, None, issues))
         out.unlink(missing_ok=True)  # a stale output of an earlier run must not survive a failure
-        return
+        return count
     for w in result.warnings:
         warnings[w.code] += 1
     size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
     res.outputs.append((out_rel + ".json", size))
+    return count
 
 
 class NotSplittable(Exception):
@@ -589,9 +613,10 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
 
     try:
         if chunk.documents >= 0:
-            nxt = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+            nxt, res.docs = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
         else:
             nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+            res.docs = 1 if chunk.number == 0 else 0  # one document, counted once
         if nxt - chunk.base != chunk.expect:
             raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
         part.write(b"")
@@ -605,7 +630,7 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
             raise  # an interruption, or an output that cannot be written: the run stops
         why = str(exc) if isinstance(exc, NotSplittable) else f"chunk {chunk.number + 1}: {exc}"
         return TaskResult(task.index, task.key, fallback=why)
-    res.docs = rep.docs = 1 if chunk.number == 0 else 0  # the file counts once
+    rep.docs = 1 if chunk.number == 0 else 0  # progress counts the input once
     rep.flush()
     res.bytes = nbytes[0]
     res.warnings = dict(warnings)
@@ -619,8 +644,9 @@ def _run_records(
     """A record-aligned chunk; returns the index after its last record."""
     with open(task.path, "rb") as fh:
         stream = ChunkStream(fh, chunk, on_read)
-        check = None if chunk.last else _clean_end(chunk)
-        recs = stream_document(stream, task.source, conv, rest=chunk.last, check_end=check)
+        tail = chunk.last or chunk.to_end  # up to the document's end: with the rest, no closers
+        check = None if tail else _clean_end(chunk)
+        recs = stream_document(stream, task.source, conv, rest=tail, check_end=check)
         if chunk.previous:  # the stand-in for the record before the chunk: not converted here
             first = next(recs, None)
             if first is None or first.index != 0:
@@ -641,16 +667,20 @@ def _run_records(
 
 def _run_documents(
     task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
-) -> int:
+) -> tuple[int, int]:
     """A run of whole documents of a file of several, as the serial path reads them (numbered on
-    from the documents, lines and records before it); returns the index after its last record."""
+    from the documents, lines and records before it); returns the index after its last record
+    and the number of documents."""
 
     nxt = chunk.base
+    count = 0
+    limit = conv.options.limits.max_document_bytes
     with open(task.path, "rb") as fh:
         stream = ChunkStream(fh, chunk, on_read)
-        for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents).documents():
+        for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents, limit=limit).documents():
+            count += 1
             recs = stream_document(piece, task.source, conv, rest=True)
             nxt, _failed = _document_records(
                 task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
             )
-    return nxt
+    return nxt, count
