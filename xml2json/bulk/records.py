@@ -30,8 +30,8 @@ from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import check_tree, iterparse, parse_document, read_root
+from .documents import Piece, split_documents
 from .documents import Readable as Readable  # the stream protocol lives in the leaf module
-from .documents import split_documents
 from .layout import RecordLayout, record_layout
 
 
@@ -340,8 +340,33 @@ def stream_documents(stream: Readable, source: str, converter: Converter, *, res
     base = 0
     for piece in split_documents(stream):
         nxt = base
-        for rec in renumber(stream_document(piece, source, converter, rest=rest), base):
+        for rec in renumber(stream_piece(piece, source, converter, rest=rest), base):
             if rec.index is not None:
                 nxt = rec.index + 1
             yield rec
         base = nxt
+
+
+def _shifted(issues: tuple[Issue, ...], delta: int) -> tuple[Issue, ...]:
+    return tuple(i if i.line is None else replace(i, line=i.line + delta) for i in issues)
+
+
+def stream_piece(piece: Piece, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
+    """:func:`stream_document` of one document of a file of several, with every line (records,
+    warnings, errors, and the issues of a failure it raises) a line of the whole input."""
+    delta = piece.line - 1
+    records = stream_document(piece, source, converter, rest=rest)
+    if not delta:
+        yield from records
+        return
+    try:
+        for rec in records:
+            yield replace(
+                rec,
+                line=None if rec.line is None else rec.line + delta,
+                warnings=_shifted(rec.warnings, delta),
+                errors=_shifted(rec.errors, delta),
+            )
+    except Xml2JsonError as exc:
+        exc.issues = _shifted(exc.issues, delta)
+        raise
