@@ -11,10 +11,12 @@ with ``bytes.find``, not a parse) and starts a new document at every XML declara
 (and at a byte order mark just before it). It reads in blocks and keeps a carry of a few bytes, so
 memory stays flat for a plain file, a gzip stream or standard input alike.
 
-Each :class:`Piece` is a readable stream of one document. Its lines are the lines of the whole
-input: a document that starts on line *L* is served with *L − 1* newlines inserted right after its
-XML declaration (blanks in the prolog, which XML ignores), so libxml2 reports the same line for
-every element as in the whole file — record ``line``\\ s, warnings and parse errors included. A file
+Each :class:`Piece` is a readable stream of one document, which knows the line where it starts
+in the whole input (:attr:`Piece.line`). libxml2 counts lines from the start of the piece; the
+reader adds ``line - 1`` to every line it reports (record ``line``\\ s, warnings, parse errors:
+:func:`xml2json.bulk.records.stream_piece`). (Serving the document padded with ``line - 1``
+newlines instead would make libxml2 parse the newlines of every document before it: quadratic
+in the number of documents — 458 MB of padding for a 48 MB file of 1 000 documents.) A file
 whose documents have no XML declarations is one document (and then not well-formed).
 """
 
@@ -35,8 +37,6 @@ class Readable(Protocol):
 
 #: Bytes read from the underlying stream at a time.
 BLOCK = 1 << 20
-#: Newlines served at a time when a document is padded to its line in the whole input.
-_PAD = b"\n" * 65536
 _BOM = b"\xef\xbb\xbf"
 _BLANKS = b" \t\r\n"
 #: The longest token the scanner must see whole (``<![CDATA[``), minus one: the carry.
@@ -190,14 +190,12 @@ class DocumentSplitter:
 @dataclass(eq=False)
 class Piece:
     """One document of a split stream: *number* (1-based), the *line* and byte *offset* where it
-    starts in the whole input. Reading it serves the document, padded to its lines in the input."""
+    starts in the whole input. Reading it serves the document's bytes (lines count from 1 in it)."""
 
     splitter: DocumentSplitter
     number: int
     line: int
     offset: int
-    _decl: bool = False  # the XML declaration has been served (then the padding)
-    _pad: int = 0
 
     @property
     def where(self) -> str:
@@ -232,12 +230,6 @@ class Piece:
         return limit is not None and self.splitter.offset - self.offset > limit
 
     def _read1(self, n: int) -> bytes:
-        if self.line > 1 and not self._decl:
-            return self._declaration()
-        if self._pad:
-            k = min(self._pad, len(_PAD))
-            self._pad -= k
-            return _PAD[:k]
         limit = self.splitter.limit
         if limit is None:
             return self.splitter._read(n)
@@ -245,21 +237,6 @@ class Piece:
         if left <= 0:
             raise UnsafeXMLError(f"the document is larger than {limit} bytes", code="limit-document-size")
         return self.splitter._read(left if n is None or n < 0 else min(n, left))
-
-    def _declaration(self) -> bytes:
-        """The XML declaration (with its byte order mark), then ``line - 1`` newlines."""
-        self._decl = True
-        head = b""
-        while b"?>" not in head and len(head) < 4096:
-            more = self.splitter._read(
-                1
-            )  # (4 KB at most: far below any document size limit)  # the declaration is short; bytes one at a time
-            if not more:
-                break
-            head += more
-        if head.endswith(b"?>"):
-            self._pad = self.line - 1
-        return head
 
 
 def split_documents(raw: Readable, *, limit: int | None = None) -> Iterator[Piece]:

@@ -356,7 +356,7 @@ def stream_documents(stream: Readable, source: str, converter: Converter, *, res
     for piece in split_documents(stream, limit=converter.options.limits.max_document_bytes):
         nxt = base
         try:
-            for rec in renumber(stream_document(piece, source, converter, rest=rest), base):
+            for rec in renumber(stream_piece(piece, source, converter, rest=rest), base):
                 if rec.index is not None:
                     nxt = rec.index + 1
                 yield rec
@@ -367,3 +367,35 @@ def stream_documents(stream: Readable, source: str, converter: Converter, *, res
                 exc.args = (exc.message, *exc.args[1:])
             raise
         base = nxt
+
+
+def _shifted(issues: tuple[Issue, ...], delta: int) -> tuple[Issue, ...]:
+    return tuple(i if i.line is None else replace(i, line=i.line + delta) for i in issues)
+
+
+def stream_piece(
+    piece: Piece,
+    source: str,
+    converter: Converter,
+    *,
+    rest: bool = True,
+    on_start: Callable[[str, str], None] | None = None,
+) -> Iterator[Record]:
+    """:func:`stream_document` of one document of a file of several, with every line (records,
+    warnings, errors, and the issues of a failure it raises) a line of the whole input."""
+    delta = piece.line - 1
+    records = stream_document(piece, source, converter, rest=rest, on_start=on_start)
+    if not delta:
+        yield from records
+        return
+    try:
+        for rec in records:
+            yield replace(
+                rec,
+                line=None if rec.line is None else rec.line + delta,
+                warnings=_shifted(rec.warnings, delta),
+                errors=_shifted(rec.errors, delta),
+            )
+    except Xml2JsonError as exc:
+        exc.issues = _shifted(exc.issues, delta)
+        raise

@@ -33,7 +33,7 @@ from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
 from .documents import DocumentSplitter, Piece, split_documents
 from .inputs import Chunk, Task, open_file, open_member
-from .records import Record, in_document, reject_line, renumber, stream_document
+from .records import Record, in_document, reject_line, renumber, stream_document, stream_piece
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
 STATE_DIR = ".xml2json"
@@ -369,7 +369,7 @@ def _records_of(
                     raise
                 count += 1
                 started = Started()
-                recs = stream_document(piece, source, conv, rest=True, on_start=started)
+                recs = stream_piece(piece, source, conv, rest=True, on_start=started)
                 base, failed = _document_records(
                     source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece, started=started
                 )
@@ -679,7 +679,7 @@ def _run_documents(
         stream = ChunkStream(fh, chunk, on_read)
         for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents, limit=limit).documents():
             count += 1
-            recs = stream_document(piece, task.source, conv, rest=True)
+            recs = stream_piece(piece, task.source, conv, rest=True)
             nxt, _failed = _document_records(
                 task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
             )
