@@ -309,7 +309,7 @@ class _Emitter:
         if ct.model is None:
             return []
         flat = {p.qname: p for p in ct.particles}
-        every = [(id(p), flat[p.qname].json) for p in particles(ct.model)]
+        every = [(p, flat[p.qname].json) for p in particles(ct.model)]
         out: list[dict[str, Any]] = []
 
         def names(item: Item) -> list[str]:
@@ -350,15 +350,15 @@ class _Emitter:
     @staticmethod
     def _choice(
         g: GroupIR,
-        every: list[tuple[int, str]],
+        every: list[tuple[ParticleIR, str]],
         names: Callable[[Item], list[str]],
         requires: Callable[[Item], list[dict[str, Any]]],
         *,
         optional: bool,
         repeating: bool,
     ) -> list[dict[str, Any]]:
-        inside = {id(p) for p in particles(g)}
-        outside = {n for i, n in every if i not in inside}
+        inside = particles(g)  # compared by identity: one element name may occur in several particles
+        outside = {n for p, n in every if all(p is not q for q in inside)}
         branches = [[n for n in names(b) if n not in outside] for b in g.items]
         count: dict[str, int] = {}
         for branch in branches:
