@@ -98,6 +98,20 @@ def test_every_reachable_type_round_trips(
     assert not tally.failures, report
 
 
+def test_unknown_elements_in_ordered_content(generator: Generator, checker: Checker) -> None:
+    """Every reachable type with an ordered ``content`` array, wholly ordered (every child an
+    item: ``com:CitationBag``, MathML) or partly (one group: ``com:NationalDesignClassificationBag``),
+    with unknown elements at the start, in the middle and at the end: none lost, each back in its
+    place (docs/mapping.md, "Unknown elements keep their place")."""
+    types = checker.plan.types
+    keys = [k for k in generator.reachable() if types[k].has_content and generator.takes_unknowns(k)]
+    partly = [k for k in keys if types[k].children_json]
+    assert "com_CitationBagType" in keys and "com_NationalDesignClassificationBagType" in partly
+    assert len(partly) < len(keys)  # both kinds are covered
+    problems = [_failed(checker.check(generator.instance(k, unknown=True))) for k in keys]
+    assert not [p for p in problems if p is not None], [p for p in problems if p is not None][:10]
+
+
 SETTINGS = settings(
     max_examples=40,
     deadline=None,

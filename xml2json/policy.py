@@ -51,10 +51,11 @@ OTHER_ATTRIBUTES_KEY: Final = "$attributes"
 STRAY_TEXT_KEY: Final = "$text"
 #: Where an unknown element of element-only content goes back (docs/mapping.md, "Unknown
 #: elements keep their place"): the element it followed, as ``"name"`` (a single member),
-#: ``"name/i"`` (item *i* of an array member) or ``""`` (first). Written only when the member
-#: order does not already say it: by default an unknown member's first item follows the last
-#: item of the element member before it in the object (none: first), and each further item
-#: follows the one before it.
+#: ``"name/i"`` (item *i* of an array member, ``"content/i"`` for an ordered ``content`` array)
+#: or ``""`` (first). Written only when the member order does not already say it: by default an
+#: unknown member's first item follows the last item of the element member before it in the
+#: object (none: first), and each further item follows the one before it. In ordered content,
+#: unknown elements between the first and the last ordered item are ``content`` items instead.
 AFTER_KEY: Final = "$after"
 
 # --- Ordered groups (rule 13, document-flow exception) ---------------------------

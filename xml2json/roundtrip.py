@@ -318,7 +318,7 @@ class CanonicalComparer:
         kb = [ch for ch in b if isinstance(ch.tag, str)]
         if _tags(ka) != _tags(kb):
             index = _schema_index(tp)
-            written = _writer_order(ka, _group_index(tp, index))
+            written = _writer_order(ka, _group_index(tp, index), {c.tag for c in tp.order if c.ordered})
             if written is not None:
                 # the input's known children were out of schema order: the writer writes schema
                 # order, each unknown element after the element it followed
@@ -384,19 +384,28 @@ def _group_index(tp: TypePlan, index: dict[str, int]) -> dict[str, int]:
     return {tag: first[tp.interleave[tag]] if tag in tp.interleave else i for tag, i in index.items()}
 
 
-def _writer_order(kids: list[Any], index: dict[str, int]) -> list[Any] | None:
+def _writer_order(kids: list[Any], index: dict[str, int], items: set[str]) -> list[Any] | None:
     """*kids* as the writer gives them back when the known ones are out of schema order (else
     ``None``): known elements in schema order (stable), each run of unknown elements right
-    after the element it followed (a leading run first)."""
+    after the element it followed (a leading run first) — except that one between the first
+    and the last item of the ordered group (tags *items*) is an item of that group, and
+    follows the item before it."""
     positions = [index[ch.tag] for ch in kids if ch.tag in index]
     if all(x <= y for x, y in pairwise(positions)):
         return None
+    at = [n for n, ch in enumerate(kids) if ch.tag in items]
+    first, last = (at[0], at[-1]) if at else (0, 0)
     lead: list[Any] = []
     segments: list[tuple[int, list[Any]]] = []
-    for ch in kids:
+    item: list[Any] = []  # the segment of the last item of the ordered group so far
+    for n, ch in enumerate(kids):
         i = index.get(ch.tag)
         if i is not None:
             segments.append((i, [ch]))
+            if ch.tag in items:
+                item = segments[-1][1]
+        elif first < n < last:
+            item.append(ch)
         elif segments:
             segments[-1][1].append(ch)
         else:

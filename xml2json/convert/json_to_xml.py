@@ -238,7 +238,7 @@ class JsonToXml:
             if c.ordered:
                 if not content_done:
                     content_done = True
-                    self._content(el, value.get(CONTENT_KEY, []), depth, tp.ordered_json, kind == MIXED)
+                    self._content(el, value.get(CONTENT_KEY, []), depth, tp.ordered_json, False, written)
                 continue
             v = value.get(c.json)
             if v is None:
@@ -271,12 +271,21 @@ class JsonToXml:
                 exc.path.append(c.json)
                 raise
         if written is not None:
-            self._place_unknowns(el, value, depth, written, tp.children_json)
+            self._place_unknowns(el, value, depth, written, tp.children_json, tp.has_content)
 
-    def _content(self, el: Any, content: Any, depth: int, ordered: Mapping[str, Any] | None, mixed: bool) -> None:
+    def _content(
+        self,
+        el: Any,
+        content: Any,
+        depth: int,
+        ordered: Mapping[str, Any] | None,
+        mixed: bool,
+        written: dict[str, Any] | None = None,
+    ) -> None:
         """Write a ``content`` array: strings as text (when *mixed*), one-member objects as
         elements — of the ordered group *ordered*, or, with ``prefix:name`` keys or under
-        *ordered* None (content the schema does not know), by the generic rules."""
+        *ordered* None (content the schema does not know), by the generic rules. Each element
+        written for item *i* is noted in *written* (when given) as the anchor ``content/i``."""
         if not isinstance(content, list):
             err = _PathError("json-type", f"expected an array, got {_kind(content)}")
             err.path.append(CONTENT_KEY)
@@ -301,9 +310,12 @@ class JsonToXml:
                         text.after(last)
                         self.fill(last, v, c.type, depth + 1)
                     elif ordered is None or ":" in k:
-                        text.after(self._generic(el, v, depth + 1, k))
+                        last = self._generic(el, v, depth + 1, k)
+                        text.after(last)
                     else:
                         raise _PathError("unknown-member", f"{k!r} is not allowed in this content")
+                    if written is not None:
+                        written[f"{CONTENT_KEY}/{i}"] = last
                 except _PathError as exc:
                     exc.path.append(k)
                     raise
@@ -330,19 +342,26 @@ class JsonToXml:
                 raise
 
     def _place_unknowns(
-        self, el: Any, value: dict[str, Any], depth: int, written: dict[str, Any], known: Mapping[str, Any]
+        self,
+        el: Any,
+        value: dict[str, Any],
+        depth: int,
+        written: dict[str, Any],
+        known: Mapping[str, Any],
+        ordered: bool,
     ) -> None:
         """Write the unknown members of an element-only object among the known children already
         in *el* (docs/mapping.md, "Unknown elements keep their place"): each item right after
         the element its ``$after`` names, by default after the last item of the element member
         before it in member order (none: first) or after the previous item of its own array.
+        The items of an ordered ``content`` array (when *ordered*) are anchors ``content/i``.
         Items that follow the same element keep member order."""
         # anchor -> the items waiting to follow it: (element, its own anchor, JSON path)
         pending: dict[str, list[tuple[Any, str, list[str]]]] = {}
         last = ""
         for k, v in value.items():
             if ":" not in k:
-                if k in known:
+                if k in known or (ordered and k == CONTENT_KEY):
                     if not isinstance(v, list):
                         last = k
                     elif v:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config import Options
 from ..errors import ConversionError, Issue, UnknownContentError
-from ..plan import ARRAY, ELEMENT, LEAF, MIXED, SIMPLE, SINGLE, CodecError, DocumentPlan, Plan, TypePlan
+from ..plan import ARRAY, ELEMENT, LEAF, MIXED, ORDERED, SIMPLE, SINGLE, CodecError, DocumentPlan, Plan, TypePlan
 from ..policy import (
     AFTER_KEY,
     CONTENT_KEY,
@@ -28,7 +28,7 @@ _XSI = f"{{{XSI_NS}}}"
 
 # Placements of a child in its parent's object (plan.SINGLE, ARRAY, ORDERED), and the kinds
 # tested in the hot loop; small ints are singletons, so the loop compares them with ``is``.
-_SINGLE, _ARRAY = SINGLE, ARRAY
+_SINGLE, _ARRAY, _ORDERED = SINGLE, ARRAY, ORDERED
 _LEAF_KIND, _ELEMENT_KIND = LEAF, ELEMENT
 
 
@@ -281,7 +281,11 @@ class _Reading:
             f = get(ch.tag)
             if f is None:
                 if ch.tag.__class__ is str:  # else a comment or processing instruction: not data
-                    self._unknown_child(ch, tp, obj, depth)
+                    item = self._unknown_child(ch, tp, obj, depth)
+                    if item is not None:  # wholly ordered content: the item goes in at its place
+                        if content is None:
+                            content = obj[CONTENT_KEY] = []
+                        content.append(item)
                     unknown = True
             else:
                 key, place, dec, ctp, kind = f
@@ -315,8 +319,11 @@ class _Reading:
                 self._stray(el, obj, tail)
         if STRAY_TEXT_KEY in obj:  # pieces were collected in a list: joining once keeps this linear
             obj[STRAY_TEXT_KEY] = "".join(obj[STRAY_TEXT_KEY])
-        if unknown and not tp.has_content:
-            _anchor_unknowns(kids, tp, obj, self._unknown_key)
+        if unknown:
+            if not tp.has_content:
+                _anchor_unknowns(kids, tp, obj, self._unknown_key)
+            elif tp.children_json:
+                self._partly_ordered_unknowns(kids, tp, obj, depth)
         return obj
 
     def _stray(self, el: Any, obj: dict[str, Any], text: str) -> None:
@@ -370,13 +377,17 @@ class _Reading:
             _remember(self._unknown_keys, memo, key)
         return key
 
-    def _unknown_child(self, ch: Any, tp: TypePlan, obj: dict[str, Any], depth: int) -> None:
+    def _unknown_child(self, ch: Any, tp: TypePlan, obj: dict[str, Any], depth: int) -> dict[str, Any] | None:
+        """Warn about the unknown child *ch* and place it (docs/mapping.md, "Unknown elements keep
+        their place"): returned as a ``content`` item when every child of *tp* is ordered; left
+        to :meth:`_partly_ordered_unknowns` when only a group is; else a member of *obj*."""
         self._unknown(ch, "unknown-element", f"element {ch.tag}", tp.any_elem is not None)
+        if tp.has_content:
+            if tp.children_json:
+                return None
+            return {self._unknown_key(ch): self.generic(ch, depth + 1)}
         key = self._unknown_key(ch)
         v = self.generic(ch, depth + 1)
-        if tp.has_content:
-            obj.setdefault(CONTENT_KEY, []).append({key: v})
-            return
         prev = obj.get(key)
         if prev is None:
             obj[key] = v
@@ -384,6 +395,49 @@ class _Reading:
             prev.append(v)
         else:
             obj[key] = [prev, v]
+        return None
+
+    def _partly_ordered_unknowns(self, kids: list[Any], tp: TypePlan, obj: dict[str, Any], depth: int) -> None:
+        """Place the unknown children of a type of which one group is ordered ``content`` and the
+        rest plain members; runs only for parents with unknown children. One between the first
+        and the last item of the group becomes a ``content`` item at its place; any other one a
+        member, as in unordered content: *obj* is rebuilt with its element members (``content``
+        at its first item) in document order of first occurrence, after the attributes,
+        ``$attributes`` and ``$text``, and ``$after`` where needed."""
+        table = tp.table
+        els = [ch for ch in kids if ch.tag.__class__ is str]
+        entries = [table.get(ch.tag) for ch in els]
+        items_at = [i for i, f in enumerate(entries) if f is not None and f[1] is _ORDERED]
+        first, last = (items_at[0], items_at[-1]) if items_at else (0, 0)
+        inside = [f is None and first < i < last for i, f in enumerate(entries)]
+        known = tp.children_json
+        items = iter(obj.get(CONTENT_KEY, ()))
+        rebuilt = {k: v for k, v in obj.items() if k != CONTENT_KEY and k not in known}
+        content: list[Any] = []
+        for ch, f, into_content in zip(els, entries, inside, strict=True):
+            if f is not None:
+                if f[1] is _ORDERED:
+                    if not content:
+                        rebuilt[CONTENT_KEY] = content
+                    content.append(next(items))
+                elif f[0] not in rebuilt:
+                    rebuilt[f[0]] = obj[f[0]]
+                continue
+            key = self._unknown_key(ch)
+            v = self.generic(ch, depth + 1)
+            if into_content:
+                content.append({key: v})
+                continue
+            prev = rebuilt.get(key)
+            if prev is None:
+                rebuilt[key] = v
+            elif isinstance(prev, list):
+                prev.append(v)
+            else:
+                rebuilt[key] = [prev, v]
+        obj.clear()
+        obj.update(rebuilt)
+        _anchor_unknowns(els, tp, obj, self._unknown_key, inside)
 
     def generic(self, el: Any, depth: int) -> dict[str, Any]:
         """Schema-less conversion: exact name in ``$qname``, attributes verbatim, text as ``value``."""
@@ -460,37 +514,47 @@ def _anchor(key: str, index: int, array: bool) -> str:
     return f"{key}/{index}" if array else key
 
 
-def _anchor_unknowns(kids: list[Any], tp: TypePlan, obj: dict[str, Any], unknown_key: Any) -> None:
-    """Give each unknown element of element-only content the ``$after`` member its place needs
-    (policy.AFTER_KEY): only where the writer's default — after the last item of the element
-    member before it in *obj*, or after the previous item of its own array — would put it
-    elsewhere. Runs only for parents with unknown children."""
+def _anchor_unknowns(
+    kids: list[Any], tp: TypePlan, obj: dict[str, Any], unknown_key: Any, inside: list[bool] | None = None
+) -> None:
+    """Give each unknown element of element-only content that is a member of *obj* the
+    ``$after`` member its place needs (policy.AFTER_KEY): only where the writer's default —
+    after the last item of the element member before it in *obj*, or after the previous item
+    of its own array — would put it elsewhere. Items of an ordered ``content`` array are
+    anchors ``content/i``; *inside* (for a partly ordered type: per element child, whether it
+    is such an item though unknown) tells them from members. Runs only for parents with
+    unknown children."""
     table = tp.table
     seen: dict[str, int] = {}
     prev = ""
     actual: list[tuple[str, int, str]] = []  # (key, index, the element it follows)
+    j = -1
     for ch in kids:
         tag = ch.tag
         if tag.__class__ is not str:
             continue
+        j += 1
         f = table.get(tag)
-        if f is None:
+        if f is None and (inside is None or not inside[j]):
             key = unknown_key(ch)
             array = isinstance(obj[key], list)
             n = seen.get(key, 0)
             actual.append((key, n, prev))
         else:
-            key = f[0]
-            array = f[1] is _ARRAY
+            if f is None or f[1] is _ORDERED:  # an item of ordered content
+                key, array = CONTENT_KEY, True
+            else:
+                key, array = f[0], f[1] is _ARRAY
             n = seen.get(key, 0)
         seen[key] = n + 1
         prev = _anchor(key, n, array)
     children_json = tp.children_json
+    ordered = tp.has_content
     default: dict[tuple[str, int], str] = {}
     last = ""
     for k, v in obj.items():
         is_unknown = ":" in k
-        if not is_unknown and k not in children_json:
+        if not is_unknown and k not in children_json and not (ordered and k == CONTENT_KEY):
             continue  # an attribute, $attributes, $text
         array = isinstance(v, list)
         if is_unknown:
