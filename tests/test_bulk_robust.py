@@ -369,6 +369,63 @@ def test_a_signal_stops_the_workers_and_resume_completes(
     assert tree_bytes(out) == reference
 
 
+def _unlisted_outputs(out: Path) -> set[str]:
+    """Outputs under a final name (outside the state folder) that the manifest does not list."""
+    listed = {"manifest.jsonl", "rejects.jsonl", "summary.json"}
+    with contextlib.suppress(FileNotFoundError):
+        for line in (out / "manifest.jsonl").read_bytes().splitlines()[1:]:
+            with contextlib.suppress(orjson.JSONDecodeError):  # a torn last line
+                listed.update(rel for rel, _size in orjson.loads(line)["outputs"])
+    found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    return {
+        rel for rel in found if rel not in listed and not rel.startswith(".xml2json/") and not rel.endswith(".part")
+    }
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the run's processes in /proc")
+def test_sigkill_of_the_main_process_ends_the_workers_and_they_commit_nothing(
+    tmp_path: Path, long_run: tuple[Path, dict[str, bytes]]
+) -> None:
+    """SIGKILL reaches the main process only (no handler runs): its workers must notice, end
+    without renaming anything into place, and the forkserver and resource tracker must end too."""
+    from test_bulk import tree_bytes
+    from test_bulk_resume import N_FILES, _manifest_entries
+
+    src, reference = long_run
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--records", "--jobs", "2"]
+    cmd += ["--progress", "none"]
+    proc = subprocess.Popen(
+        cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _manifest_entries(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert len(_session_processes(proc.pid)) >= 4, "expected the main process, the server, the tracker, workers"
+        os.kill(proc.pid, signal.SIGKILL)  # the main process only
+        proc.wait(timeout=30)
+        # committed before the main process died (results are taken in task order): complete
+        before = _unlisted_outputs(out)
+        for rel in before:
+            assert (out / rel).read_bytes() == reference[rel], f"{rel} is incomplete"
+        deadline = time.monotonic() + 20
+        while _session_processes(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session_processes(proc.pid) == [], "processes of the killed run are still there"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert _manifest_entries(out) < N_FILES, "the run was not killed midway"
+    assert _unlisted_outputs(out) == before, "a worker renamed an output into place after the run died"
+    again = subprocess.run([*cmd, "--resume"], env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 1, again.stderr  # 1: the one rejected record
+    assert tree_bytes(out) == reference
+
+
 # -- item 6: a script without a main guard ---------------------------------------------------------
 
 SCRIPT = """\

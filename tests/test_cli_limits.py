@@ -19,6 +19,7 @@ from xml2json.cli import main
 from xml2json.cli._limits import LIMIT_FLAGS, limit_hint, parse_size
 from xml2json.config import LIBXML2_HUGE_MAX_DEPTH
 from xml2json.errors import Issue, UnsafeXMLError
+from xml2json.io import dumps_json
 
 # -- small generated inputs -----------------------------------------------------------------------
 
@@ -311,3 +312,67 @@ def test_bulk_zip_members_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code == 1 and "raise it with --max-zip-members N (now 2)" in text
     code, text = _run(capsys, "bulk", str(z), "-o", str(tmp_path / "o2"), "-j", "1", "--max-zip-members", "3")
     assert code == 0, text
+
+
+# -- a limit is not a verdict on the data ----------------------------------------------------------
+
+
+def _xml_depth(el: object) -> int:
+    kids = [c for c in el if isinstance(c.tag, str)]  # type: ignore[attr-defined]
+    return 1 + max((_xml_depth(c) for c in kids), default=0)
+
+
+def _json_depth(v: object) -> int:
+    if isinstance(v, dict):
+        return 1 + max((_json_depth(x) for x in v.values()), default=0)
+    if isinstance(v, list):
+        return 1 + max((_json_depth(x) for x in v), default=0)
+    return 0
+
+
+def test_roundtrip_refused_by_the_json_depth_is_an_error_not_a_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lxml import etree
+
+    import xml2json
+
+    xml_depth = _xml_depth(etree.fromstring(EXAMPLE.read_bytes()))
+    json_depth = _json_depth(xml2json.convert(EXAMPLE))
+    assert json_depth > xml_depth  # the JSON nests deeper: equal limits refuse the way back
+    d = str(xml_depth)
+    report = xml2json.roundtrip(EXAMPLE, options=Options(limits=Limits(max_depth=xml_depth, max_json_depth=xml_depth)))
+    assert report.converted and report.refused is not None and report.refused.code == "limit-json-depth"
+    assert report.verdict() == "ERROR" and report.lossless is None
+    code, text = _run(capsys, "roundtrip", str(EXAMPLE), "--no-xsd", "--max-depth", d, "--max-json-depth", d)
+    assert code == 1, text
+    assert "ERROR" in text and "FAIL" not in text and "not lossless" not in text
+    assert "a limit refused the way back: [limit-json-depth]" in text
+    assert f"raise it with --max-json-depth N (now {d})" in text and "nests deeper than its XML" in text
+    code, text = _run(capsys, "roundtrip", str(EXAMPLE), "--no-xsd", "--max-depth", d, "--max-json-depth", d, "--json")
+    assert code == 1
+    (f,) = json.loads(text)["files"]
+    assert (f["verdict"], f["lossless"], f["refusedBy"]) == ("ERROR", None, "limit-json-depth")
+    # with room for the JSON's depth the same file passes
+    code, text = _run(
+        capsys, "roundtrip", str(EXAMPLE), "--no-xsd", "--max-depth", d, "--max-json-depth", str(json_depth)
+    )
+    assert code == 0, text
+
+
+def test_validate_labels_a_limit_refusal_refused_not_malformed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    js = tmp_path / "x.json"
+    js.write_bytes(dumps_json(Converter().xml_to_json(EXAMPLE).data))
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<r><a></r>")
+    code, text = _run(capsys, "validate", str(EXAMPLE), "--max-elements", "10")
+    assert code == 1
+    assert f"{EXAMPLE}: REFUSED" in text and "MALFORMED" not in text
+    assert "[limit-elements]" in text and "raise it with --max-elements N (now 10)" in text
+    code, text = _run(capsys, "validate", str(js), str(bad), "--max-json-depth", "5")
+    assert code == 1
+    assert f"{js}: REFUSED" in text and "raise it with --max-json-depth N (now 5)" in text
+    assert f"{bad}: MALFORMED" in text  # a file that is not well-formed still is
+    assert "1 MALFORMED, 1 REFUSED" in text

@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -390,6 +391,39 @@ def _writes_through(path: Path) -> bool | None:
     return not stat.S_ISREG(st.st_mode)
 
 
+class TempGuard:
+    """The temporary files of the :class:`AtomicFile` objects alive in this process, and a lock
+    around their creation and renaming. A bulk worker process installs one (:data:`TEMP_GUARD`,
+    :func:`xml2json.bulk.worker.init_pool_worker`); when the run's main process is gone, its
+    watchdog thread calls :meth:`close`, which takes the lock for good and removes the files, and
+    then ends the process — so nothing is renamed into place after the run died."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.temps: set[str] = set()
+
+    def close(self) -> None:
+        """Hold the lock for good (every later creation or rename blocks) and remove the
+        temporary files; the caller then ends the process."""
+        self.lock.acquire()
+        for tmp in list(self.temps):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self.temps.clear()
+
+
+#: Set in a bulk worker process (see :class:`TempGuard`); None everywhere else.
+TEMP_GUARD: TempGuard | None = None
+
+
+def _forget(tmp: str) -> None:
+    """A temporary file that was removed is no longer the guard's business."""
+    guard = TEMP_GUARD
+    if guard is not None:
+        with guard.lock:
+            guard.temps.discard(tmp)
+
+
 class AtomicFile:
     """An output written to ``.<name>.<random>.part`` beside its final name and renamed into place by
     :meth:`commit`; the one atomic writer of the library (``-o`` outputs, bulk outputs, manifests,
@@ -438,7 +472,13 @@ class AtomicFile:
             raise OutputError(
                 f"cannot write {self.path}: the folder {target.parent} does not exist", code="output-folder-missing"
             )
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        guard = TEMP_GUARD
+        if guard is None:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+        else:
+            with guard.lock:
+                fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent)
+                guard.temps.add(self._tmp)
         self._target = target
         if hasattr(os, "fchmod"):
             os.fchmod(fd, file_mode())
@@ -474,13 +514,20 @@ class AtomicFile:
             fh.close()
             if tmp is not None:
                 assert target is not None
-                os.replace(tmp, target)
+                guard = TEMP_GUARD
+                if guard is None:
+                    os.replace(tmp, target)
+                else:  # blocks for good once the run's main process is gone (TempGuard.close)
+                    with guard.lock:
+                        os.replace(tmp, target)
+                        guard.temps.discard(tmp)
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 fh.close()
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+                _forget(tmp)
             if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
                 raise output_error(self.path, exc) from exc
             raise
@@ -495,6 +542,7 @@ class AtomicFile:
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self._tmp)
+            _forget(self._tmp)
             self._tmp = None
 
 

@@ -95,13 +95,25 @@ class RoundTripReport:
         return self.document is not None
 
     @property
+    def refused(self) -> Issue | None:
+        """The resource limit (an issue ``limit-*``: ``limit-json-depth``, ``limit-depth``, …) that
+        refused a step of the check before both round trips were made, else ``None``. Then
+        nothing is known about losslessness: the data was not changed, the check was not made.
+        (ST.97 JSON nests deeper than its XML, so a JSON depth limit equal to the XML one can
+        refuse JSON that the first conversion wrote.)"""
+        if self.xml_equal is not None and self.json_equal is not None:
+            return None
+        return next((i for i in self.issues if i.code.startswith("limit-")), None)
+
+    @property
     def lossless(self) -> bool | None:
-        """Both round trips gave back what they started from; ``None``: not converted at all.
+        """Both round trips gave back what they started from; ``None``: not known (not
+        converted at all, or a limit refused the way back: :attr:`refused`).
 
         Independent of validity: office data that does not conform to its schema can still
         round-trip losslessly.
         """
-        if not self.converted:
+        if not self.converted or self.refused is not None:
             return None
         return bool(self.xml_equal and self.json_equal)
 
@@ -120,11 +132,12 @@ class RoundTripReport:
           schema (typical of office data that does not conform to the standard);
         * ``LOSSLESS`` — both round trips equal, validity not counted (``lossless_only``);
         * ``FAIL`` — a round trip changed the data or could not be completed;
-        * ``ERROR`` — the input could not be converted (or a check broke), nothing else checked.
+        * ``ERROR`` — the input could not be converted, a resource limit refused a step of the
+          check (:attr:`refused`), or a check broke: losslessness not known.
 
         With *exact*, XML equality that needed a relaxation counts as a change (``FAIL``).
         """
-        if not self.converted:
+        if not self.converted or self.refused is not None:
             return "ERROR"
         if not self.lossless or (exact and self.relaxations):
             return "FAIL"
@@ -148,6 +161,7 @@ class RoundTripReport:
             "version": self.version,
             "converted": self.converted,
             "lossless": self.lossless,
+            "refusedBy": self.refused.code if self.refused is not None else None,
             "xmlEqual": self.xml_equal,
             "xmlExact": self.xml_exact,
             "xmlEqualText": self.xml_equal_text(),

@@ -297,10 +297,22 @@ _COUNT = etree.XPath("count(descendant-or-self::*)")
 # a third of the price of _MANY_ATTRS, which counts the attributes of each element in a predicate
 _ALL_ATTRS = etree.XPath("count(descendant-or-self::*/@*)")
 _MANY_ATTRS = etree.XPath("boolean(descendant-or-self::*[count(@*) > $n])")
-_TOO_LONG = etree.XPath(
-    "boolean(descendant-or-self::node()[not(self::*)][string-length(.) > $n]"
-    " | descendant-or-self::*/@*[string-length(.) > $n])"
+# text nodes, comments, PIs and attribute values of more than $n characters
+_LONG_NODES = etree.XPath(
+    "descendant-or-self::node()[not(self::*)][string-length(.) > $n] | descendant-or-self::*/@*[string-length(.) > $n]"
 )
+
+
+def _too_long(root: Any, max_bytes: int) -> bool:
+    """A text node, attribute value, comment or PI longer than *max_bytes* bytes in UTF-8 (what
+    libxml2 counts): only nodes of more than a quarter as many characters can be (a character
+    takes at most 4 bytes), and only those are encoded."""
+    nodes: Any = _LONG_NODES(root, n=max_bytes // 4)
+    for node in nodes:
+        text = node if isinstance(node, str) else (node.text or "")  # a comment's or PI's text
+        if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            return True
+    return False
 
 
 @lru_cache(maxsize=16)
@@ -355,9 +367,10 @@ def check_tree(root: Any, limits: Limits, *, input_size: int | None = None, data
     if (huge or d < LIBXML2_MAX_DEPTH) and (input_size is None or input_size // 7 >= d) and _too_deep(d)(root):
         raise UnsafeXMLError(f"nesting deeper than {d} levels", code="limit-depth")
     t = limits.max_text_bytes
-    if (huge or t < LIBXML2_MAX_TEXT) and (input_size is None or input_size > t) and _TOO_LONG(root, n=t):
+    # a character of the input takes at most 3 times its bytes in UTF-8 (a UTF-16 'あ': 2 → 3)
+    if (huge or t < LIBXML2_MAX_TEXT) and (input_size is None or 3 * input_size > t) and _too_long(root, t):
         raise UnsafeXMLError(
-            f"a text, attribute value, comment or instruction longer than {t} characters", code="limit-text-size"
+            f"a text, attribute value, comment or instruction larger than {t} bytes (UTF-8)", code="limit-text-size"
         )
 
 

@@ -178,11 +178,46 @@ IN_WORKER = False
 IN_WORKER_MARK = "bulk-in-worker"
 
 
+#: The exit code of a worker that ended because the run's main process was gone.
+ORPHAN_EXIT = 75
+
+
+def watch_parent() -> bool:
+    """In a local pool worker: a daemon thread waits for the run's main process to end (EOF on
+    the pipe multiprocessing keeps open from it, :func:`multiprocessing.parent_process`; with
+    ``forkserver`` the process that forked this one is the server, so ``PR_SET_PDEATHSIG`` would not
+    do). It then removes this process's temporary files, keeps every output from being renamed
+    into place (:class:`xml2json.io.TempGuard`) and ends the process, also when the converting
+    thread is inside one long record. Once the workers are gone, the server and the resource
+    tracker see their pipes closed and end too. Returns whether the watch runs."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return False
+    from multiprocessing.connection import wait
+
+    from .. import io as xio
+
+    guard = xio.TEMP_GUARD = xio.TempGuard()
+
+    def watch() -> None:
+        wait([sentinel])
+        guard.close()  # holds the lock for good: no rename after this point
+        os._exit(ORPHAN_EXIT)
+
+    threading.Thread(target=watch, name="xml2json-parent-watch", daemon=True).start()
+    return True
+
+
 def init_pool_worker(cfg: RunConfig, progress: Any) -> None:
-    """Initializer of local pool processes: Ctrl-C is the parent's business; load the plan once."""
+    """Initializer of local pool processes: Ctrl-C is the parent's business; end when the run's
+    main process is gone (:func:`watch_parent`); load the plan once."""
     global _PROGRESS, IN_WORKER, FREEZE_AFTER_LOAD
     IN_WORKER = FREEZE_AFTER_LOAD = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent()
     _PROGRESS = progress
     converter_for(cfg)
 

@@ -135,7 +135,8 @@ LIMIT_FLAGS: tuple[LimitFlag, ...] = (
             LIBXML2_HUGE_MAX_TEXT, "libxml2 refuses longer text nodes whatever the limit (its huge mode)", parse_size
         ),
         "SIZE",
-        f"longest text node, attribute value, comment or PI (default {_DEFAULT.max_text_bytes}; "
+        f"largest text node, attribute value, comment or PI, in bytes of UTF-8 (or 500K, 10M; "
+        f"default {_DEFAULT.max_text_bytes}; "
         f"at most {LIBXML2_HUGE_MAX_TEXT}, libxml2's own cap)",
         ("limit-text-size",),
     ),
@@ -215,7 +216,13 @@ def limit_hint(issue: Issue, limits: Limits | None, options: Iterable[str] | Non
     if flag is None:
         return None
     now = getattr(limits or _DEFAULT, flag.field)
-    return f"raise it with {flag.flag} {flag.metavar} (now {now})"
+    hint = f"raise it with {flag.flag} {flag.metavar} (now {now})"
+    if flag.field == "max_json_depth" and options is not None and "max_depth" in options:  # both flags
+        hint += (
+            " — ST.97 JSON nests deeper than its XML (an object per element, an array per repeat), "
+            "so the JSON of a document within --max-depth can need a larger --max-json-depth"
+        )
+    return hint
 
 
 LIMIT_CODES = frozenset(c for f in LIMIT_FLAGS for c in f.codes)

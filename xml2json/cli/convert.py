@@ -85,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="validate XML against the XSD or JSON against the JSON Schema",
         description="Validate ST.96 XML (against the XSD) or ST.97 JSON (against the "
         "generated JSON Schema) and print one verdict per file: valid, INVALID, MALFORMED, "
-        "UNREADABLE or NOT CHECKED (no schema). The kind is decided by the extension (.xml, "
+        "REFUSED (a resource limit stopped the check; a limit flag raises it), UNREADABLE or "
+        "NOT CHECKED (no schema). The kind is decided by the extension (.xml, "
         ".json, also .gz), else by the content. Every file is checked; the exit code is the "
         "highest met (docs/cli.md).",
     )
@@ -100,7 +101,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Round-trip each ST.96 XML file (XML → JSON → XML → JSON) and print a verdict "
         "per file: OK (lossless and valid), LOSSLESS, INVALID (both round trips equal, an output "
         "not valid against its schema: typical of office data that does not conform), FAIL (a "
-        "round trip changed the data), ERROR (not converted). Exit 0 when every file is OK.",
+        "round trip changed the data), ERROR (not converted, or a resource limit refused a step of "
+        "the check). Exit 0 when every file is OK.",
     )
     p.add_argument("inputs", nargs="+", metavar="FILE", help="XML files (may be gzip-compressed), or -")
     p.add_argument("--no-xsd", action="store_true", help="skip XSD validation of the regenerated XML")
@@ -178,11 +180,15 @@ def cmd_to_xml(args: argparse.Namespace) -> int:
 
 # validate verdicts, by the kind of failure
 VALID, INVALID, MALFORMED, UNREADABLE, NOT_CHECKED = "valid", "INVALID", "MALFORMED", "UNREADABLE", "NOT CHECKED"
+#: A resource limit (``limit-*``, a limit flag raises it) refused the file: not known to be malformed.
+REFUSED = "REFUSED"
 
 
 def _failure_verdict(exc: Xml2JsonError) -> str:
     if isinstance(exc, SchemaError):
         return NOT_CHECKED
+    if exc.code.startswith("limit-"):
+        return REFUSED
     if exc.code in ("io", "input-zip"):
         return UNREADABLE
     if isinstance(exc, (MalformedXMLError, MalformedJSONError, UnsafeXMLError)) or exc.code in (
@@ -234,7 +240,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"{path}: valid ({label}{what or 'its ST.97 JSON Schema'})")
         counts[verdict] = counts.get(verdict, 0) + 1
     if len(args.inputs) > 1:
-        order = [VALID, INVALID, MALFORMED, UNREADABLE, NOT_CHECKED]
+        order = [VALID, INVALID, MALFORMED, REFUSED, UNREADABLE, NOT_CHECKED]
         print(f"{len(args.inputs)} files: " + ", ".join(f"{counts[v]} {v}" for v in order if v in counts))
     return code
 
@@ -244,7 +250,7 @@ _ROUND_TRIP_WORDS = {
     "LOSSLESS": "lossless",
     "LOSSLESS, INVALID": "lossless but invalid",
     "FAIL": "FAILED (not lossless)",
-    "ERROR": "ERROR (not converted, or a check broke)",
+    "ERROR": "ERROR (not converted, a limit refused the check, or a check broke)",
 }
 _VALIDITY_CODES = ("json-schema-invalid", "xsd-invalid")
 
@@ -264,6 +270,9 @@ def _roundtrip_line(path: str, r: RoundTripReport, *, lossless_only: bool, no_xs
     if not r.converted:
         why = f"not converted: [{r.issues[0].code}]" if r.issues else "not converted"
         return f"{path}: {verdict}  [{why}; round trips, JSON schema and XSD: not checked]"
+    if r.refused is not None:  # a limit, not a loss: nothing was compared
+        why = f"converted; a limit refused the way back: [{r.refused.code}]"
+        return f"{path}: {verdict}  [{r.document} {r.version}; {why}; round trips, JSON schema and XSD: not checked]"
     back = "the way back failed" if r.issues and not r.lossless else "not reached"
     parts = [
         f"{r.document} {r.version}",
