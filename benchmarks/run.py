@@ -313,6 +313,7 @@ def _summary(out: Path, expected: int) -> Any:
             "reject_codes": data.get("rejectCodes", {}),
             "documents": data.get("inputs", {}).get("documents"),
             "tasks": data.get("inputs", {}).get("tasks"),
+            "notices": data.get("notices", []),
             "expected_records": expected,
         }
 
@@ -868,9 +869,12 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         )
     )
     if jn is not None:
-        note = f"{jn.get('tasks', '?')} task(s) in the --jobs {cores} run"
-        if jn.get("tasks") == 1:
-            note += ": the file was not split, so one worker did all of it"
+        notices = jn.get("notices") or []
+        note = (
+            f"the file fell back to one worker: {notices[0]}"
+            if notices
+            else f"the file was split into record-aligned chunks for the {cores} workers"
+        )
         if j1 and j1.get("runs") and jn.get("runs"):
             best = min(r["seconds"] for r in j1["runs"]) / min(r["seconds"] for r in jn["runs"])
             note += f"; best run of each {best:.2f}×; load average before {jn.get('loadavg_before', float('nan')):.1f}"
