@@ -871,7 +871,7 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     if jn is not None:
         notices = jn.get("notices") or []
         note = (
-            f"the file fell back to one worker: {notices[0]}"
+            f"the file fell back to one worker: {notices[0].get('notice', notices[0])}"
             if notices
             else f"the file was split into record-aligned chunks for the {cores} workers"
         )
