@@ -689,6 +689,21 @@ def _interleave_slots(ir: BundleIR, key: str) -> dict[str, int]:
     return slots
 
 
+def _followed(kids: list[Any], known: Any) -> dict[tuple[str, int], tuple[str, int] | None]:
+    """Unknown child (tag, occurrence) → the child right before it (tag, occurrence; ``None``
+    when it is first)."""
+    seen: dict[str, int] = {}
+    out: dict[tuple[str, int], tuple[str, int] | None] = {}
+    prev: tuple[str, int] | None = None
+    for c in kids:
+        seen[c.tag] = seen.get(c.tag, 0) + 1
+        me = (c.tag, seen[c.tag])
+        if c.tag not in known:
+            out[me] = prev
+        prev = me
+    return out
+
+
 class StrictComparer:
     """Ordered comparison of two documents: what differs, and what differs only by a named
     relaxation (lexical forms, choice interleaving, unknown elements moved, sequence regrouped)."""
@@ -743,7 +758,10 @@ class StrictComparer:
                 return f"{path}: children {ta} became {tb}"
             known = tp.children
             ua, ub = [t for t in ta if t in known], [t for t in tb if t in known]
-            if [t for t in ta if t not in known] != [t for t in tb if t not in known] or (ua == ub and ta != tb):
+            if _followed(ka, known) != _followed(kb, known):
+                # each unknown element must come back right after the same element (tag and
+                # occurrence) it followed, or first when it was first: it travels with that
+                # element when the writer regroups the branches of a repeating choice
                 relax.append(("unknown-moved", path))
             if ua != ub:
                 slots = self.slots(tp.key)

@@ -373,3 +373,76 @@ def test_tsdr_unknown_elements_come_back_between_the_same_known_siblings(record:
     assert comparison.difference is None
     # what is forgiven is named: the records' own known elements out of V6_0 order, choices
     assert {x.kind for x in comparison.relaxations} <= {KNOWN_OUT_OF_ORDER, CHOICE_INTERLEAVING}
+
+
+# -- unknown elements among interleaved branches of a repeating choice ----------------------
+# com:Name is (PersonName | OrganizationName | EntityName)+: per-branch arrays give the branches
+# back grouped (rule 13). An unknown element travels with the element right before it (a leading
+# one stays first): it comes back right after the same known element it followed.
+
+
+def _name_with_unknown(at: int) -> tuple[Any, Any]:
+    """The repeating-choice case with ext:U inserted as child *at* of its com:Name
+    (OrganizationName, EntityName, OrganizationName, EntityName)."""
+    root = etree.fromstring((CASES / "repeating-choice" / "input.xml").read_bytes())
+    name = root.find(f".//{{{COM}}}Contact/{{{COM}}}Name")
+    name.insert(at, _unknown("U"))
+    return root, name
+
+
+def _local(el: Any) -> list[str]:
+    return [etree.QName(c).localname for c in el if isinstance(c.tag, str)]
+
+
+# input position of ext:U -> the children of com:Name the writer gives back
+INTERLEAVED = {
+    "first": (0, ["U", "OrganizationName", "OrganizationName", "EntityName", "EntityName"]),
+    "after-first-branch": (1, ["OrganizationName", "U", "OrganizationName", "EntityName", "EntityName"]),
+    "between-branches": (2, ["OrganizationName", "OrganizationName", "EntityName", "U", "EntityName"]),
+    "after-second-organisation": (3, ["OrganizationName", "OrganizationName", "U", "EntityName", "EntityName"]),
+    "last": (4, ["OrganizationName", "OrganizationName", "EntityName", "EntityName", "U"]),
+}
+
+
+@pytest.mark.parametrize("place", list(INTERLEAVED))
+def test_unknown_among_interleaved_branches_travels_with_the_element_before_it(place: str) -> None:
+    at, expected = INTERLEAVED[place]
+    root, name = _name_with_unknown(at)
+    before = _neighbours(name.find(f"{{{EXT}}}U"))[0]
+    data, back = _back(root)
+    name_back = back.find(f".//{{{COM}}}Contact/{{{COM}}}Name")
+    assert _local(name_back) == expected
+    assert _neighbours(name_back.find(f"{{{EXT}}}U"))[0] == before  # right after the same element
+    comparison = compare_xml(PLAN, root, back)
+    assert comparison.difference is None, comparison.difference
+    path = (
+        "/tmk:TrademarkApplication/tmk:TrademarkBag/tmk:Trademark/tmk:ApplicantBag/tmk:Applicant/com:Contact/com:Name"
+    )
+    assert Relaxation(CHOICE_INTERLEAVING, path, 1) in comparison.relaxations
+    assert KNOWN_OUT_OF_ORDER not in {r.kind for r in comparison.relaxations}
+    # JSON -> XML -> JSON gives back the same JSON ($after included)
+    again = CONV.xml_to_json(etree.tostring(back)).data
+    assert again == data
+    assert _all_after(again) == _all_after(data)
+
+
+def test_unknown_moved_away_from_its_element_among_interleaved_branches_is_a_difference() -> None:
+    root, _ = _name_with_unknown(2)  # after the first EntityName
+    _, back = _back(root)
+    name_back = back.find(f".//{{{COM}}}Contact/{{{COM}}}Name")
+    u = name_back.find(f"{{{EXT}}}U")
+    # the branches grouped as the writer groups them, but ext:U after the second
+    # OrganizationName instead of the first EntityName: still a valid interleaving of the
+    # known elements, the unknown element's place is not
+    name_back.findall(f"{{{COM}}}OrganizationName")[1].addnext(u)
+    comparison = compare_xml(PLAN, root, back)
+    assert comparison.difference is not None and "com:Name" in comparison.difference
+
+
+def test_unknown_before_interleaved_branches_moved_last_is_a_difference() -> None:
+    root, _ = _name_with_unknown(0)
+    _, back = _back(root)
+    name_back = back.find(f".//{{{COM}}}Contact/{{{COM}}}Name")
+    name_back.append(name_back.find(f"{{{EXT}}}U"))
+    comparison = compare_xml(PLAN, root, back)
+    assert comparison.difference is not None and "com:Name" in comparison.difference

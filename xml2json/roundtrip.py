@@ -429,22 +429,31 @@ def _writer_order(kids: list[Any], index: dict[str, int], items: set[str]) -> li
 
 
 def _uninterleave(kids: list[Any], tp: TypePlan, index: dict[str, int]) -> list[Any]:
-    """*kids* with each run of branches of one repeating choice of single elements in schema
-    order (stable): what per-branch arrays (rule 13) give back."""
+    """*kids* as the writer gives them back when branches of a repeating choice of single
+    elements interleave: each run of such branches of one choice in schema order (stable), what
+    per-branch arrays (rule 13) give back. An unknown element travels with the element right
+    before it (it comes back right after that element; a leading run stays first) and does not
+    end the run: nothing else moves."""
     out: list[Any] = []
-    run: list[Any] = []
+    run: list[tuple[int, list[Any]]] = []  # (schema position, the element and its unknown followers)
     group = None
     for ch in kids:
+        if ch.tag not in index:  # unknown: follows the element before it
+            if run:
+                run[-1][1].append(ch)
+            else:
+                out.append(ch)
+            continue
         g = tp.interleave.get(ch.tag)
         if g is None or g != group:
-            out.extend(sorted(run, key=lambda e: index[e.tag]))
+            out.extend(e for _, seg in sorted(run, key=lambda s: s[0]) for e in seg)
             run = []
             group = g
         if g is None:
             out.append(ch)
         else:
-            run.append(ch)
-    out.extend(sorted(run, key=lambda e: index[e.tag]))
+            run.append((index[ch.tag], [ch]))
+    out.extend(e for _, seg in sorted(run, key=lambda s: s[0]) for e in seg)
     return out
 
 

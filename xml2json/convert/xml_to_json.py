@@ -8,6 +8,7 @@ or an error is raised.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from ..config import Options
@@ -514,6 +515,28 @@ def _anchor(key: str, index: int, array: bool) -> str:
     return f"{key}/{index}" if array else key
 
 
+def _writer_member_order(obj: dict[str, Any], lead: list[str], segments: list[tuple[int, list[str]]]) -> None:
+    """Put the element members of *obj* (known ones and ``prefix:name`` ones) in the order of
+    their first element in what the writer gives back for it (known elements in schema order,
+    each unknown element after the element it followed): member order then says the same
+    before and after a round trip, and ``$after`` is written only where it is needed in both.
+    Used only when the known children were out of schema order (e.g. interleaved branches of
+    a repeating choice) and unknown children are present."""
+    segments.sort(key=lambda s: s[0])
+    order = dict.fromkeys(lead + [k for _, seg in segments for k in seg])
+    items = list(obj.items())
+    values = dict(items)
+    obj.clear()
+    placed = False
+    for k, v in items:
+        if k not in order:
+            obj[k] = v
+        elif not placed:
+            placed = True
+            for m in order:
+                obj[m] = values[m]
+
+
 def _anchor_unknowns(
     kids: list[Any], tp: TypePlan, obj: dict[str, Any], unknown_key: Any, inside: list[bool] | None = None
 ) -> None:
@@ -528,6 +551,12 @@ def _anchor_unknowns(
     seen: dict[str, int] = {}
     prev = ""
     actual: list[tuple[str, int, str]] = []  # (key, index, the element it follows)
+    # the writer's order of the children by member keys: a leading run of unknown elements,
+    # then per known element (its position in schema order) the element and the unknown
+    # elements that follow it (they travel with it when the writer regroups)
+    lead: list[str] = []
+    segments: list[tuple[int, list[str]]] = []
+    position = {c.json: n for n, c in enumerate(tp.order)} if inside is None else None
     j = -1
     for ch in kids:
         tag = ch.tag
@@ -540,14 +569,19 @@ def _anchor_unknowns(
             array = isinstance(obj[key], list)
             n = seen.get(key, 0)
             actual.append((key, n, prev))
+            (segments[-1][1] if segments else lead).append(key)
         else:
             if f is None or f[1] is _ORDERED:  # an item of ordered content
                 key, array = CONTENT_KEY, True
             else:
                 key, array = f[0], f[1] is _ARRAY
             n = seen.get(key, 0)
+            if position is not None:
+                segments.append((position[key], [key]))
         seen[key] = n + 1
         prev = _anchor(key, n, array)
+    if position is not None and any(x[0] > y[0] for x, y in pairwise(segments)):
+        _writer_member_order(obj, lead, segments)
     children_json = tp.children_json
     ordered = tp.has_content
     default: dict[tuple[str, int], str] = {}
