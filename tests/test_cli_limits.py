@@ -376,3 +376,20 @@ def test_validate_labels_a_limit_refusal_refused_not_malformed(
     assert f"{js}: REFUSED" in text and "raise it with --max-json-depth N (now 5)" in text
     assert f"{bad}: MALFORMED" in text  # a file that is not well-formed still is
     assert "1 MALFORMED, 1 REFUSED" in text
+
+
+def test_a_file_of_concatenated_documents_gets_the_bulk_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`convert` on `cat a.xml b.xml`: libxml2 stops at the second XML declaration; the CLI says
+    what the file probably is and which command reads it (and no hint for other malformed XML)."""
+    two = tmp_path / "day.xml"
+    two.write_bytes(_bag(2) + b"\n" + _bag(3))
+    code, err = _run(capsys, "convert", str(two), "-o", str(tmp_path / "day.json"))
+    assert code == 1
+    assert "[malformed-xml]" in err
+    assert "several XML documents" in err and "xml2json bulk FILE -o OUTDIR --records" in err
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(_bag(2)[:-20])
+    code, err = _run(capsys, "convert", str(broken), "-o", str(tmp_path / "broken.json"))
+    assert code == 1 and "[malformed-xml]" in err and "several XML documents" not in err

@@ -130,6 +130,9 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
     "output-folder-missing": [("create the folder first (mkdir -p), or give another path", None)],
 }
 
+#: libxml2's message for a second XML declaration: a file of concatenated documents, most often.
+SECOND_DECLARATION = "XML declaration allowed only at the start"
+
 #: The options of the command being run (argument names as in argparse's Namespace); set by
 #: :func:`run_command`, read by :func:`hint_for`. ``None``: every hint part is shown.
 _command_options: set[str] | None = None
@@ -148,6 +151,11 @@ def hint_for(code: str, issue: Issue | None = None, *, bag: str | None = None) -
             shown.append(raise_it)
         if bag is not None and code in BAG_CODES:
             shown.append(bag_hint(bag))
+        if code == "malformed-xml" and SECOND_DECLARATION in issue.message:
+            shown.append(
+                "the input may hold several XML documents one after another: "
+                "`xml2json bulk FILE -o OUTDIR --records` reads each of them"
+            )
     shown += [
         text
         for text, option in HINTS.get(code, ())
