@@ -59,6 +59,18 @@ def xml_path(el: Any, prefixes: Mapping[str, str]) -> str:
 _MEMO_SIZE = 4096
 
 
+def _add_generic(obj: dict[str, Any], key: str, v: dict[str, Any]) -> None:
+    """Add the generic value *v* of an unknown element under *key*: the value alone, or an array
+    once the name repeats (rule 21)."""
+    prev = obj.get(key)
+    if prev is None:
+        obj[key] = v
+    elif isinstance(prev, list):
+        prev.append(v)
+    else:
+        obj[key] = [prev, v]
+
+
 def _remember(memo: dict[Any, str], key: Any, value: str) -> None:
     """Memos keyed by names from the input stay bounded."""
     if len(memo) >= _MEMO_SIZE:
@@ -389,13 +401,7 @@ class _Reading:
             return {self._unknown_key(ch): self.generic(ch, depth + 1)}
         key = self._unknown_key(ch)
         v = self.generic(ch, depth + 1)
-        prev = obj.get(key)
-        if prev is None:
-            obj[key] = v
-        elif isinstance(prev, list):
-            prev.append(v)
-        else:
-            obj[key] = [prev, v]
+        _add_generic(obj, key, v)
         return None
 
     def _partly_ordered_unknowns(self, kids: list[Any], tp: TypePlan, obj: dict[str, Any], depth: int) -> None:
@@ -429,13 +435,7 @@ class _Reading:
             if into_content:
                 content.append({key: v})
                 continue
-            prev = rebuilt.get(key)
-            if prev is None:
-                rebuilt[key] = v
-            elif isinstance(prev, list):
-                prev.append(v)
-            else:
-                rebuilt[key] = [prev, v]
+            _add_generic(rebuilt, key, v)
         obj.clear()
         obj.update(rebuilt)
         _anchor_unknowns(els, tp, obj, self._unknown_key, inside)
@@ -486,13 +486,7 @@ class _Reading:
         for ch in kids:
             key = self._unknown_key(ch)
             v = self.generic(ch, depth + 1)
-            prev = obj.get(key)
-            if prev is None:
-                obj[key] = v
-            elif isinstance(prev, list):
-                prev.append(v)
-            else:
-                obj[key] = [prev, v]
+            _add_generic(obj, key, v)
         return obj
 
 
