@@ -46,7 +46,7 @@ from ..policy import VERSION_ATTRIBUTE
 from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
 from .inputs import Chunk, Task
 from .layout import local_name, record_layout
-from .worker import CHUNK_DIR, STATE_DIR, TaskResult, chunk_dir, rejects_path
+from .worker import CHUNK_DIR, STATE_DIR, RunConfig, TaskResult, chunk_dir, rejects_path
 
 #: Files smaller than this are never split: a chunk must be large enough that its fixed costs (a
 #: task, reading the head again, a part file joined by the main process) stay small against the
@@ -372,7 +372,7 @@ def _chunks(task: Task, head: _Head, parts: int, note: Callable[[str], None], li
 # -- joining, in the main process ----------------------------------------------------------------
 
 
-def join(task: Task, results: list[Any], cfg: Any) -> Any:
+def join(task: Task, results: list[TaskResult], cfg: RunConfig) -> TaskResult:
     """The result of the whole file from its chunks' results: the parts joined in order into the
     final partition and rejects (atomically), the counts added up."""
     out = Path(cfg.out_dir)

@@ -322,8 +322,7 @@ def run_task(
 ) -> TaskResult:
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
     if task.chunk is not None:
-        result: TaskResult = run_chunk(task, cfg, progress)
-        return result
+        return run_chunk(task, cfg, progress)
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)
@@ -621,7 +620,7 @@ def _clean_end(chunk: Chunk) -> Callable[[Any], None]:
     return check
 
 
-def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
+def run_chunk(task: Task, cfg: RunConfig, progress: Callable[[tuple[int, int, int]], None] | None = None) -> TaskResult:
     """Convert one chunk into its part files; a chunk that is not a clean sequence of records
     returns a result with ``fallback`` set and writes nothing."""
     chunk = task.chunk
@@ -674,7 +673,15 @@ def run_chunk(task: Task, cfg: Any, progress: Callable[[tuple[int, int, int]], N
 
 
 def _run_records(
-    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+    task: Task,
+    chunk: Chunk,
+    conv: Converter,
+    part: AtomicFile,
+    res: TaskResult,
+    warnings: Counter[str],
+    reject: Callable[[dict[str, Any]], None],
+    rep: Reporter,
+    on_read: Callable[[int], None],
 ) -> int:
     """A record-aligned chunk; returns the index after its last record."""
     with open(task.path, "rb") as fh:
@@ -701,7 +708,15 @@ def _run_records(
 
 
 def _run_documents(
-    task: Task, chunk: Chunk, conv: Any, part: Any, res: Any, warnings: Any, reject: Any, rep: Any, on_read: Any
+    task: Task,
+    chunk: Chunk,
+    conv: Converter,
+    part: AtomicFile,
+    res: TaskResult,
+    warnings: Counter[str],
+    reject: Callable[[dict[str, Any]], None],
+    rep: Reporter,
+    on_read: Callable[[int], None],
 ) -> tuple[int, int]:
     """A run of whole documents of a file of several, as the serial path reads them (numbered on
     from the documents, lines and records before it); returns the index after its last record
