@@ -95,3 +95,12 @@ def compiled_v6():  # type: ignore[no-untyped-def]
     from xml2json.compiler.pipeline import compile_bundle
 
     return compile_bundle(require_shared(XSD_V6))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of a headless browser (Debian's chromium) for tests of HTML pages (tests/browser.py);
+    skip without one, fail under CI=true (.ci/run installs it)."""
+    from browser import require_chromium
+
+    return require_chromium()

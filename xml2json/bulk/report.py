@@ -237,6 +237,11 @@ def example_text(ex: Mapping[str, Any]) -> str:
 # -- text --------------------------------------------------------------------------------------------
 
 
+def _line(text: str) -> str:
+    """*text* on one line: :func:`visible`, white space collapsed (as a browser shows it)."""
+    return " ".join(visible(text).split())
+
+
 def _left_clip(text: str, n: int) -> str:
     return text if len(text) <= n else "…" + text[len(text) - n + 1 :]
 
@@ -267,11 +272,11 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     read = checked + rejected
     units = _plural(str(q["unit"]))
     checks = [c + (f" ({q['jsonBackend']})" if c == "json" and q.get("jsonBackend") else "") for c in q["checks"]]
-    inputs = ", ".join(visible(str(i)) for i in q["inputs"]) or "none"
+    inputs = ", ".join(_line(str(i)) for i in q["inputs"]) or "none"
     lines = [
-        f"Data quality of {visible(str(q['outDir']))}",
-        "  " + _right_clip(f"generated {visible(str(q['generated']))}; inputs: {inputs}", width - 2),
-        f"  unit: {visible(str(q['unit']))}; checks: {visible(', '.join(checks))}",
+        "Data quality of " + _left_clip(_line(str(q["outDir"])), width - 16),
+        "  " + _right_clip(f"generated {_line(str(q['generated']))}; inputs: {inputs}", width - 2),
+        "  " + _right_clip(f"unit: {_line(str(q['unit']))}; checks: {_line(', '.join(checks))}", width - 2),
         "",
     ]
     lines += _table(
@@ -288,7 +293,10 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     lines.append("")
     lines += _table(
         ["by check", "issues", units, "share"],
-        [[r["check"], number(r["issues"]), number(r["records"]), percent(r["records"], checked)] for r in q["byCheck"]],
+        [
+            [_line(r["check"]), number(r["issues"]), number(r["records"]), percent(r["records"], checked)]
+            for r in q["byCheck"]
+        ],
         right={1, 2, 3},
         indent="",
     )
@@ -299,7 +307,7 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         lines += _table(
             [f"categories (top {len(shown)} of {len(cats)})", "issues", units, "share"],
             [
-                [visible(r["category"]), number(r["issues"]), number(r["records"]), percent(r["records"], checked)]
+                [_line(r["category"]), number(r["issues"]), number(r["records"]), percent(r["records"], checked)]
                 for r in shown
             ],
             right={1, 2, 3},
@@ -320,8 +328,8 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
                 number(r["records"]),
                 percent(r["records"], checked),
                 number(r["issues"]),
-                visible(r["check"]),
-                f"{visible(r['code'])} / {visible(r['category'])}",
+                _line(r["check"]),
+                f"{_line(r['code'])} / {_line(r['category'])}",
             ]
             for r in shown
         ]
@@ -329,11 +337,11 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         lines.append(table[0])
         for r, line in zip(shown, table[1:], strict=True):
             lines.append(line)
-            lines.append(f"      {_left_clip(visible(r['path']), width - 6)}")
+            lines.append(f"      {_left_clip(_line(r['path']), width - 6)}")
             if r.get("message"):
-                lines.append(f"      {_right_clip(visible(r['message']), width - 6)}")
+                lines.append(f"      {_right_clip(_line(r['message']), width - 6)}")
             if r["examples"]:
-                lines.append(f"      e.g. {_right_clip(visible(example_text(r['examples'][0])), width - 11)}")
+                lines.append(f"      e.g. {_right_clip(_line(example_text(r['examples'][0])), width - 11)}")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .._version import __version__
 from ._common import EXIT_USAGE, run_command
 
-COMMAND_MODULES = ["convert", "schema", "bulk", "profile"]
+COMMAND_MODULES = ["convert", "schema", "bulk", "quality", "profile"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -128,6 +128,20 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
     ],
     "input-xml": [("`xml2json convert FILE` converts ST.96 XML to JSON", None)],
     "output-folder-missing": [("create the folder first (mkdir -p), or give another path", None)],
+    "no-quality-report": [
+        (
+            "a bulk run writes it when run with --validate json|xsd|both or --check-roundtrip: "
+            "`xml2json bulk IN... -o OUTDIR --validate both --overwrite` converts and checks again",
+            None,
+        )
+    ],
+    "not-bulk-output": [("give the folder that `xml2json bulk ... -o OUTDIR` wrote", None)],
+    "quality-format": [
+        (
+            "it may come from another version of xml2json, or be damaged: run the bulk command again to write it anew",
+            None,
+        )
+    ],
 }
 
 #: libxml2's message for a second XML declaration: a file of concatenated documents, most often.
