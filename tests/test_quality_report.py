@@ -278,15 +278,30 @@ def test_cli_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (lambda t: bulk_dir(t, {**empty(), "format": "x"}), [], 1, "[quality-format]"),
         (lambda t: bulk_dir(t, empty()), ["--html", "/nonexistent-folder/q.html"], 4, "[output-folder-missing]"),
         (lambda t: bulk_dir(t, empty()), ["--top", "-1"], 2, "--top"),
+        (lambda t: bulk_dir(t, empty()), ["--html", "{out}/quality.json"], 4, "[output-is-input]"),
     ],
 )
 def test_cli_exit_codes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, args: list[str], code: int, expect: str
 ) -> None:
     try:
-        got = main(["quality", str(make(tmp_path)), *args])
+        target = make(tmp_path)
+        got = main(["quality", str(target), *(a.replace("{out}", str(target)) for a in args)])
     except SystemExit as exc:  # argparse refuses the command line itself
         got = exc.code
     assert got == code
     err = capsys.readouterr().err
     assert expect in err and "Traceback" not in err
+
+
+def test_a_missing_browser_skips_locally_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from browser import require_chromium
+
+    monkeypatch.delenv("XML2JSON_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no browser on it
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="chromium"):
+        require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="chromium"):
+        require_chromium()
