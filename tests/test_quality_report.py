@@ -150,8 +150,7 @@ def test_text_summary(name: str, top: int) -> None:
                 ex = row["examples"][0]
                 line = lines[at].strip()
                 assert line.startswith("e.g. "), line
-                expected = as_shown(ex["source"] if ex["id"] is None else f"{ex['id']} ({ex['source']}")
-                assert expected.startswith(line[5:].removesuffix("…")) or line[5:].startswith(expected), line
+                _example_agrees(line.removeprefix("e.g. "), ex)
                 at += 1
     if len(q["byPath"]) > top:
         assert f"top {len(shown_paths)} of {_count(len(q['byPath']))} listed" in text
@@ -162,6 +161,23 @@ def test_text_summary(name: str, top: int) -> None:
     cats = q["byCategory"][:top]
     for row in cats:
         assert [row["category"], _count(row["issues"]), _count(row["records"])] in [c[:3] for c in map(_cells, lines)]
+
+
+def _example_agrees(text: str, ex: dict[str, Any]) -> None:
+    """*text* shows the example: its id and index whole, its source (perhaps clipped at the start
+    with "…"); or, where even that does not fit, the start of it all, clipped with "…"."""
+    index = "" if ex["index"] is None else f", index {ex['index']}"
+    rid = None if ex["id"] is None else as_shown(ex["id"])
+    whole = as_shown(ex["source"]) + index if rid is None else f"{rid} ({as_shown(ex['source'])}{index})"
+    if text.endswith("…"):
+        assert whole.startswith(text.removesuffix("…")), text
+        return
+    if rid is not None:
+        assert text.startswith(f"{rid} (") and text.endswith(")"), text
+        text = text.removeprefix(f"{rid} (").removesuffix(")")
+    assert text.endswith(index), text
+    source = text.removesuffix(index) if index else text
+    assert as_shown(ex["source"]).endswith(source.removeprefix("…")), text
 
 
 def test_text_shows_control_characters_as_escapes() -> None:

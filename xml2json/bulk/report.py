@@ -262,6 +262,22 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], right: set[int]
     return out
 
 
+def _example_line(ex: Mapping[str, Any], n: int) -> str:
+    """:func:`example_text` in *n* columns: the id and the index kept whole where they fit, the
+    source clipped at its start (its end names the file)."""
+    full = _line(example_text(ex))
+    if len(full) <= n:
+        return full
+    rid = None if ex.get("id") is None else _line(str(ex["id"]))
+    index = "" if ex.get("index") is None else f", index {ex['index']}"
+    frame = (len(rid) + 3 if rid is not None else 0) + len(index)  # "id (" + source + index + ")"
+    room = n - frame
+    if room < 12:
+        return _right_clip(full, n)
+    source = _left_clip(_line(str(ex["source"])), room)
+    return f"{rid} ({source}{index})" if rid is not None else f"{source}{index}"
+
+
 def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> str:
     """A short plain-text summary of a quality report: totals with their shares, one line per
     check, the *top* categories and the *top* paths (records, share, issues, check, code,
@@ -341,7 +357,7 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
             if r.get("message"):
                 lines.append(f"      {_right_clip(_line(r['message']), width - 6)}")
             if r["examples"]:
-                lines.append(f"      e.g. {_right_clip(_line(example_text(r['examples'][0])), width - 11)}")
+                lines.append(f"      e.g. {_example_line(r['examples'][0], width - 11)}")
     return "\n".join(lines) + "\n"
 
 
