@@ -321,3 +321,22 @@ def test_a_missing_browser_skips_locally_and_fails_under_ci(monkeypatch: pytest.
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="chromium"):
         require_chromium()
+
+
+def test_bulk_reserves_the_report_names(tmp_path: Path) -> None:
+    """An input whose output would be quality.json (documents mode) or a folder quality.html/ is
+    an output collision, not a file the report would replace (or fail on)."""
+    from conftest import EXAMPLE
+
+    from xml2json.bulk import run_bulk
+
+    (tmp_path / "quality.xml").write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "quality.html").mkdir()
+    (tmp_path / "quality.html" / "a.xml").write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "ok.xml").write_bytes(EXAMPLE.read_bytes())
+    out = tmp_path / "out"
+    s = run_bulk([tmp_path / "quality.xml", tmp_path / "quality.html", tmp_path / "ok.xml"], out)
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert sorted(r["code"] for r in rejects) == ["output-collision", "output-collision"]
+    assert s.exit_code == 1 and (out / "ok.json").is_file()
+    assert not (out / "quality.json").exists() and not (out / "quality.html").exists()

@@ -48,7 +48,9 @@ MAX_BATCHES = 64
 BATCH_BYTES = 32 * 1024 * 1024
 
 #: Names the run itself writes at the top of the output folder.
-RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json"})
+#: (``quality.json``, ``quality.html``: the data-quality report, see report.py; an input
+#: ``quality.xml`` in documents mode or a folder ``quality.html/`` would take their place.)
+RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json", "quality.json", "quality.html"})
 
 ZIP_MAGIC = b"PK\x03\x04"
 _MAGIC = re.compile(r"[*?[]")
