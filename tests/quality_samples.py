@@ -288,6 +288,7 @@ def hostile() -> dict[str, Any]:
     return build_quality(
         units,
         checks=["convert", "xsd"],
+        unit='record"><i>',  # not a unit the contract has: the page must hold whatever it is given
         inputs=[*HOSTILE[:3], "ok.xml"],
         out_dir='/tmp/<script>alert("dir")</script>',
         generated="2026-12-01T20:30:00Z<b>",

@@ -440,7 +440,7 @@ def _bar(part: int, whole: int, label: str) -> str:
 
 
 def _num_cell(field: str, value: int, label: str) -> str:
-    return f'<td class="num" data-field="{field}" data-value="{value}" data-label="{label}">{number(value)}</td>'
+    return f'<td class="num" data-field="{field}" data-value="{value}" data-label="{_e(label)}">{number(value)}</td>'
 
 
 def _share_cell(row: Mapping[str, Any], checked: int) -> str:
@@ -453,7 +453,7 @@ def _share_cell(row: Mapping[str, Any], checked: int) -> str:
 
 def _text_cell(field: str, value: Any, label: str, cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
-    return f'<td{c} data-field="{field}" data-label="{label}">{_e(value)}</td>'
+    return f'<td{c} data-field="{field}" data-label="{_e(label)}">{_e(value)}</td>'
 
 
 def _examples_cell(examples: Sequence[Mapping[str, Any]]) -> str:
