@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -141,16 +141,26 @@ _FRAME = """<!DOCTYPE html><html><body style="margin:0">
 </body></html>"""
 
 
-def probe(chromium: str, page: Path, *, width: int = 1280, height: int = 900) -> dict[str, Any]:
+def as_printed(source: str) -> str:
+    """The page with its print rules (``@media print``) applied on screen too: headless Chromium
+    cannot be asked to lay a page out for print media, so :func:`probe` with
+    ``edit=as_printed`` at a paper's width (A4 with margins: about 700 px) shows what the printed
+    page holds (a table wider than the paper is cut off there)."""
+    return source.replace("@media print", "@media all")
+
+
+def probe(
+    chromium: str, page: Path, *, width: int = 1280, height: int = 900, edit: Callable[[str], str] | None = None
+) -> dict[str, Any]:
     """What *page* shows in a window (or, under :data:`MIN_WINDOW` pixels, a frame) of this size:
     ``text`` (the body's ``innerText``), ``width`` and ``scrollWidth`` (a page wider than the
     window scrolls sideways), and for every element with a hook (``data-total``, ``data-percent``,
     ``data-info``, ``data-input``, the rows of each ``data-table`` with their ``data-field`` cells
     and ``data-example`` items) its ``value`` (``data-value``), ``text`` (``innerText``) and
-    whether it is ``visible``."""
+    whether it is ``visible``. *edit* changes the copy's source first (:func:`as_printed`)."""
     source = page.read_text(encoding="utf-8")
     assert "</body>" in source, f"{page} has no </body>"
-    copy = _CSP_META.sub("", source).replace("</body>", _PROBE + "</body>", 1)
+    copy = _CSP_META.sub("", edit(source) if edit else source).replace("</body>", _PROBE + "</body>", 1)
     with tempfile.TemporaryDirectory(prefix="xml2json-probe-") as tmp:
         probed = Path(tmp) / page.name
         probed.write_text(copy, encoding="utf-8")
@@ -249,19 +259,26 @@ def _row_agrees(table: str, i: int, seen: Mapping[str, Any], row: Mapping[str, A
             assert str(ex["index"]) in text, f"{where}: example shows {text!r}"
 
 
-def check_quality_page(chromium: str, page: Path, q: Mapping[str, Any], *, width: int = 1280) -> dict[str, Any]:
+def check_quality_page(
+    chromium: str,
+    page: Path,
+    q: Mapping[str, Any],
+    *,
+    width: int = 1280,
+    edit: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
     """Assert that the quality report *page*, rendered by the browser at *width* pixels, shows
     what *q* (its ``quality.json``) says: every total (hook value and visible text), every
     percentage (from the counts), the run facts, and every row of every table in order, each
     cell's number, share and string, each example; that nothing the page needs is hidden or
-    scrolls the page sideways; and that the page as it is (not the probed copy) has no script
+    scrolls the page sideways (*edit*: as :func:`probe`); and that the page as it is (not the probed copy) has no script
     and loads nothing. Returns the probe's result for further checks."""
     page_dom = dom(chromium, page, width=width)
     assert not page_dom.xpath("//script"), "the report has a script element"
     assert not page_dom.xpath("//*[@*[starts-with(name(), 'on')]]"), "the report has an event-handler attribute"
     assert not page_dom.xpath("//*[@src or @href or @srcset]"), "the report refers to another resource"
 
-    seen = probe(chromium, page, width=width)
+    seen = probe(chromium, page, width=width, edit=edit)
     assert seen["scrollWidth"] <= seen["width"], f"the page is {seen['scrollWidth']}px wide in {seen['width']}px"
     checked, rejected = q["checked"], q["rejected"]
     read = checked + rejected

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import as_shown, check_quality_page, dom, percent_agrees
+from browser import as_printed, as_shown, check_quality_page, dom, percent_agrees
 from lxml import html as lxml_html
 from quality_samples import HOSTILE, capped, empty, hostile, samples, tsdr_like
 
@@ -340,3 +340,12 @@ def test_bulk_reserves_the_report_names(tmp_path: Path) -> None:
     assert sorted(r["code"] for r in rejects) == ["output-collision", "output-collision"]
     assert s.exit_code == 1 and (out / "ok.json").is_file()
     assert not (out / "quality.json").exists() and not (out / "quality.html").exists()
+
+
+@pytest.mark.parametrize("name", ["tsdr-like", "hostile"])
+def test_browser_printed_page_holds_everything(chromium: str, tmp_path: Path, name: str) -> None:
+    """With its print rules, on the width of an A4 page (about 700 px inside the margins), the
+    page shows every number and nothing is wider than the paper (it would be cut off)."""
+    q = SAMPLES[name]
+    page = write_html(bulk_dir(tmp_path, q), q)
+    check_quality_page(chromium, page, q, width=700, edit=as_printed)

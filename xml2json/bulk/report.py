@@ -421,6 +421,9 @@ ul.examples { margin: 0; padding-left: 1rem; min-width: 13rem; } ul.examples li 
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   .scroll { overflow: visible; }
+  th, td { padding: .2rem .3rem; }
+  td.share, table.paths td.where, ul.examples { min-width: 0; }
+  svg.bar { width: 3rem; }
   tr, .total { break-inside: avoid; }
   h2 { break-after: avoid; }
   .note { background: none; }
