@@ -38,9 +38,10 @@ def require_shared(path: Path | None = None) -> Path:
     pytest.skip(msg)
 
 
-#: Session fixtures that compile or load schemas (seconds to half a minute): every test that uses
-#: one is marked ``slow``, so that ``pytest -m "not slow"`` is the quick loop.
-SLOW_FIXTURES = frozenset({"compiled_v6", "validators", "v8_registry", "small_v6"})
+#: Session fixtures that compile or load schemas (seconds to half a minute), or start a headless
+#: browser (seconds per page): every test that uses one is marked ``slow``, so that
+#: ``pytest -m "not slow"`` is the quick loop.
+SLOW_FIXTURES = frozenset({"compiled_v6", "validators", "v8_registry", "small_v6", "chromium"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
