@@ -121,7 +121,8 @@ class Xml2JsonError(Exception):
 
 class ConfigError(Xml2JsonError):
     """An option or argument the library cannot use: a limit that is not a positive integer, an
-    unknown engine, inputs that match nothing. Codes: ``config-limits``, ``usage``, ``no-input``.
+    unknown engine, inputs that match nothing, a folder that holds no data-quality report.
+    Codes: ``config-limits``, ``usage``, ``no-input``, ``not-bulk-output``, ``no-quality-report``.
     """
 
     default_code = "config"
@@ -177,8 +178,9 @@ class SchemaNotAvailableError(SchemaError):
 
 class InputError(Xml2JsonError):
     """Base of every problem with the data given to a conversion or check. Raised directly
-    for an input that cannot be read (code ``io``) or a broken archive (``malformed-zip``,
-    ``malformed-gzip``); see the subclasses for the rest.
+    for an input that cannot be read (code ``io``), a broken archive (``malformed-zip``,
+    ``malformed-gzip``) or a data-quality report that is not one (``quality-format``); see the
+    subclasses for the rest.
     """
 
     default_code = "input"

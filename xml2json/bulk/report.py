@@ -5,7 +5,8 @@ A bulk run that validates its records or checks their round trip writes ``OUTDIR
 it; it never computes anything the file does not say, except the percentages shown to people,
 which are taken from the counts (``records / checked``) rather than from the rounded ``share``.
 
-* :func:`load_quality` — read and check ``quality.json`` (an OUTDIR, or the file itself);
+* :func:`load_quality` — read ``quality.json`` (an OUTDIR, or the file itself) and check it
+  (:func:`check_quality`: the keys and types of the format);
 * :func:`render_text` — a short plain-text summary (what ``xml2json quality OUTDIR`` prints);
 * :func:`render_html` — one self-contained HTML page: inline CSS, SVG bars, no script, no
   external asset; every string from the data escaped; numbers carry ``data-*`` hooks;
@@ -24,7 +25,16 @@ from typing import Any
 from ..errors import ConfigError, InputError
 from ..io import atomic_write
 
-__all__ = ["QUALITY_FORMAT", "QUALITY_HTML", "QUALITY_JSON", "load_quality", "render_html", "render_text", "write_html"]
+__all__ = [
+    "QUALITY_FORMAT",
+    "QUALITY_HTML",
+    "QUALITY_JSON",
+    "check_quality",
+    "load_quality",
+    "render_html",
+    "render_text",
+    "write_html",
+]
 
 #: The ``format`` this module reads.
 QUALITY_FORMAT = "xml2json-quality/1"
@@ -190,7 +200,7 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def visible(text: str) -> str:
+def _visible(text: str) -> str:
     """*text* with its invisible characters written as escapes: ``\\x0d`` for a carriage return
     (a byte's two hex digits), ``\\ud800`` for a lone surrogate."""
     return _INVISIBLE.sub(_escape, text)
@@ -201,12 +211,12 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
-def number(n: int) -> str:
+def _number(n: int) -> str:
     """A count for people: thousands separated by commas (``12,345``)."""
     return f"{n:,}"
 
 
-def percent(part: int, whole: int) -> str:
+def _percent(part: int, whole: int) -> str:
     """*part* of *whole* for people: one decimal, ``0 %`` and ``100 %`` only when exact, else
     ``<0.1 %`` / ``>99.9 %`` near the ends; ``–`` when *whole* is 0."""
     if whole <= 0:
@@ -227,7 +237,7 @@ def _plural(unit: str) -> str:
     return unit + "s"
 
 
-def example_text(ex: Mapping[str, Any]) -> str:
+def _example_text(ex: Mapping[str, Any]) -> str:
     """``ApplicationNumberText 87123456 (bag.xml, index 17)``; without an id ``bag.xml, index 17``;
     in document mode (no index) the source alone."""
     where = str(ex["source"]) + ("" if ex.get("index") is None else f", index {ex['index']}")
@@ -238,8 +248,8 @@ def example_text(ex: Mapping[str, Any]) -> str:
 
 
 def _line(text: str) -> str:
-    """*text* on one line: :func:`visible`, white space collapsed (as a browser shows it)."""
-    return " ".join(visible(text).split())
+    """*text* on one line: :func:`_visible`, white space collapsed (as a browser shows it)."""
+    return " ".join(_visible(text).split())
 
 
 def _left_clip(text: str, n: int) -> str:
@@ -263,9 +273,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], right: set[int]
 
 
 def _example_line(ex: Mapping[str, Any], n: int) -> str:
-    """:func:`example_text` in *n* columns: the id and the index kept whole where they fit, the
+    """:func:`_example_text` in *n* columns: the id and the index kept whole where they fit, the
     source clipped at its start (its end names the file)."""
-    full = _line(example_text(ex))
+    full = _line(_example_text(ex))
     if len(full) <= n:
         return full
     rid = None if ex.get("id") is None else _line(str(ex["id"]))
@@ -296,12 +306,12 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         "",
     ]
     lines += _table(
-        [f"{units} read", number(read), "", ""],
+        [f"{units} read", _number(read), "", ""],
         [
-            ["checked", number(checked), percent(checked, read), "of read"],
-            ["clean", number(int(q["clean"])), percent(int(q["clean"]), checked), "of checked"],
-            ["with issues", number(int(q["withIssues"])), percent(int(q["withIssues"]), checked), "of checked"],
-            ["rejected", number(rejected), percent(rejected, read), "of read (see rejects.jsonl)"],
+            ["checked", _number(checked), _percent(checked, read), "of read"],
+            ["clean", _number(int(q["clean"])), _percent(int(q["clean"]), checked), "of checked"],
+            ["with issues", _number(int(q["withIssues"])), _percent(int(q["withIssues"]), checked), "of checked"],
+            ["rejected", _number(rejected), _percent(rejected, read), "of read (see rejects.jsonl)"],
         ],
         right={1, 2},
         indent="",
@@ -310,7 +320,7 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     lines += _table(
         ["by check", "issues", units, "share"],
         [
-            [_line(r["check"]), number(r["issues"]), number(r["records"]), percent(r["records"], checked)]
+            [_line(r["check"]), _number(r["issues"]), _number(r["records"]), _percent(r["records"], checked)]
             for r in q["byCheck"]
         ],
         right={1, 2, 3},
@@ -323,7 +333,7 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         lines += _table(
             [f"categories (top {len(shown)} of {len(cats)})", "issues", units, "share"],
             [
-                [_line(r["category"]), number(r["issues"]), number(r["records"]), percent(r["records"], checked)]
+                [_line(r["category"]), _number(r["issues"]), _number(r["records"]), _percent(r["records"], checked)]
                 for r in shown
             ],
             right={1, 2, 3},
@@ -333,17 +343,17 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     omitted = int(q["omittedPaths"])
     lines.append("")
     if not paths:
-        lines.append("paths: no issue" + (f" listed ({number(omitted)} not listed)" if omitted else ""))
+        lines.append("paths: no issue" + (f" listed ({_number(omitted)} not listed)" if omitted else ""))
     else:
         shown = paths[:top]
-        head = f"paths (top {len(shown)} of {number(len(paths))} listed"
-        head += f"; {number(omitted)} more not listed)" if omitted else ")"
+        head = f"paths (top {len(shown)} of {_number(len(paths))} listed"
+        head += f"; {_number(omitted)} more not listed)" if omitted else ")"
         lines.append(head)
         rows = [
             [
-                number(r["records"]),
-                percent(r["records"], checked),
-                number(r["issues"]),
+                _number(r["records"]),
+                _percent(r["records"], checked),
+                _number(r["issues"]),
                 _line(r["check"]),
                 f"{_line(r['code'])} / {_line(r['category'])}",
             ]
@@ -366,7 +376,7 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
 
 def _e(value: Any) -> str:
     """Text from the data, for an element's content or a quoted attribute value."""
-    return html.escape(visible(str(value)), quote=True)
+    return html.escape(_visible(str(value)), quote=True)
 
 
 _CSS = """
@@ -443,11 +453,11 @@ def _bar(part: int, whole: int, label: str) -> str:
 
 
 def _num_cell(field: str, value: int, label: str) -> str:
-    return f'<td class="num" data-field="{field}" data-value="{value}" data-label="{_e(label)}">{number(value)}</td>'
+    return f'<td class="num" data-field="{field}" data-value="{value}" data-label="{_e(label)}">{_number(value)}</td>'
 
 
 def _share_cell(row: Mapping[str, Any], checked: int) -> str:
-    shown = percent(int(row["records"]), checked).replace(" ", "\u00a0")
+    shown = _percent(int(row["records"]), checked).replace(" ", "\u00a0")
     return (
         f'<td class="share" data-field="share" data-value="{row["share"]!r}" data-label="share">'
         f'<span class="pct">{shown}</span>{_bar(int(row["records"]), checked, shown)}</td>'
@@ -467,7 +477,7 @@ def _examples_cell(examples: Sequence[Mapping[str, Any]]) -> str:
             attrs += f' data-id="{_e(ex["id"])}"'
         if ex.get("index") is not None:
             attrs += f' data-index="{int(ex["index"])}"'
-        items.append(f"<li data-example{attrs}>{_e(example_text(ex))}</li>")
+        items.append(f"<li data-example{attrs}>{_e(_example_text(ex))}</li>")
     body = f'<ul class="examples">{"".join(items)}</ul>' if items else "–"
     return f'<td data-field="examples" data-label="examples">{body}</td>'
 
@@ -518,7 +528,7 @@ def render_html(q: Mapping[str, Any]) -> str:
         f"{_e(q['jsonBackend']) if q.get('jsonBackend') is not None else 'not checked'}</dd>",
         "</dl></header>",
         "<main><section><h2>Totals</h2>",
-        f'<p>{_e(units.capitalize())} read: <span data-total="read" data-value="{read}">{number(read)}</span>.</p>',
+        f'<p>{_e(units.capitalize())} read: <span data-total="read" data-value="{read}">{_number(read)}</span>.</p>',
         '<div class="totals">',
     ]
     totals = [
@@ -529,10 +539,10 @@ def render_html(q: Mapping[str, Any]) -> str:
     ]
     names = {"checked": "checked", "clean": "clean", "withIssues": "with issues", "rejected": "rejected"}
     for key, value, whole, of, what in totals:
-        pct = percent(value, whole).replace(" ", "\u00a0")
+        pct = _percent(value, whole).replace(" ", "\u00a0")
         out.append(
             f'<div class="total {key}"><span class="label">{names[key]}</span>'
-            f'<span class="n" data-total="{key}" data-value="{value}">{number(value)}</span>'
+            f'<span class="n" data-total="{key}" data-value="{value}">{_number(value)}</span>'
             f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; {what}</span></div>'
         )
     out.append("</div>")
@@ -546,7 +556,7 @@ def render_html(q: Mapping[str, Any]) -> str:
             x += w
         out.append(
             '<svg class="stack" viewBox="0 0 100 1" preserveAspectRatio="none" role="img" '
-            f'aria-label="clean, with issues, rejected of {number(read)} {_e(units)} read">'
+            f'aria-label="clean, with issues, rejected of {_number(read)} {_e(units)} read">'
             f'<rect class="none" width="100" height="1"/>{"".join(rects)}</svg>'
             '<p class="legend muted"><span class="clean">clean</span><span class="withIssues">with issues</span>'
             '<span class="rejected">rejected</span></p>'
@@ -599,8 +609,8 @@ def render_html(q: Mapping[str, Any]) -> str:
     out.append("<section><h2>By path</h2>")
     if omitted:
         out.append(
-            f'<p class="note"><span data-total="omittedPaths" data-value="{omitted}">{number(omitted)}</span> '
-            f"more (check, code, path) rows are not listed: the report lists the {number(len(q['byPath']))} "
+            f'<p class="note"><span data-total="omittedPaths" data-value="{omitted}">{_number(omitted)}</span> '
+            f"more (check, code, path) rows are not listed: the report lists the {_number(len(q['byPath']))} "
             f"that affect the most {_e(units)}.</p>"
         )
     cols = [
