@@ -260,8 +260,9 @@ def test_cli_prints_the_summary_again(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not (out / QUALITY_HTML).exists()  # written only when asked
 
 
-def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    q = capped()
+@pytest.mark.parametrize("make", [capped, hostile])
+def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any) -> None:
+    q = make()
     out = bulk_dir(tmp_path, q)
     assert main(["quality", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == q
