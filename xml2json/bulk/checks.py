@@ -122,10 +122,11 @@ def warning_findings(warnings: Iterable[Issue], depth: int) -> list[Finding]:
 
 def record_id(data: Any) -> str | None:
     """``"<JSON key> <value>"`` for the first key of :data:`~xml2json.policy.RECORD_ID_KEYS`
-    found at the shallowest depth of *data* (a unit's JSON), else None."""
+    that *data* (a unit's JSON) holds within :data:`~xml2json.policy.RECORD_ID_DEPTH` levels
+    (its shallowest occurrence; an array: its first item), else None."""
+    found: dict[str, Any] = {}
     level = [data]
     for _ in range(RECORD_ID_DEPTH):
-        found: dict[str, Any] = {}
         nxt: list[Any] = []
         for node in level:
             if isinstance(node, dict):
@@ -136,18 +137,17 @@ def record_id(data: Any) -> str | None:
                         nxt.append(v)
             elif isinstance(node, list):
                 nxt.extend(v for v in node if isinstance(v, (dict, list)))
-        for k in RECORD_ID_KEYS:
-            if k in found:
-                v = found[k]
-                while isinstance(v, list) and v:
-                    v = v[0]
-                if isinstance(v, dict):
-                    v = v.get("value")
-                if isinstance(v, (str, int)) and not isinstance(v, bool):
-                    return f"{k} {v}"
         if not nxt:
             break
         level = nxt
+    for k in RECORD_ID_KEYS:
+        v = found.get(k)
+        while isinstance(v, list) and v:
+            v = v[0]
+        if isinstance(v, dict):
+            v = v.get("value")
+        if isinstance(v, (str, int)) and not isinstance(v, bool):
+            return f"{k} {v}"
     return None
 
 
