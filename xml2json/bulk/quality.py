@@ -170,7 +170,7 @@ class QualityCounter:
                 [c, k, p, row.category, row.issues, row.records, row.message, row.examples]
                 for (c, k, p), row in self.rows.items()
             ],
-            "omitted": [list(k) for k in self.omitted],
+            "omitted": [list(k) for k in sorted(self.omitted)],
             "omittedExtra": self.omitted_extra,
         }
 

@@ -485,7 +485,10 @@ def _document_records(
                 index = rec.index + 1
             if rec.ok and res.quality is not None and rec.record is not None:
                 if res.quality.rejects(rec.issues):  # strict: a record with validation issues
-                    reject(replace(rec, errors=tuple(f.issue for f in rec.issues if f.check in VALIDATIONS)).reject())
+                    invalid = [f for f in rec.issues if f.check in VALIDATIONS]
+                    line = replace(rec, errors=tuple(f.issue for f in invalid)).reject()
+                    line["issues"] = [f.to_dict() for f in invalid]
+                    reject(line)
                     rep.tick()
                     continue
                 res.quality.add(rec.issues, rec.data, rec.source, rec.index)
@@ -571,8 +574,12 @@ def _document_of(
         found = warning_findings(result.warnings, 0)
         found += checker.check(root, result.data, plan, doc.name, doc.type, type_key=None, json_name=doc.json_root)
         if q.rejects(found):  # strict: the document goes to the rejects instead
-            issues = tuple(f.issue for f in found if f.check in VALIDATIONS)
-            reject(reject_line(source, None, issues, document=result.document, version=result.version))
+            invalid = [f for f in found if f.check in VALIDATIONS]
+            line = reject_line(
+                source, None, [f.issue for f in invalid], document=result.document, version=result.version
+            )
+            line["issues"] = [f.to_dict() for f in invalid]
+            reject(line)
             out.unlink(missing_ok=True)
             return count
         q.add(found, result.data, source, None)
