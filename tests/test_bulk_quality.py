@@ -22,6 +22,7 @@ from conftest import USPTO, WIPO_V6, require_shared
 from lxml import etree
 from test_bulk import TMK, numbered, read_jsonl, record_lines, uspto_records, write_bulk
 from test_bulk_memory import _can_reset_peak, _measure
+from test_bulk_parallel import spy_on_splitting
 
 from xml2json import fastvalidate
 from xml2json.bulk import BulkConfig, iter_records, run_bulk
@@ -271,9 +272,11 @@ def test_split_file_on_two_jobs_gives_the_same_report(tmp_path: Path, monkeypatc
     src = tmp_path / "bag.xml"
     write_bulk(src, (numbered(recs[i % len(recs)], i) for i in range(24)))
     monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "20000")
+    split = spy_on_splitting(monkeypatch)
     kw: dict[str, Any] = {"records": True, "validate": "both", "check_roundtrip": True}
     one = run_bulk([src], tmp_path / "one", jobs=1, **kw)
     two = run_bulk([src], tmp_path / "two", jobs=2, **kw)
+    assert split and split[0] > 1  # the file really was converted in chunks
     assert not any("not split" in n["notice"] or "not in chunks" in n["notice"] for n in two.notices)
     a, b = quality(tmp_path / "one"), quality(tmp_path / "two")
     assert a["checked"] == 24 and a["withIssues"] == 24
