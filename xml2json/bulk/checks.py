@@ -183,10 +183,11 @@ class _JsonCheck:
 
     def errors(self, value: Any) -> list[tuple[str, str, str]]:
         """(pointer, keyword, message) of every error, at most :data:`MAX_PER_CHECK`."""
-        from ..fastvalidate import plain_json
-
         out: list[tuple[str, str, str]] = []
-        if self.rs is not None and plain_json(value):
+        # no plain_json pre-scan (fastvalidate): *value* is the converter's own output — string
+        # keys, no lone surrogates (XML cannot carry them), numbers as int or finite Decimal —
+        # and a value jsonschema-rs cannot take raises, which hands it to the reference below
+        if self.rs is not None:
             try:
                 if self.rs.is_valid(value):
                     return out
