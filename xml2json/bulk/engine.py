@@ -294,7 +294,9 @@ def run_bulk(
 
     The keyword arguments are the fields of :class:`~xml2json.bulk.config.BulkConfig` (*jobs*,
     *records*, *resume*, *overwrite*, *options*, *pretty*, *engine*, *scheduler*, *client*,
-    *progress*, *durable*, *stdin*); this is ``run(BulkConfig(inputs, out_dir, **settings))``.
+    *progress*, *durable*, *stdin*, *validate*, *strict_valid*, *check_roundtrip*); this is
+    ``run(BulkConfig(inputs, out_dir, **settings))``. With *validate* or *check_roundtrip* the run
+    also writes ``quality.json`` (:mod:`.quality`; ``BulkSummary.quality``).
 
     Raises :class:`~xml2json.errors.ConfigError` (with a stable code, see
     :mod:`xml2json.bulk.config`) for unusable settings or an unusable output folder and

@@ -486,9 +486,9 @@ def _document_records(
             if rec.ok and res.quality is not None and rec.record is not None:
                 if res.quality.rejects(rec.issues):  # strict: a record with validation issues
                     invalid = [f for f in rec.issues if f.check in VALIDATIONS]
-                    line = replace(rec, errors=tuple(f.issue for f in invalid)).reject()
-                    line["issues"] = [f.to_dict() for f in invalid]
-                    reject(line)
+                    out = replace(rec, errors=tuple(f.issue for f in invalid)).reject()
+                    out["issues"] = [f.to_dict() for f in invalid]
+                    reject(out)
                     rep.tick()
                     continue
                 res.quality.add(rec.issues, rec.data, rec.source, rec.index)
