@@ -27,7 +27,7 @@ from ..config import Options
 from ..errors import ConfigError, InputError
 from ..registry import Registry
 from ..safe import bounded_gzip_reader
-from .checks import Finding, RecordChecker, checker_for, normalize_validate
+from .checks import Finding, RecordChecker, normalize_validate
 from .config import BulkConfig
 from .engine import BulkSummary, run, run_bulk
 from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
@@ -82,7 +82,9 @@ def iter_records(
         checks = normalize_validate(validate)
     except ValueError as exc:
         raise ConfigError(f"unknown check {exc} (choose json, xsd or both)", code="bulk-validate") from None
-    checker = checker_for(conv, checks, check_roundtrip)
+    # a checker of its own (its converter is this call's): compiled schemas go with the call;
+    # the XSDs are the process's (xml2json.validate.default_validators)
+    checker = RecordChecker(conv, checks, check_roundtrip) if checks or check_roundtrip else None
     limits = conv.options.limits
     if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
         source = source.encode("utf-8")  # XML text, as everywhere in the API

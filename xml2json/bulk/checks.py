@@ -442,8 +442,8 @@ _CHECKERS: dict[tuple[Any, ...], RecordChecker] = {}
 
 
 def checker_for(converter: Converter, validate: Sequence[str], roundtrip: bool) -> RecordChecker | None:
-    """This process's checker for *converter* and the settings (None when nothing is checked);
-    validators are compiled once per process."""
+    """This process's checker for *converter* (a long-lived one: :func:`.worker.converter_for`)
+    and the settings (None when nothing is checked); validators are compiled once per process."""
     if not validate and not roundtrip:
         return None
     key = (id(converter), tuple(validate), roundtrip)
