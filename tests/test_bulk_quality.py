@@ -337,3 +337,31 @@ def test_memory_stays_flat_while_checking(tmp_path: Path, monkeypatch: pytest.Mo
     assert grow_a < 40, f"{grow_a:.1f} MB"
     assert grow_b - grow_a < 6, f"{grow_a:.1f} MB → {grow_b:.1f} MB when the file doubles"
     assert quality(tmp_path / "out-large")["checked"] == 2 * n
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def test_cli_prints_one_quality_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xml2json.cli import main
+
+    out = tmp_path / "out"
+    code = main(["bulk", *map(str, tsdr_files()), "-o", str(out), "--records", "--validate", "json", "-j", "1"])
+    printed = capsys.readouterr().out
+    assert code == 0  # records with issues are converted: not rejects
+    (line,) = [x for x in printed.splitlines() if x.startswith("quality:")]
+    assert line == f"quality: 4 record(s) checked (json): 4 with issues — {out.resolve() / 'quality.json'}"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["quality"]["withIssues"] == 4 and summary["quality"]["checks"] == ["convert", "json"]
+
+    code = main(["bulk", str(tsdr_files()[0]), "-o", str(tmp_path / "o2"), "--strict-valid"])
+    err = capsys.readouterr().err
+    assert code == 2 and "bulk-strict-valid" in err and "--validate" in err
+
+    monkeypatch.setenv("XML2JSON_XSD_PATH", str(tmp_path / "no-xsd-here"))
+    code = main(["bulk", str(tsdr_files()[0]), "-o", str(tmp_path / "o3"), "--validate", "xsd"])
+    err = capsys.readouterr().err
+    assert code == 3 and "xsd-not-available" in err
+    assert not (tmp_path / "o3").exists()  # nothing converted, nothing left behind
