@@ -29,6 +29,7 @@ reached, ``bulk-in-worker`` for a run started inside one of a run's own worker p
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -78,7 +79,7 @@ class BulkConfig:
     progress: str = "none"
     durable: bool = False
     stdin: IO[bytes] | None = field(default=None, compare=False, repr=False)
-    validate: tuple[str, ...] | str | None = ()
+    validate: str | Sequence[str] | None = ()
     strict_valid: bool = False
     check_roundtrip: bool = False
 
