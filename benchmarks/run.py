@@ -343,13 +343,17 @@ def product_specs(c: corpus.Corpus, quick: bool) -> list[Spec]:
     bag_bytes = c.size("bulk")
     bag = f"bag: TrademarkTransaction, {bag_bytes // 1_000_000} MB, {c.bulk_records} records"
 
-    def bulk(id_: str, label: str, target: Path, nbytes: int, records: int, jobs: int) -> Spec:
+    def bulk(
+        id_: str, label: str, target: Path, nbytes: int, records: int, jobs: int, extra: tuple[str, ...] = ()
+    ) -> Spec:
         out = OUT_DIRS / id_
-        argv = cli("bulk", str(target), "-o", str(out), "--records", "--jobs", str(jobs), "--progress", "none", "-q")
+        argv = cli(
+            "bulk", str(target), "-o", str(out), "--records", "--jobs", str(jobs), *extra, "--progress", "none", "-q"
+        )
         return Spec(
             id_,
             "product",
-            f"xml2json bulk --records --jobs {jobs}",
+            " ".join(["xml2json bulk --records", *extra, f"--jobs {jobs}"]),
             label,
             argv,
             bytes=nbytes,
@@ -380,6 +384,10 @@ def product_specs(c: corpus.Corpus, quick: bool) -> list[Spec]:
             tree=True,
         ),
         bulk("product.bag.j1", bag, c.bulk, bag_bytes, c.bulk_records, 1),
+        # data quality (docs/bulk.md, "Checking data quality"): every record checked on the same bag
+        bulk("product.bag.validate-json.j1", bag, c.bulk, bag_bytes, c.bulk_records, 1, ("--validate", "json")),
+        bulk("product.bag.validate-xsd.j1", bag, c.bulk, bag_bytes, c.bulk_records, 1, ("--validate", "xsd")),
+        bulk("product.bag.roundtrip.j1", bag, c.bulk, bag_bytes, c.bulk_records, 1, ("--check-roundtrip",)),
     ]
     if cores > 1:
         specs.append(bulk(f"product.bag.j{cores}", bag, c.bulk, bag_bytes, c.bulk_records, cores))
@@ -898,6 +906,40 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                     f"{row.get('rss_mb_max', 0):.0f} MB",
                 )
             )
+    vj = rows.get("product.bag.validate-json.j1")
+    if vj is not None:
+        import importlib.util
+
+        fast = importlib.util.find_spec("jsonschema_rs") is not None
+        backend = "jsonschema-rs" if fast else "jsonschema (jsonschema-rs not installed)"
+        extra = [
+            f"{name} {r:.2f}×"
+            for name, r in (
+                ("--validate xsd", ratio(rows.get("product.bag.validate-xsd.j1"), j1)),
+                ("--check-roundtrip", ratio(rows.get("product.bag.roundtrip.j1"), j1)),
+            )
+            if r is not None
+        ]
+        out.append(
+            _target(
+                f"bulk --records --validate json ≥ 0.6× plain bulk --records (--jobs 1, {mb} MB bag)",
+                ratio(vj, j1),
+                0.6,
+                note=f"JSON Schema backend: {backend}" + ("; " + ", ".join(extra) if extra else ""),
+            )
+        )
+        for row, what in ((vj, "--validate json"), (rows.get("product.bag.validate-xsd.j1"), "--validate xsd")):
+            if row is not None and row.get("tree_rss_mb_max") is not None:
+                out.append(
+                    _target(
+                        f"peak RSS of bulk --records {what} ≤ 150 MB ({mb} MB bag, --jobs 1)",
+                        row["tree_rss_mb_max"],
+                        150,
+                        le=True,
+                        fmt="{:.0f} MB",
+                        note=f"largest single process (ru_maxrss) {row.get('rss_mb_max', 0):.0f} MB",
+                    )
+                )
     cc = rows.get("product.concat.j1")
     if cc is not None:
         got, want, rejects = cc.get("records_out"), cc.get("expected_records"), cc.get("rejects")
@@ -1205,6 +1247,10 @@ def main(argv: list[str] | None = None) -> int:
         "jsonschema, roundtrip, plan, cli, bulk-cli",
     )
     ap.add_argument(
+        "--specs",
+        help="comma-separated prefixes of spec ids to run within the groups (e.g. product.bag.j1,product.bag.validate)",
+    )
+    ap.add_argument(
         "--docs",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -1220,6 +1266,9 @@ def main(argv: list[str] | None = None) -> int:
     c = corpus.build(quick=args.quick)
     only = set(args.only.split(",")) if args.only else None
     groups = plan_specs(c, args.quick, only)
+    if args.specs:
+        prefixes = tuple(p for p in args.specs.split(",") if p)
+        groups = [kept for g in groups if (kept := [s for s in g if s.id.startswith(prefixes)])]
     execute(groups)
     rows = [summarise(s) for g in groups for s in g]
     by_id = {r["id"]: r for r in rows}
@@ -1245,7 +1294,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=1, default=str) + "\n")
     text = render(result)
     print(text)
-    if args.docs or (args.docs is None and not args.quick and only is None):
+    if args.docs or (args.docs is None and not args.quick and only is None and not args.specs):
         write_docs(text)
     print(f"results: {out} ({result['wall_seconds']:.0f} s)", file=sys.stderr)
     return 0

@@ -281,3 +281,114 @@ RECORD_BAGS: Final[frozenset[str]] = frozenset(
 BAG_SUFFIX: Final = "Bag"
 #: How deep below the root a container is looked for (TransactionData is at depth 3).
 MAX_CONTAINER_DEPTH: Final = 5
+
+
+# -- data quality (bulk --validate / --check-roundtrip, docs/bulk.md "Checking data quality") ------
+
+#: The checks of a quality report, in report order; ``convert`` (conversion warnings) always runs.
+QUALITY_CHECKS: Final = ("convert", "json", "xsd", "roundtrip")
+
+#: The categories a quality issue falls in (the fixed vocabulary of quality.json).
+QUALITY_CATEGORIES: Final = (
+    "unknown-element",
+    "missing-required",
+    "unexpected-element",
+    "pattern",
+    "enumeration",
+    "type",
+    "length",
+    "wrong-version",
+    "roundtrip-difference",
+    "roundtrip-relaxation",
+    "other",
+)
+
+#: JSON Schema keyword that failed → category (any other keyword, e.g. ``oneOf``/``anyOf``: ``other``).
+JSON_KEYWORD_CATEGORY: Final[dict[str, str]] = {
+    "required": "missing-required",
+    "dependentRequired": "missing-required",
+    "additionalProperties": "unexpected-element",
+    "unevaluatedProperties": "unexpected-element",
+    "additionalItems": "unexpected-element",
+    "unevaluatedItems": "unexpected-element",
+    "propertyNames": "unexpected-element",
+    "false": "unexpected-element",
+    "pattern": "pattern",
+    "enum": "enumeration",
+    "const": "enumeration",
+    "type": "type",
+    "format": "type",
+    "x-xml2json-py-integer": "type",  # xml2json.fastvalidate.PY_INTEGER_KEYWORD
+    "maxLength": "length",
+    "minLength": "length",
+    "maxItems": "length",
+    "minItems": "length",
+    "maxProperties": "length",
+    "minProperties": "length",
+    "maximum": "length",
+    "minimum": "length",
+    "exclusiveMaximum": "length",
+    "exclusiveMinimum": "length",
+    "multipleOf": "length",
+}
+
+#: libxml2 schema-validation error type (``_LogEntry.type_name``) → category. The element-content
+#: errors (``SCHEMAV_ELEMENT_CONTENT``) are told apart by their message: "Missing child element(s)"
+#: is ``missing-required``, "This element is not expected" ``unexpected-element``
+#: (:data:`XSD_MISSING_CHILD`). Any other type: ``other``; a message naming ``st96Version``:
+#: ``wrong-version``.
+XSD_ERROR_CATEGORY: Final[dict[str, str]] = {
+    "SCHEMAV_ELEMENT_CONTENT": "unexpected-element",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_4": "unexpected-element",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": "unexpected-element",  # text in element-only content
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_1": "unexpected-element",  # content in an empty type
+    "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1": "unexpected-element",  # an attribute not allowed
+    "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2": "unexpected-element",
+    "SCHEMAV_CVC_COMPLEX_TYPE_4": "missing-required",  # a required attribute missing
+    "SCHEMAV_CVC_ELT_1": "unexpected-element",  # no global declaration for the element
+    "SCHEMAV_CVC_PATTERN_VALID": "pattern",
+    "SCHEMAV_CVC_ENUMERATION_VALID": "enumeration",
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_1": "type",
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_2": "type",
+    "SCHEMAV_CVC_DATATYPE_VALID_1_2_3": "type",
+    "SCHEMAV_CVC_TYPE_1": "type",
+    "SCHEMAV_CVC_TYPE_2": "type",
+    "SCHEMAV_CVC_TYPE_3_1_1": "type",
+    "SCHEMAV_CVC_TYPE_3_1_2": "type",
+    "SCHEMAV_CVC_SIMPLE_TYPE": "type",
+    "SCHEMAV_CVC_ATTRIBUTE_3": "type",
+    "SCHEMAV_CVC_ELT_4_3": "type",
+    "SCHEMAV_CVC_LENGTH_VALID": "length",
+    "SCHEMAV_CVC_MINLENGTH_VALID": "length",
+    "SCHEMAV_CVC_MAXLENGTH_VALID": "length",
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": "length",
+    "SCHEMAV_CVC_MAXINCLUSIVE_VALID": "length",
+    "SCHEMAV_CVC_MINEXCLUSIVE_VALID": "length",
+    "SCHEMAV_CVC_MAXEXCLUSIVE_VALID": "length",
+    "SCHEMAV_CVC_TOTALDIGITS_VALID": "length",
+    "SCHEMAV_CVC_FRACTIONDIGITS_VALID": "length",
+}
+#: The start of libxml2's message for an element whose required children are missing.
+XSD_MISSING_CHILD: Final = "Missing child element"
+
+#: Conversion warning code → category (any other warning: ``other``).
+WARNING_CATEGORY: Final[dict[str, str]] = {
+    "unknown-element": "unknown-element",
+    "unknown-attribute": "unknown-element",
+    "no-version": "wrong-version",
+    "version-override": "wrong-version",
+}
+
+#: The JSON keys whose value identifies a record in a quality report's examples (application,
+#: registration, publication number), in order of preference; the shallowest occurrence wins.
+RECORD_ID_KEYS: Final = (
+    "applicationNumberText",
+    "registrationNumber",
+    "internationalRegistrationNumber",
+    "publicationNumber",
+    "patentNumber",
+    "designIdentifier",
+    "documentNumber",
+)
+#: How deep in a record's JSON its identifier is looked for.
+RECORD_ID_DEPTH: Final = 5

@@ -18,15 +18,16 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
 from ..api import Converter
 from ..config import Options
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..registry import Registry
 from ..safe import bounded_gzip_reader
+from .checks import Finding, RecordChecker, normalize_validate
 from .config import BulkConfig
 from .engine import BulkSummary, run, run_bulk
 from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
@@ -36,6 +37,7 @@ from .records import PeekedStream, Record, stream_documents
 __all__ = [
     "BulkConfig",
     "BulkSummary",
+    "Finding",
     "Record",
     "RecordLayout",
     "RecordSpec",
@@ -53,6 +55,8 @@ def iter_records(
     registry: Registry | None = None,
     rest: bool = False,
     name: str | None = None,
+    validate: str | Iterable[str] | None = None,
+    check_roundtrip: bool = False,
 ) -> Iterator[Record]:
     """Yield the records of an ST.96 document, one at a time, with flat memory.
 
@@ -65,13 +69,27 @@ def iter_records(
     point. With *rest*, each document ends with a record of ``record=None`` holding
     everything that is not inside a record (headers, identifiers). *name* labels
     ``Record.source`` (default: the path, or ``"<bytes>"`` / ``"<stream>"``).
+
+    *validate* (``"json"``, ``"xsd"``, ``"both"`` or a sequence such as ``("json", "xsd")``)
+    checks every converted record against the ST.97 JSON Schema of its type and/or its element
+    against the ST.96 XSD; *check_roundtrip* writes each record back to XML and compares it with
+    the original element. What they find is in ``Record.issues`` (:class:`Finding` objects, with
+    the conversion warnings as ``convert`` findings); a record with issues is yielded all the
+    same. Raises :class:`~xml2json.errors.ConfigError` ``bulk-validate`` for an unknown check.
     """
     conv = Converter(options=options, registry=registry)
+    try:
+        checks = normalize_validate(validate)
+    except ValueError as exc:
+        raise ConfigError(f"unknown check {exc} (choose json, xsd or both)", code="bulk-validate") from None
+    # a checker of its own (its converter is this call's): compiled schemas go with the call;
+    # the XSDs are the process's (xml2json.validate.default_validators)
+    checker = RecordChecker(conv, checks, check_roundtrip) if checks or check_roundtrip else None
     limits = conv.options.limits
     if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
         source = source.encode("utf-8")  # XML text, as everywhere in the API
     if isinstance(source, (bytes, bytearray)):
-        yield from _from_stream(io.BytesIO(bytes(source)), name or "<bytes>", conv, rest)
+        yield from _from_stream(io.BytesIO(bytes(source)), name or "<bytes>", conv, rest, checker)
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -79,26 +97,30 @@ def iter_records(
         with open(path, "rb") as fh:
             head = fh.read(4)
         if head == ZIP_MAGIC:
-            yield from _from_zip(path, label, conv, rest)
+            yield from _from_zip(path, label, conv, rest, checker)
             return
         with open_file(path, limits) as stream:
-            yield from stream_documents(stream, label, conv, rest=rest)
+            yield from stream_documents(stream, label, conv, rest=rest, checker=checker)
         return
-    yield from _from_stream(source, name or "<stream>", conv, rest)
+    yield from _from_stream(source, name or "<stream>", conv, rest, checker)
 
 
-def _from_stream(raw: IO[bytes], label: str, conv: Converter, rest: bool) -> Iterator[Record]:
+def _from_stream(
+    raw: IO[bytes], label: str, conv: Converter, rest: bool, checker: RecordChecker | None = None
+) -> Iterator[Record]:
     limits = conv.options.limits
     head = raw.read(2)
     body = PeekedStream(raw, head)
     if head == GZIP_MAGIC:
         with bounded_gzip_reader(cast(IO[bytes], body), limits) as gz:
-            yield from stream_documents(Meter(gz), label, conv, rest=rest)
+            yield from stream_documents(Meter(gz), label, conv, rest=rest, checker=checker)
         return
-    yield from stream_documents(Meter(body), label, conv, rest=rest)
+    yield from stream_documents(Meter(body), label, conv, rest=rest, checker=checker)
 
 
-def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[Record]:
+def _from_zip(
+    path: Path, label: str, conv: Converter, rest: bool, checker: RecordChecker | None = None
+) -> Iterator[Record]:
     """Every XML member of a zip, with the same name and size checks as :func:`run_bulk`."""
     plan = plan_inputs([path], path.parent, records=True, limits=conv.options.limits)
     if plan.rejects:
@@ -109,4 +131,4 @@ def _from_zip(path: Path, label: str, conv: Converter, rest: bool) -> Iterator[R
         for task in plan.tasks:
             for m in task.members:
                 with open_member(zf, m, conv.options.limits, infos) as stream:
-                    yield from stream_documents(stream, f"{label}!{m.name}", conv, rest=rest)
+                    yield from stream_documents(stream, f"{label}!{m.name}", conv, rest=rest, checker=checker)

@@ -46,6 +46,7 @@ from ..policy import VERSION_ATTRIBUTE
 from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
 from .inputs import Chunk, Task
 from .layout import local_name, record_layout
+from .quality import merged
 from .worker import CHUNK_DIR, STATE_DIR, RunConfig, TaskResult, chunk_dir, rejects_path
 
 #: Files smaller than this are never split: a chunk must be large enough that its fixed costs (a
@@ -383,6 +384,8 @@ def join(task: Task, results: list[TaskResult], cfg: RunConfig) -> TaskResult:
     part = AtomicFile(out / (task.key + ".jsonl"), durable=cfg.durable)
     rejects = AtomicFile(rejects_path(out, task.key), durable=cfg.durable)
     try:
+        if any(r.quality is not None for r in results):  # in chunk order: examples as one worker finds them
+            res.quality = merged(r.quality for r in results)
         for r in results:
             res.docs += r.docs
             res.records += r.records

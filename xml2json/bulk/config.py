@@ -14,6 +14,8 @@ code                       meaning
 ``bulk-pretty-records``    *pretty* together with *records*
 ``bulk-resume-overwrite``  *resume* together with *overwrite*
 ``bulk-stdin-dask``        standard input (``-``) with the Dask engine
+``bulk-validate``          *validate* names a check that is not ``json``, ``xsd`` or ``both``
+``bulk-strict-valid``      *strict_valid* without *validate*
 ``dask-scheduler``         the Dask engine without a *scheduler* address or a *client*
 =========================  ==============================================================
 
@@ -27,11 +29,13 @@ reached, ``bulk-in-worker`` for a run started inside one of a run's own worker p
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..config import Options
 from ..errors import ConfigError
+from .checks import normalize_validate
 from .progress import MODES
 
 ENGINES = ("local", "dask")
@@ -52,6 +56,13 @@ class BulkConfig:
     core). *engine* ``"dask"`` runs the tasks on the Dask cluster at *scheduler* (or on
     *client*). *progress*: ``"auto"``, ``"bar"``, ``"log"`` or ``"none"`` (on standard error).
     *durable*: fsync every output before renaming it into place.
+
+    Data quality (docs/bulk.md, "Checking data quality"): *validate* — ``"json"``, ``"xsd"``,
+    ``"both"`` or a sequence such as ``("json", "xsd")``, kept as the tuple of checks — checks
+    every converted record (document, without *records*) against the ST.97 JSON Schema of its
+    type and/or the ST.96 XSD; *strict_valid* sends a unit with validation issues to the rejects
+    instead of the output; *check_roundtrip* writes every unit back to XML and compares it with
+    the original. Any of them writes ``OUTDIR/quality.json``.
     """
 
     inputs: Inputs
@@ -68,6 +79,9 @@ class BulkConfig:
     progress: str = "none"
     durable: bool = False
     stdin: IO[bytes] | None = field(default=None, compare=False, repr=False)
+    validate: str | Sequence[str] | None = ()
+    strict_valid: bool = False
+    check_roundtrip: bool = False
 
     def __post_init__(self) -> None:
         inputs: Any = self.inputs
@@ -78,6 +92,14 @@ class BulkConfig:
             object.__setattr__(self, "options", Options())
         if not self.inputs:
             raise ConfigError("no inputs given", code="no-input")
+        try:
+            object.__setattr__(self, "validate", normalize_validate(self.validate))
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"unknown validation {exc} (choose json, xsd or both)", code="bulk-validate") from None
+        if self.strict_valid and not self.validate:
+            raise ConfigError(
+                "strict validity needs a validation to apply (json, xsd or both)", code="bulk-strict-valid"
+            )
         if self.engine not in ENGINES:
             raise ConfigError(f"unknown engine {self.engine!r} (choose from {', '.join(ENGINES)})", code="bulk-engine")
         if self.progress not in MODES:
@@ -103,6 +125,11 @@ class BulkConfig:
                     "the Dask engine needs the address of a scheduler (for example tcp://10.0.0.5:8786) or a client",
                     code="dask-scheduler",
                 )
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The validations asked for (*validate*, normalised)."""
+        return tuple(self.validate or ())
 
     @property
     def has_stdin(self) -> bool:

@@ -13,7 +13,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +29,7 @@ from .dask_engine import run_dask
 from .executors import Results, clean_parts, crashed_result, default_jobs, run_local
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
+from .report import QUALITY_HTML, QUALITY_JSON
 from .worker import STATE_DIR, RunConfig, TaskResult, converter_for, refuse_in_worker, rejects_path, run_task
 
 MANIFEST = "manifest.jsonl"
@@ -65,6 +66,9 @@ class BulkSummary:
     seconds: float = 0.0
     schema_missing: bool = False
     notices: tuple[dict[str, str], ...] = ()  # how inputs were treated: a large file not split, …
+    #: With validate / check_roundtrip: checks, checked, clean, withIssues and the path of
+    #: quality.json (:func:`.quality.summary_part`); None otherwise.
+    quality: dict[str, Any] | None = None
 
     @property
     def mb_per_second(self) -> float:
@@ -113,6 +117,7 @@ class BulkSummary:
             },
             "exitCode": self.exit_code,
             **({"notices": list(self.notices)} if self.notices else {}),
+            **({"quality": self.quality} if self.quality is not None else {}),
         }
 
 
@@ -166,6 +171,10 @@ def _header(cfg: RunConfig) -> dict[str, Any]:
         "pretty": cfg.pretty,
         "strict": o.strict,
         "st96Version": o.st96_version,
+        # the data-quality settings, only when set (manifests of runs without them stay as they were)
+        **({"validate": list(cfg.validate)} if cfg.validate else {}),
+        **({"strictValid": True} if cfg.strict_valid else {}),
+        **({"checkRoundtrip": True} if cfg.check_roundtrip else {}),
     }
 
 
@@ -194,7 +203,7 @@ def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
         for rel, _size in e.get("outputs", []):
             with contextlib.suppress(FileNotFoundError):
                 (out / rel).unlink()
-    for name in (REJECTS, SUMMARY, MANIFEST):
+    for name in (REJECTS, SUMMARY, MANIFEST, QUALITY_JSON, QUALITY_HTML):
         with contextlib.suppress(FileNotFoundError):
             (out / name).unlink()
     shutil.rmtree(out / STATE_DIR / "rejects", ignore_errors=True)
@@ -285,7 +294,9 @@ def run_bulk(
 
     The keyword arguments are the fields of :class:`~xml2json.bulk.config.BulkConfig` (*jobs*,
     *records*, *resume*, *overwrite*, *options*, *pretty*, *engine*, *scheduler*, *client*,
-    *progress*, *durable*, *stdin*); this is ``run(BulkConfig(inputs, out_dir, **settings))``.
+    *progress*, *durable*, *stdin*, *validate*, *strict_valid*, *check_roundtrip*); this is
+    ``run(BulkConfig(inputs, out_dir, **settings))``. With *validate* or *check_roundtrip* the run
+    also writes ``quality.json`` (:mod:`.quality`; ``BulkSummary.quality``).
 
     Raises :class:`~xml2json.errors.ConfigError` (with a stable code, see
     :mod:`xml2json.bulk.config`) for unusable settings or an unusable output folder and
@@ -344,7 +355,7 @@ def roll_back(output: OutputFolder, work: WorkPlan) -> None:
         if work.kept:
             os.truncate(output.manifest, work.manifest_size)
         else:  # nothing of an earlier run stays: neither do the run's own files
-            for name in (MANIFEST, REJECTS, SUMMARY):
+            for name in (MANIFEST, REJECTS, SUMMARY, QUALITY_JSON, QUALITY_HTML):
                 with contextlib.suppress(FileNotFoundError):
                     (out / name).unlink()
     if work.stdin_path is not None:
@@ -364,7 +375,13 @@ def _prune(out: Path) -> None:
 def check_schema(config: BulkConfig) -> None:
     """Raise :class:`~xml2json.errors.SchemaNotAvailableError` now if nothing can convert."""
     reg = default_registry()
-    reg.plan(config.options.st96_version or reg.newest())
+    version = config.options.st96_version or reg.newest()
+    reg.plan(version)
+    if "xsd" in config.checks:
+        from ..validate import default_validators
+        from .checks import require_xsd
+
+        require_xsd(version, default_validators())
 
 
 @contextlib.contextmanager
@@ -378,7 +395,14 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
     with _writing(out):
         out.mkdir(parents=True, exist_ok=True)
     cfg = RunConfig(
-        str(out), records=config.records, pretty=config.pretty, options=config.options, durable=config.durable
+        str(out),
+        records=config.records,
+        pretty=config.pretty,
+        options=config.options,
+        durable=config.durable,
+        validate=config.checks,
+        strict_valid=config.strict_valid,
+        check_roundtrip=config.check_roundtrip,
     )
     header = _header(cfg)
     with _Lock(out / STATE_DIR / "lock"):
@@ -556,8 +580,36 @@ def summarise(
         run=(len(done.entries), done.docs, done.records, done.bytes),
         seconds=seconds,
     )
+    if output.task_cfg.checks:
+        summary = replace(summary, quality=_quality(config, output, work, entries, summary.rejects))
     atomic_write(out / SUMMARY, dumps_json(summary.to_dict(), pretty=True) + b"\n", durable=config.durable)
     return summary
+
+
+def _quality(
+    config: BulkConfig, output: OutputFolder, work: WorkPlan, entries: list[dict[str, Any]], rejected: int
+) -> dict[str, Any]:
+    """Merge the tasks' quality counters in input order, write quality.json, and return the
+    summary's part of it (:mod:`.quality`)."""
+    from .checks import checker_for
+    from .quality import merged, report, summary_part, write_quality
+
+    cfg = output.task_cfg
+    order = {t.key: n for n, t in enumerate(work.plan.tasks)}
+    ranked = sorted(entries, key=lambda e: order.get(e["key"], len(order)))
+    checker = checker_for(converter_for(cfg), cfg.validate, cfg.check_roundtrip)
+    assert checker is not None
+    q = report(
+        merged(e.get("quality") for e in ranked),
+        out_dir=str(output.path),
+        inputs=[os.fspath(i) for i in config.inputs],
+        unit="record" if cfg.records else "document",
+        checks=checker.checks,
+        json_backend=checker.json_backend,
+        rejected=rejected,
+    )
+    path = write_quality(output.path, q, durable=config.durable)
+    return summary_part(q, path)
 
 
 def _std_in() -> IO[bytes]:

@@ -30,6 +30,7 @@ from ..errors import Issue, Xml2JsonError
 from ..plan import DocumentPlan, Plan
 from ..policy import VERSION_ATTRIBUTE
 from ..safe import check_tree, iterparse, parse_document, read_root
+from .checks import Finding, RecordChecker, warning_findings
 from .documents import Piece, split_documents
 from .documents import Readable as Readable  # the stream protocol lives in the leaf module
 from .layout import RecordLayout, record_layout
@@ -42,6 +43,9 @@ class Record:
     ``data`` is ``{record: value}`` — the record element as ST.97 JSON, keyed by its JSON
     name — or, for the rest and for a whole-document record, ``{documentRoot: value}``.
     A record that could not be converted has ``data`` None and its issues in ``errors``.
+    ``issues``: what the data-quality checks found (``validate`` / ``check_roundtrip``, docs/bulk.md
+    "Checking data quality"), conversion warnings included as ``convert`` findings; empty when
+    nothing was checked.
     """
 
     source: str
@@ -54,6 +58,7 @@ class Record:
     data: dict[str, Any] | None
     warnings: tuple[Issue, ...] = ()
     errors: tuple[Issue, ...] = ()
+    issues: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -72,6 +77,9 @@ class Record:
         }
         if self.warnings:
             env["warnings"] = [w.to_dict() for w in self.warnings]
+        checked = [f.to_dict() for f in self.issues if f.check != "convert"]  # warnings are above
+        if checked:
+            env["issues"] = checked
         env["data"] = self.data
         return env
 
@@ -189,13 +197,15 @@ def stream_document(
     rest: bool = True,
     check_end: Callable[[Any], None] | None = None,
     on_start: Callable[[str, str], None] | None = None,
+    checker: RecordChecker | None = None,
 ) -> Iterator[Record]:
     """Yield the records of one document (see the module docstring); with *rest*, finish with
     the rest of the document (everything that is not inside a record) as a record of ``None``.
     *check_end* is called with the root element once the records are out (a chunk of a split
     document checks there that it held nothing but records, :mod:`.chunks`); *on_start* with the
     document type and ST.96 version once the root is read and its plan selected (a failure
-    before the first record is out can still name them)."""
+    before the first record is out can still name them). With *checker*, every record converted
+    is checked (:mod:`.checks`) while its element is still whole: its ``issues``."""
     limits = converter.options.limits
     info, body, ended = peek_root(stream, limits)
     try:
@@ -208,13 +218,21 @@ def stream_document(
         on_start(doc.name, plan.version)
     layout = record_layout(plan, doc)
     if not layout.streaming:
-        yield _whole_document(body, source, converter, plan, doc, doc_warnings)
+        yield _whole_document(body, source, converter, plan, doc, doc_warnings, checker)
         return
-    yield from _stream_records(body, source, converter, plan, layout, doc_warnings, rest=rest, check_end=check_end)
+    yield from _stream_records(
+        body, source, converter, plan, layout, doc_warnings, rest=rest, check_end=check_end, checker=checker
+    )
 
 
 def _whole_document(
-    body: Readable, source: str, converter: Converter, plan: Plan, doc: DocumentPlan, doc_warnings: list[Issue]
+    body: Readable,
+    source: str,
+    converter: Converter,
+    plan: Plan,
+    doc: DocumentPlan,
+    doc_warnings: list[Issue],
+    checker: RecordChecker | None = None,
 ) -> Record:
     root = parse_document(cast(IO[bytes], body), converter.options.limits)
     warnings = list(doc_warnings)
@@ -224,9 +242,14 @@ def _whole_document(
         data = converter.reader(plan).document(root, doc, warnings)
     except Xml2JsonError as exc:
         errors = exc.issues
-    return Record(
+    rec = Record(
         source, doc.name, plan.version, 0, root.sourceline, doc.json_root, doc.type.key, data, tuple(warnings), errors
     )
+    if checker is not None and data is not None:
+        found = warning_findings(rec.warnings, 0)
+        found += checker.check(root, data, plan, doc.name, doc.type, type_key=None, json_name=doc.json_root)
+        rec = replace(rec, issues=tuple(found))
+    return rec
 
 
 def _stream_records(
@@ -239,6 +262,7 @@ def _stream_records(
     *,
     rest: bool,
     check_end: Callable[[Any], None] | None = None,
+    checker: RecordChecker | None = None,
 ) -> Iterator[Record]:
     doc = layout.document
     options = converter.options
@@ -288,6 +312,8 @@ def _stream_records(
                 {spec.json_name: value},
                 tuple(warnings),
             )
+            if checker is not None:  # before the element is cleared
+                rec = _checked(rec, checker, el, value, plan, spec.type, len(path) - 1, doc_warnings)
         el.clear()
         if last is not None:
             parent = last.getparent()
@@ -324,6 +350,25 @@ def _stream_records(
             yield Record(source, doc.name, version, None, None, None, doc.type.key, data, tuple(warnings))
 
 
+def _checked(
+    rec: Record,
+    checker: RecordChecker,
+    el: Any,
+    value: Any,
+    plan: Plan,
+    tp: Any,
+    depth: int,
+    doc_warnings: list[Issue],
+) -> Record:
+    """*rec* with the findings of *checker* on its element *el* (at *depth* below the root) and
+    value; the document's version warnings (``no-version``, ``version-override``) concern
+    every record of it and are counted with each, at the path ``/``."""
+    found = warning_findings(rec.warnings, depth)
+    found += [replace(f, path="/") for f in warning_findings(doc_warnings, 0) if f.category == "wrong-version"]
+    found += checker.check(el, value, plan, rec.document, tp, type_key=rec.type, json_name=rec.record or "")
+    return replace(rec, issues=tuple(found)) if found else rec
+
+
 def renumber(records: Iterator[Record], base: int) -> Iterator[Record]:
     """*records* with ``index`` counted from *base* (the records of a later document of a file,
     or of a later chunk of a split document)."""
@@ -344,7 +389,9 @@ def in_document(issues: tuple[Issue, ...], piece: Piece | None) -> tuple[Issue, 
     return (replace(first, message=where + first.message), *issues[1:])
 
 
-def stream_documents(stream: Readable, source: str, converter: Converter, *, rest: bool = True) -> Iterator[Record]:
+def stream_documents(
+    stream: Readable, source: str, converter: Converter, *, rest: bool = True, checker: RecordChecker | None = None
+) -> Iterator[Record]:
     """The records of every document of *stream* — one, or several one after another
     (:mod:`.documents`) — with ``index`` counted over the whole input and ``line`` the line in
     the whole input. A document that cannot be read on raises, as in :func:`stream_document`,
@@ -356,7 +403,7 @@ def stream_documents(stream: Readable, source: str, converter: Converter, *, res
     for piece in split_documents(stream, limit=converter.options.limits.max_document_bytes):
         nxt = base
         try:
-            for rec in renumber(stream_piece(piece, source, converter, rest=rest), base):
+            for rec in renumber(stream_piece(piece, source, converter, rest=rest, checker=checker), base):
                 if rec.index is not None:
                     nxt = rec.index + 1
                 yield rec
@@ -380,11 +427,12 @@ def stream_piece(
     *,
     rest: bool = True,
     on_start: Callable[[str, str], None] | None = None,
+    checker: RecordChecker | None = None,
 ) -> Iterator[Record]:
     """:func:`stream_document` of one document of a file of several, with every line (records,
     warnings, errors, and the issues of a failure it raises) a line of the whole input."""
     delta = piece.line - 1
-    records = stream_document(piece, source, converter, rest=rest, on_start=on_start)
+    records = stream_document(piece, source, converter, rest=rest, on_start=on_start, checker=checker)
     if not delta:
         yield from records
         return
@@ -395,6 +443,9 @@ def stream_piece(
                 line=None if rec.line is None else rec.line + delta,
                 warnings=_shifted(rec.warnings, delta),
                 errors=_shifted(rec.errors, delta),
+                issues=tuple(
+                    f if f.issue.line is None else replace(f, issue=_shifted((f.issue,), delta)[0]) for f in rec.issues
+                ),
             )
     except Xml2JsonError as exc:
         exc.issues = _shifted(exc.issues, delta)

@@ -631,9 +631,10 @@ def render_html(q: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def write_html(out_dir: str | Path, q: Mapping[str, Any]) -> Path:
-    """Write :func:`render_html` of *q* to ``OUTDIR/quality.html`` atomically; returns its path.
-    Failures are :class:`~xml2json.errors.OutputError` (``output-write``, …)."""
+def write_html(out_dir: str | Path, q: Mapping[str, Any], *, durable: bool = False) -> Path:
+    """Write :func:`render_html` of *q* to ``OUTDIR/quality.html`` atomically (fsynced first with
+    *durable*); returns its path. Failures are :class:`~xml2json.errors.OutputError`
+    (``output-write``, …)."""
     path = Path(out_dir) / QUALITY_HTML
-    atomic_write(path, render_html(q).encode("utf-8"))
+    atomic_write(path, render_html(q).encode("utf-8"), durable=durable)
     return path

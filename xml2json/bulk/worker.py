@@ -31,8 +31,10 @@ from ..config import Options
 from ..errors import ConfigError, InputError, Issue, OutputError, SchemaError, Xml2JsonError
 from ..io import AtomicFile, atomic_write, dumps_json
 from ..safe import parse_document
+from .checks import VALIDATIONS, RecordChecker, checker_for, warning_findings
 from .documents import DocumentSplitter, Piece, split_documents
 from .inputs import Chunk, Task, open_file, open_member
+from .quality import QualityCounter
 from .records import Record, in_document, reject_line, renumber, stream_document, stream_piece
 
 #: The hidden folder inside the output folder for the run's own bookkeeping.
@@ -52,6 +54,14 @@ class RunConfig:
     pretty: bool = False
     options: Options = field(default_factory=Options)
     durable: bool = False  # fsync every output before renaming it into place (see docs/bulk.md)
+    validate: tuple[str, ...] = ()  # "json", "xsd": the data-quality checks (docs/bulk.md)
+    strict_valid: bool = False  # a unit with validation issues is a reject
+    check_roundtrip: bool = False
+
+    @property
+    def checks(self) -> bool:
+        """Whether units are checked (and quality.json written)."""
+        return bool(self.validate) or self.check_roundtrip
 
 
 @dataclass(slots=True)
@@ -68,6 +78,7 @@ class TaskResult:
     schema_missing: bool = False
     fallback: str | None = None  # a chunk that could not be converted on its own: why (:mod:`.chunks`)
     notices: list[str] = field(default_factory=list)  # how the run treated this input (not split, …)
+    quality: QualityCounter | None = None  # what the data-quality checks found (:mod:`.quality`)
 
     def manifest_entry(self, task: Task) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -85,6 +96,8 @@ class TaskResult:
         }
         if self.notices:
             entry["notices"] = list(self.notices)
+        if self.quality is not None:  # kept here so that a resumed run still reports this task
+            entry["quality"] = self.quality.to_dict()
         return entry
 
 
@@ -170,6 +183,15 @@ def converter_for(cfg: RunConfig) -> Converter:
             if FREEZE_AFTER_LOAD:
                 gc.freeze()
         return conv
+
+
+def task_checker(cfg: RunConfig, res: TaskResult) -> RecordChecker | None:
+    """This process's checker for *cfg* (None when nothing is checked); gives *res* its quality
+    counter."""
+    if not cfg.checks:
+        return None
+    res.quality = QualityCounter(strict=cfg.strict_valid)
+    return checker_for(converter_for(cfg), cfg.validate, cfg.check_roundtrip)
 
 
 #: True in a local pool worker once it has started (set by :func:`init_pool_worker`).
@@ -326,6 +348,7 @@ def run_task(
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)
+    checker = task_checker(cfg, res)
     warnings: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     rep = Reporter(progress)
@@ -348,7 +371,7 @@ def run_task(
             with _documents(task, cfg, on_read) as docs:
                 for source, out_rel, opener in docs:
                     if part is not None:
-                        res.docs += _records_of(source, opener, conv, part, res, warnings, reject, rep)
+                        res.docs += _records_of(source, opener, conv, part, res, warnings, reject, rep, checker)
                     else:
                         res.docs += _document_of(source, out_rel, opener, conv, cfg, res, warnings, reject)
                     rep.docs += 1  # progress counts inputs (its total is known before reading)
@@ -383,6 +406,7 @@ def _records_of(
     warnings: Counter[str],
     reject: Callable[[dict[str, Any]], None],
     rep: Reporter,
+    checker: RecordChecker | None = None,
 ) -> int:
     """The records of every document of one input (a file may hold several one after another,
     :mod:`.documents`), each document converted or rejected on its own; ``index`` counts over the
@@ -403,7 +427,7 @@ def _records_of(
                     raise
                 count += 1
                 started = Started()
-                recs = stream_piece(piece, source, conv, rest=True, on_start=started)
+                recs = stream_piece(piece, source, conv, rest=True, on_start=started, checker=checker)
                 base, failed = _document_records(
                     source, renumber(recs, base), base, part, res, warnings, reject, rep, piece=piece, started=started
                 )
@@ -459,6 +483,15 @@ def _document_records(
                 warnings[w.code] += 1
             if rec.index is not None:
                 index = rec.index + 1
+            if rec.ok and res.quality is not None and rec.record is not None:
+                if res.quality.rejects(rec.issues):  # strict: a record with validation issues
+                    invalid = [f for f in rec.issues if f.check in VALIDATIONS]
+                    out = replace(rec, errors=tuple(f.issue for f in invalid)).reject()
+                    out["issues"] = [f.to_dict() for f in invalid]
+                    reject(out)
+                    rep.tick()
+                    continue
+                res.quality.add(rec.issues, rec.data, rec.source, rec.index)
             if rec.ok:
                 part.write(dumps_json(rec.envelope(), newline=True))
                 if rec.record is not None:
@@ -532,6 +565,24 @@ def _document_of(
         reject(reject_line(source, None, issues))
         out.unlink(missing_ok=True)  # a stale output of an earlier run must not survive a failure
         return count
+    q = res.quality
+    if q is not None:
+        checker = checker_for(conv, cfg.validate, cfg.check_roundtrip)
+        assert checker is not None
+        plan = conv.registry.plan(result.version)
+        doc = plan.document(result.document)
+        found = warning_findings(result.warnings, 0)
+        found += checker.check(root, result.data, plan, doc.name, doc.type, type_key=None, json_name=doc.json_root)
+        if q.rejects(found):  # strict: the document goes to the rejects instead
+            invalid = [f for f in found if f.check in VALIDATIONS]
+            line = reject_line(
+                source, None, [f.issue for f in invalid], document=result.document, version=result.version
+            )
+            line["issues"] = [f.to_dict() for f in invalid]
+            reject(line)
+            out.unlink(missing_ok=True)
+            return count
+        q.add(found, result.data, source, None)
     for w in result.warnings:
         warnings[w.code] += 1
     size = atomic_write(out, dumps_json(result.data, pretty=cfg.pretty) + b"\n", durable=cfg.durable)
@@ -628,6 +679,7 @@ def run_chunk(task: Task, cfg: RunConfig, progress: Callable[[tuple[int, int, in
     conv = converter_for(cfg)
     folder = chunk_dir(Path(cfg.out_dir), task.key)
     res = TaskResult(task.index, task.key)
+    checker = task_checker(cfg, res)
     warnings: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     rep = Reporter(progress)
@@ -647,9 +699,9 @@ def run_chunk(task: Task, cfg: RunConfig, progress: Callable[[tuple[int, int, in
 
     try:
         if chunk.documents >= 0:
-            nxt, res.docs = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+            nxt, res.docs = _run_documents(task, chunk, conv, part, res, warnings, reject, rep, on_read, checker)
         else:
-            nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read)
+            nxt = _run_records(task, chunk, conv, part, res, warnings, reject, rep, on_read, checker)
             res.docs = 1 if chunk.number == 0 else 0  # one document, counted once
         if nxt - chunk.base != chunk.expect:
             raise NotSplittable(f"{nxt - chunk.base} records where the bytes show {chunk.expect}")
@@ -682,13 +734,14 @@ def _run_records(
     reject: Callable[[dict[str, Any]], None],
     rep: Reporter,
     on_read: Callable[[int], None],
+    checker: RecordChecker | None = None,
 ) -> int:
     """A record-aligned chunk; returns the index after its last record."""
     with open(task.path, "rb") as fh:
         stream = ChunkStream(fh, chunk, on_read)
         tail = chunk.last or chunk.to_end  # up to the document's end: with the rest, no closers
         check = None if tail else _clean_end(chunk)
-        recs = stream_document(stream, task.source, conv, rest=tail, check_end=check)
+        recs = stream_document(stream, task.source, conv, rest=tail, check_end=check, checker=checker)
         if chunk.previous:  # the stand-in for the record before the chunk: not converted here
             first = next(recs, None)
             if first is None or first.index != 0:
@@ -717,6 +770,7 @@ def _run_documents(
     reject: Callable[[dict[str, Any]], None],
     rep: Reporter,
     on_read: Callable[[int], None],
+    checker: RecordChecker | None = None,
 ) -> tuple[int, int]:
     """A run of whole documents of a file of several, as the serial path reads them (numbered on
     from the documents, lines and records before it); returns the index after its last record
@@ -729,7 +783,7 @@ def _run_documents(
         stream = ChunkStream(fh, chunk, on_read)
         for piece in DocumentSplitter(stream, lines=chunk.lines, number=chunk.documents, limit=limit).documents():
             count += 1
-            recs = stream_piece(piece, task.source, conv, rest=True)
+            recs = stream_piece(piece, task.source, conv, rest=True, checker=checker)
             nxt, _failed = _document_records(
                 task.source, renumber(recs, nxt), nxt, part, res, warnings, reject, rep, piece=piece, catch=False
             )

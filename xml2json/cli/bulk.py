@@ -81,6 +81,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fsync every output before renaming it into place "
         "(survives power cuts without re-checking; slow with many small files)",
     )
+    p.add_argument(
+        "--validate",
+        choices=("json", "xsd", "both"),
+        help="check every record (every document, without --records) against the ST.97 JSON Schema, "
+        "the ST.96 XSD or both; issues go into the record's line and OUTDIR/quality.json",
+    )
+    p.add_argument(
+        "--strict-valid",
+        action="store_true",
+        help="with --validate: a record with validation issues goes to rejects.jsonl instead",
+    )
+    p.add_argument(
+        "--check-roundtrip",
+        action="store_true",
+        help="write every record back to XML and compare it with the original (OUTDIR/quality.json)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     add_version_options(p)
     add_limit_options(p, "xml", "zip")
@@ -97,6 +113,7 @@ HINTS = {
     "bulk-pretty-records": "--pretty does not apply to --records",
     "bulk-resume-overwrite": "give --resume or --overwrite, not both",
     "bulk-jobs": "give --jobs 1 or more",
+    "bulk-strict-valid": "--strict-valid needs --validate json, xsd or both",
     "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
     "dask-connect": "check the --scheduler address and that the scheduler is running",
     "output-not-folder": "give -o a folder (it is created if needed)",
@@ -165,6 +182,30 @@ def _fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def quality_line(q: dict[str, Any], unit: str) -> str:
+    """The one line about the data-quality report at the end of a run; the text summary of the
+    report follows it (:func:`xml2json.bulk.report.render_text`)."""
+    from ..bulk.report import QUALITY_HTML
+
+    checks = ", ".join(c for c in q["checks"] if c != "convert") or "convert"
+    html = Path(q["report"]).with_name(QUALITY_HTML)
+    return (
+        f"quality: {q['checked']:,} {unit}(s) checked ({checks}): {q['withIssues']:,} with issues — "
+        f"{q['report']}, {html} (again: xml2json quality {Path(q['report']).parent})"
+    )
+
+
+def _quality_summary(q: dict[str, Any]) -> str:
+    """The report's text summary (top 5 rows), read back from the quality.json the run wrote."""
+    from ..bulk.report import load_quality, render_text
+
+    try:
+        full = load_quality(Path(q["report"]).parent)
+    except Xml2JsonError as exc:  # the run wrote it a moment ago; say so rather than fail the run
+        return f"  (the report could not be read back: {exc})"
+    return render_text(full, top=5)
+
+
 def cmd_bulk(args: argparse.Namespace) -> int:
     from ..bulk import BulkConfig, run, worker
     from ..bulk.signals import Interrupted, stop_on_signals
@@ -183,6 +224,9 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress="none" if args.quiet else args.progress,
             durable=args.fsync,
+            validate=args.validate,
+            strict_valid=args.strict_valid,
+            check_roundtrip=args.check_roundtrip,
         )
         # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C; the loaded plan is kept out of the
         # garbage collector's full collections while the run lasts (worker.frozen_plans)
@@ -227,4 +271,7 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         )
         for hint in _limit_hints(args, s):
             print(f"  hint: {hint}")
+        if s.quality is not None:
+            print(quality_line(s.quality, "record" if s.mode == "records" else "document"))
+            print(_quality_summary(s.quality))
     return EXIT_CODES[summary.outcome]

@@ -1,0 +1,392 @@
+"""Data quality in bulk: ``--validate json|xsd|both``, ``--strict-valid``, ``--check-roundtrip``
+and OUTDIR/quality.json (docs/bulk.md, "Checking data quality").
+
+The real USPTO TSDR records in ../shared (read in place) do not conform to ST.96 V6_0: every one
+must be converted all the same, and the report's counts by path must equal an independent
+computation (``jsonschema`` on the record lines, libxml2 on the record elements parsed afresh).
+WIPO's V6_0 examples conform: no issue. The round trip is checked on the real records (no
+difference, where the document-level round trip finds none) and on a record written here with a
+difference provoked on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import USPTO, WIPO_V6, require_shared
+from lxml import etree
+from test_bulk import TMK, numbered, read_jsonl, record_lines, uspto_records, write_bulk
+from test_bulk_memory import _can_reset_peak, _measure
+from test_bulk_parallel import spy_on_splitting
+
+from xml2json import fastvalidate
+from xml2json.bulk import BulkConfig, iter_records, run_bulk
+from xml2json.bulk.checks import json_schema_path, xml_schema_path
+from xml2json.bulk.quality import MAX_ROWS, QualityCounter
+from xml2json.errors import ConfigError
+from xml2json.registry import default_registry
+
+pytestmark = pytest.mark.shared
+
+
+def tsdr_files() -> list[Path]:
+    files = sorted(require_shared(USPTO).glob("*-ST96.xml"))  # not the -old (pre-release namespace) one
+    assert len(files) == 4
+    return files
+
+
+def quality(out: Path) -> dict[str, Any]:
+    q: dict[str, Any] = json.loads((out / "quality.json").read_text(encoding="utf-8"))
+    return q
+
+
+def rows(q: dict[str, Any], check: str) -> list[dict[str, Any]]:
+    return [r for r in q["byPath"] if r["check"] == check]
+
+
+def _type_validator(document: str, type_key: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = default_registry().schema("V6_0", document)
+    return Draft202012Validator({"$ref": "#/$defs/" + type_key, "$defs": schema["$defs"]})
+
+
+# -- the fast backend's issue list -----------------------------------------------------------------
+
+
+@pytest.mark.skipif(not fastvalidate.available(), reason="jsonschema-rs is not installed")
+def test_fast_issue_list_equals_jsonschema_on_real_records() -> None:
+    """jsonschema-rs's error iteration (what bulk uses for the issue list) finds the same
+    (pointer, keyword) pairs as jsonschema on every real record."""
+    from xml2json import Converter
+    from xml2json.bulk.checks import RecordChecker
+
+    checker = RecordChecker(Converter(), ("json",), False)
+    seen = 0
+    for f in tsdr_files():
+        for rec in iter_records(f):
+            if rec.record is None:
+                continue
+            jc = checker.json_check(rec.st96_version, rec.document, rec.type)
+            assert jc.rs is not None
+            value = rec.data[rec.record]  # type: ignore[index]
+            fast = Counter((p, k) for p, k, _m in jc.errors(value))
+            reference = Counter(
+                ("".join(f"/{x}" for x in e.absolute_path), str(e.validator)) for e in jc.py().iter_errors(value)
+            )
+            assert fast and fast == reference, f.name
+            seen += 1
+    assert seen == 4
+
+
+# -- the real, non-conforming records --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_tsdr_validate_both_converts_every_record_and_counts_by_path(tmp_path: Path, validators: Any) -> None:
+    out = tmp_path / "out"
+    summary = run_bulk(tsdr_files(), out, records=True, jobs=1, validate="both")
+    assert (summary.records, summary.rejects) == (4, 0)  # every record converted
+    q = quality(out)
+    assert (q["unit"], q["checks"], q["checked"], q["withIssues"], q["clean"]) == (
+        "record",
+        ["convert", "json", "xsd"],
+        4,
+        4,
+        0,
+    )
+    assert summary.quality is not None and summary.quality["withIssues"] == 4
+    lines = [x for x in record_lines(out) if x["record"] is not None]
+    assert len(lines) == 4 and all(x["issues"] for x in lines)
+    assert all(list(x)[-2:] == ["issues", "data"] for x in lines)  # the issues come just before data
+
+    # JSON Schema: jsonschema on the lines as written, positions removed, counted by path
+    issues: Counter[str] = Counter()
+    units: Counter[str] = Counter()
+    for line in lines:
+        v = _type_validator(line["document"], line["type"])
+        paths = [
+            json_schema_path("/" + line["record"] + "".join(f"/{p}" for p in e.absolute_path))
+            for e in v.iter_errors(line["data"][line["record"]])
+        ]
+        issues.update(paths)
+        units.update(set(paths))
+    assert issues and {r["path"]: r["issues"] for r in rows(q, "json")} == dict(issues)
+    assert {r["path"]: r["records"] for r in rows(q, "json")} == dict(units)
+
+    # XSD: libxml2 on each record element of the documents parsed afresh
+    xsd = validators.xsd("V6_0", "TrademarkTransaction")
+    xsd_issues: Counter[str] = Counter()
+    for f in tsdr_files():
+        for el in etree.parse(str(f)).getroot().iter(f"{{{TMK}}}Trademark"):
+            assert not xsd.validate(el)
+            for e in xsd.error_log:  # the document's own prefixes: compare local names
+                xsd_issues[_local(xml_schema_path(e.path))] += 1
+    assert xsd_issues and Counter({_local(r["path"]): r["issues"] for r in rows(q, "xsd")}) == xsd_issues
+    assert sum(r["issues"] for r in rows(q, "xsd")) == next(c["issues"] for c in q["byCheck"] if c["check"] == "xsd")
+
+    # conversion warnings: the unknown elements of the envelopes
+    unknown = sum(1 for x in lines for w in x.get("warnings", []) if w["code"] == "unknown-element")
+    by_code = {(c["check"], c["code"]): c for c in q["byCode"]}
+    assert unknown and by_code["convert", "unknown-element"]["issues"] == unknown
+    assert {r["category"] for r in rows(q, "convert")} >= {"unknown-element", "wrong-version"}
+    assert by_code["json", "json-schema-invalid"]["records"] == 4
+
+    # examples name the records by application number, in input order
+    numbers = {x["data"]["trademark"]["applicationNumber"][0]["applicationNumberText"] for x in lines}
+    for r in q["byPath"]:
+        assert 1 <= len(r["examples"]) <= 3 and r["share"] == round(r["records"] / 4, 4)
+        for ex in r["examples"]:
+            assert ex["id"].split(" ")[0] == "applicationNumberText" and ex["id"].split(" ")[1] in numbers
+            assert ex["index"] == 0 and ex["source"].endswith("-ST96.xml")
+    assert q["byPath"] == sorted(q["byPath"], key=lambda r: (-r["records"], r["check"], r["path"], r["code"]))
+
+
+def _local(path: str) -> str:
+    return "/".join(step.split(":")[-1] for step in path.split("/"))
+
+
+@pytest.mark.slow
+def test_wipo_v6_examples_have_no_issue(tmp_path: Path) -> None:
+    files = sorted(require_shared(WIPO_V6).glob("*.xml"))
+    for records in (True, False):
+        out = tmp_path / f"out-{records}"
+        summary = run_bulk(files, out, records=records, jobs=1, validate="both")
+        assert summary.rejects == 0
+        q = quality(out)
+        assert q["unit"] == ("record" if records else "document")
+        assert q["checked"] == len(files) and q["clean"] == len(files) and q["withIssues"] == 0
+        assert q["byPath"] == [] and q["byCode"] == [] and q["omittedPaths"] == 0
+        assert [c["issues"] for c in q["byCheck"]] == [0, 0, 0]
+
+
+def test_strict_valid_moves_the_records_to_rejects(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    summary = run_bulk(tsdr_files(), out, records=True, jobs=1, validate="json", strict_valid=True)
+    assert (summary.records, summary.rejects) == (0, 4)
+    assert summary.reject_codes == {"json-schema-invalid": 4}
+    rejects = read_jsonl(out / "rejects.jsonl")
+    assert all(r["record"] == "trademark" and len(r["issues"]) > 5 for r in rejects)
+    assert all(i["code"] == "json-schema-invalid" and i["category"] for r in rejects for i in r["issues"])
+    assert not [x for x in record_lines(out) if x["record"] is not None]
+    q = quality(out)
+    assert (q["checked"], q["rejected"], q["byPath"]) == (0, 4, [])
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ConfigError) as e:
+        BulkConfig(("x.xml",), "out", validate="schema")
+    assert e.value.code == "bulk-validate"
+    with pytest.raises(ConfigError) as e:
+        BulkConfig(("x.xml",), "out", strict_valid=True)
+    assert e.value.code == "bulk-strict-valid"
+    assert BulkConfig(("x.xml",), "out", validate="both").validate == ("json", "xsd")
+    assert BulkConfig(("x.xml",), "out", validate=["xsd", "json"]).validate == ("json", "xsd")
+
+
+def test_resume_with_other_checks_says_settings_differ(tmp_path: Path) -> None:
+    f = tsdr_files()[0]
+    run_bulk([f], tmp_path / "out", records=True, jobs=1, validate="json")
+    with pytest.raises(ConfigError) as e:
+        run_bulk([f], tmp_path / "out", records=True, jobs=1, resume=True, check_roundtrip=True)
+    assert e.value.code == "bulk-settings-differ"
+
+
+# -- the round trip --------------------------------------------------------------------------------
+
+
+def test_roundtrip_on_real_records_agrees_with_the_document_round_trip(tmp_path: Path) -> None:
+    from xml2json import roundtrip
+
+    out = tmp_path / "out"
+    run_bulk(tsdr_files(), out, records=True, jobs=1, check_roundtrip=True)
+    q = quality(out)
+    assert q["checks"] == ["convert", "roundtrip"] and q["jsonBackend"] is None
+    reports = [roundtrip(f, check_json=False, check_xsd=False) for f in tsdr_files()]
+    assert all(r.xml_equal for r in reports)  # the reference: no difference in these documents
+    assert not [r for r in rows(q, "roundtrip") if r["category"] == "roundtrip-difference"]
+    # the relaxations the document-level check needed under the records, by path
+    expected = Counter(
+        xml_schema_path("/tmk:Trademark/" + x.xml_path.split("/tmk:Trademark/", 1)[1])
+        for r in reports
+        for x in r.relaxations
+        if "/tmk:Trademark/" in x.xml_path + "/"
+    )
+    got = Counter({r["path"]: r["records"] for r in rows(q, "roundtrip")})
+    assert expected and got == expected
+
+
+REC = (
+    b"<tmk:Trademark><com:ApplicationNumber><com:ApplicationNumberText>%d</com:ApplicationNumberText>"
+    b"</com:ApplicationNumber>\n<tmk:MarkCategory>Trademark</tmk:MarkCategory></tmk:Trademark>"
+)
+
+
+def test_roundtrip_difference_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "bag.xml"
+    write_bulk(src, [REC % n for n in range(5)])
+    run_bulk([src], tmp_path / "ok", records=True, jobs=1, check_roundtrip=True)
+    q = quality(tmp_path / "ok")
+    assert (q["checked"], q["clean"], q["byPath"]) == (5, 5, [])
+
+    from xml2json.convert.json_to_xml import JsonToXml
+
+    real = JsonToXml._enc
+
+    def changed(codec: Any, v: Any) -> str:  # the writer changes one value on its way back
+        s = real(codec, v)
+        return s + "0" if s.isdigit() else s
+
+    monkeypatch.setattr(JsonToXml, "_enc", staticmethod(changed))
+    run_bulk([src], tmp_path / "bad", records=True, jobs=1, check_roundtrip=True)
+    q = quality(tmp_path / "bad")
+    assert (q["checked"], q["withIssues"]) == (5, 5)
+    (row,) = q["byPath"]
+    assert row["category"] == "roundtrip-difference" and row["code"] == "roundtrip-difference"
+    assert row["path"] == "/tmk:Trademark/com:ApplicationNumber/com:ApplicationNumberText"
+    assert row["records"] == 5 and "'0' became '00'" in row["message"]
+    assert [e["id"] for e in row["examples"]] == [
+        "applicationNumberText 0",
+        "applicationNumberText 1",
+        "applicationNumberText 2",
+    ]
+    lines = read_jsonl(tmp_path / "bad" / "bag.jsonl")
+    assert lines[0]["issues"][0]["check"] == "roundtrip"
+
+
+# -- several workers, resume, flat memory ------------------------------------------------------------
+
+
+def _comparable(q: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in q.items() if k not in ("generated", "outDir")}
+
+
+@pytest.mark.slow
+def test_split_file_on_two_jobs_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recs = uspto_records()
+    src = tmp_path / "bag.xml"
+    write_bulk(src, (numbered(recs[i % len(recs)], i) for i in range(24)))
+    monkeypatch.setenv("XML2JSON_CHUNK_BYTES", "20000")
+    split = spy_on_splitting(monkeypatch)
+    kw: dict[str, Any] = {"records": True, "validate": "both", "check_roundtrip": True}
+    one = run_bulk([src], tmp_path / "one", jobs=1, **kw)
+    two = run_bulk([src], tmp_path / "two", jobs=2, **kw)
+    assert split and split[0] > 1  # the file really was converted in chunks
+    assert not any("not split" in n["notice"] or "not in chunks" in n["notice"] for n in two.notices)
+    a, b = quality(tmp_path / "one"), quality(tmp_path / "two")
+    assert a["checked"] == 24 and a["withIssues"] == 24
+    assert _comparable(a) == _comparable(b)
+    assert (tmp_path / "one" / "bag.jsonl").read_bytes() == (tmp_path / "two" / "bag.jsonl").read_bytes()
+    assert one.quality is not None and two.quality is not None
+
+
+def test_resume_keeps_the_counts_of_completed_tasks(tmp_path: Path) -> None:
+    files = tsdr_files()
+    out = tmp_path / "out"
+    run_bulk(files, out, records=True, jobs=1, validate="json")
+    first = quality(out)
+    next(out.rglob(files[2].stem + ".jsonl")).unlink()  # one input to do again
+    summary = run_bulk(files, out, records=True, jobs=1, validate="json", resume=True)
+    assert (summary.resumed, summary.run_records) == (3, 1)
+    again = quality(out)
+    assert _comparable(again) == _comparable(first) and again["checked"] == 4
+
+
+def test_counter_memory_is_capped() -> None:
+    """Distinct paths beyond the cap are counted, not kept."""
+    from xml2json.bulk.checks import Finding
+    from xml2json.errors import Issue
+
+    q = QualityCounter()
+    for n in range(MAX_ROWS + 50):
+        q.add([Finding("json", "other", f"/a{n}", Issue("json-schema-invalid", "m"))], {}, "s", n)
+    assert len(q.rows) == MAX_ROWS and len(q.omitted) == 50
+    assert q.by_check["json"] == [MAX_ROWS + 50, MAX_ROWS + 50]
+    back = QualityCounter.from_dict(json.loads(json.dumps(q.to_dict())))
+    assert back.to_dict() == q.to_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak RSS reset needs Linux /proc")
+def test_memory_stays_flat_while_checking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As tests/test_bulk_memory.py, with --validate json and --check-roundtrip on 20 MB of records."""
+    if not _can_reset_peak():
+        pytest.skip("/proc/self/clear_refs is not writable here: the peak RSS cannot be reset")
+    import test_bulk_memory
+
+    child = test_bulk_memory.CHILD.replace(
+        "records=True, jobs=1, durable=False",
+        "records=True, jobs=1, durable=False, validate='json', check_roundtrip=True",
+    )
+    assert child != test_bulk_memory.CHILD
+    monkeypatch.setattr(test_bulk_memory, "CHILD", child)
+    recs = uspto_records()
+    n = int(20e6 / (sum(map(len, recs)) / len(recs)))
+    small, large = tmp_path / "small.xml", tmp_path / "large.xml"
+    write_bulk(small, (numbered(recs[i % len(recs)], i) for i in range(n)))
+    write_bulk(large, (numbered(recs[i % len(recs)], i) for i in range(2 * n)))
+    a = _measure(small, tmp_path / "out-small")
+    b = _measure(large, tmp_path / "out-large")
+    assert (a["records"], b["records"]) == (n, 2 * n)
+    grow_a, grow_b = a["growth_kb"] / 1024, b["growth_kb"] / 1024
+    assert grow_a < 40, f"{grow_a:.1f} MB"
+    assert grow_b - grow_a < 6, f"{grow_a:.1f} MB → {grow_b:.1f} MB when the file doubles"
+    assert quality(tmp_path / "out-large")["checked"] == 2 * n
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+
+def test_cli_prints_the_quality_line_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xml2json.cli import main
+
+    out = tmp_path / "out"
+    code = main(["bulk", *map(str, tsdr_files()), "-o", str(out), "--records", "--validate", "json", "-j", "1"])
+    printed = capsys.readouterr().out
+    assert code == 0  # records with issues are converted: not rejects
+    (line,) = [x for x in printed.splitlines() if x.startswith("quality:")]
+    report, page = out.resolve() / "quality.json", out.resolve() / "quality.html"
+    assert line == (
+        f"quality: 4 record(s) checked (json): 4 with issues — {report}, {page} "
+        f"(again: xml2json quality {out.resolve()})"
+    )
+    # the text summary of the report the run wrote follows the line, as `xml2json quality` prints it
+    from xml2json.bulk.report import load_quality, render_text
+
+    after = printed.split(line + "\n", 1)[1]
+    assert after.rstrip("\n") == render_text(load_quality(out), top=5).rstrip("\n")
+    assert page.is_file()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["quality"]["withIssues"] == 4 and summary["quality"]["checks"] == ["convert", "json"]
+
+    code = main(["bulk", str(tsdr_files()[0]), "-o", str(tmp_path / "o2"), "--strict-valid"])
+    err = capsys.readouterr().err
+    assert code == 2 and "bulk-strict-valid" in err and "--validate" in err
+
+    monkeypatch.setenv("XML2JSON_XSD_PATH", str(tmp_path / "no-xsd-here"))
+    code = main(["bulk", str(tsdr_files()[0]), "-o", str(tmp_path / "o3"), "--validate", "xsd"])
+    err = capsys.readouterr().err
+    assert code == 3 and "xsd-not-available" in err
+    assert not (tmp_path / "o3").exists()  # nothing converted, nothing left behind
+
+
+def test_the_page_of_a_real_run_shows_the_totals_of_its_quality_json(tmp_path: Path, chromium: str) -> None:
+    """The page a bulk run writes beside quality.json, opened in a headless browser, shows the
+    same totals and rows as that quality.json (tests/browser.py reads what the page shows)."""
+    from browser import check_quality_page
+
+    from xml2json.bulk.report import load_quality
+
+    out = tmp_path / "out"
+    run_bulk(tsdr_files(), out, records=True, jobs=1, validate="both", check_roundtrip=True)
+    q = load_quality(out)
+    assert q["checked"] == 4 and q["byPath"], q  # a report with rows, not an empty page
+    seen = check_quality_page(chromium, out / "quality.html", q)
+    assert seen  # the probe ran in the browser
