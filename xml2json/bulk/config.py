@@ -15,6 +15,10 @@ code                       meaning
 ``bulk-resume-overwrite``  *resume* together with *overwrite*
 ``bulk-stdin-dask``        standard input (``-``) with the Dask engine
 ``dask-scheduler``         the Dask engine without a *scheduler* address or a *client*
+``bulk-to-xml-records``    *to_xml* together with *records* (JSON → XML reads partitions
+                           whatever they are; *records* names the other direction's output)
+``bulk-to-xml-pretty``     *to_xml* together with *pretty* (indenting would add text to the XML)
+``bulk-to-xml-stdin``      *to_xml* with standard input (``-``): a partition is read twice
 =========================  ==============================================================
 
 The run adds codes of its own for the output folder (:mod:`.engine`): ``bulk-earlier-run``,
@@ -51,7 +55,9 @@ class BulkConfig:
     holds an earlier run (deletes its outputs). *jobs*: worker processes (default: one per
     core). *engine* ``"dask"`` runs the tasks on the Dask cluster at *scheduler* (or on
     *client*). *progress*: ``"auto"``, ``"bar"``, ``"log"`` or ``"none"`` (on standard error).
-    *durable*: fsync every output before renaming it into place.
+    *durable*: fsync every output before renaming it into place. *to_xml*: the other direction,
+    ST.97 JSON documents and JSON Lines partitions of a records run → ST.96 XML
+    (:mod:`.reverse`, docs/bulk.md "JSON → XML in bulk").
     """
 
     inputs: Inputs
@@ -68,6 +74,7 @@ class BulkConfig:
     progress: str = "none"
     durable: bool = False
     stdin: IO[bytes] | None = field(default=None, compare=False, repr=False)
+    to_xml: bool = False
 
     def __post_init__(self) -> None:
         inputs: Any = self.inputs
@@ -88,6 +95,19 @@ class BulkConfig:
             raise ConfigError(
                 "pretty output does not apply to records: JSON Lines hold one object per line",
                 code="bulk-pretty-records",
+            )
+        if self.to_xml and self.records:
+            raise ConfigError(
+                "to_xml reads JSON documents and JSON Lines partitions as they come; records belongs to "
+                "the XML → JSON direction",
+                code="bulk-to-xml-records",
+            )
+        if self.to_xml and self.pretty:
+            raise ConfigError("pretty does not apply to XML output (indenting adds text)", code="bulk-to-xml-pretty")
+        if self.to_xml and self.has_stdin:
+            raise ConfigError(
+                "standard input (-) cannot be converted to XML in bulk (a partition is read twice); save it to a file",
+                code="bulk-to-xml-stdin",
             )
         if self.resume and self.overwrite:
             raise ConfigError("resume and overwrite exclude each other", code="bulk-resume-overwrite")

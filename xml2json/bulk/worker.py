@@ -52,6 +52,7 @@ class RunConfig:
     pretty: bool = False
     options: Options = field(default_factory=Options)
     durable: bool = False  # fsync every output before renaming it into place (see docs/bulk.md)
+    to_xml: bool = False  # JSON → XML (:mod:`.reverse`)
 
 
 @dataclass(slots=True)
@@ -323,6 +324,10 @@ def run_task(
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
     if task.chunk is not None:
         return run_chunk(task, cfg, progress)
+    if cfg.to_xml:
+        from .reverse import run_reverse_task
+
+        return run_reverse_task(task, cfg, progress=progress)
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)
