@@ -65,7 +65,10 @@ __all__ = ["XmlDocument", "iter_xml", "scan_partition", "write_documents"]
 #: What a rejected line, record or document is reported with (callers of :func:`iter_xml`).
 Reject = Callable[[dict[str, Any]], None]
 
-_HEAD = re.compile(rb'\{"source":("(?:[^"\\]|\\.)*"),"index":(null|-?\d+),')
+_HEAD = re.compile(
+    rb'\{"source":("(?:[^"\\]|\\.)*"),"index":(null|-?\d+),"line":(?:null|-?\d+),'
+    rb'"document":"([^"\\]*)","st96Version":"([^"\\]*)","record":(?:null|"([^"\\]*)")'
+)
 #: A JSON number with a fraction or an exponent after a delimiter: such a line is parsed by the
 #: exact parser (decimals keep their lexical form); every other line by orjson.
 _DECIMAL = re.compile(rb"[:,\[]\s*-?\d+[.eE]")
@@ -93,25 +96,63 @@ class Group:
     rest_line: int = 0
 
 
-def _peek(body: bytes) -> tuple[bytes | None, bool]:
-    """The raw ``source`` of a line and whether it is a rest line, from its first bytes (the
-    envelope's fixed key order) or, for a line written otherwise, by parsing it."""
+#: Whether a line is a whole document (a document that is one record): (document, version,
+#: record) → bool.
+Whole = Callable[[str, str, str], bool]
+
+
+def _peek(body: bytes, whole: Whole | None) -> tuple[bytes | None, bool, bool]:
+    """The raw ``source`` of a line, whether it is a rest line and whether it is a whole document,
+    from its first bytes (the envelope's fixed key order) or, for a line written otherwise, by
+    parsing it."""
     m = _HEAD.match(body)
     if m is not None:
-        return m.group(1), m.group(2) == b"null"
+        record = m.group(5)
+        alone = whole is not None and record is not None and whole(*(x.decode() for x in m.group(3, 4, 5)))
+        return m.group(1), m.group(2) == b"null", alone
     try:
         obj = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return None, False
+        return None, False, False
     if not isinstance(obj, dict):
-        return None, False
+        return None, False, False
     rest = obj.get("record", "") is None and obj.get("index", "") is None
-    return orjson.dumps(obj.get("source")), rest
+    document, version, record = (obj.get(k) for k in ("document", "st96Version", "record"))
+    alone = (
+        whole is not None
+        and isinstance(document, str)
+        and isinstance(version, str)
+        and isinstance(record, str)
+        and whole(document, version, record)
+    )
+    return orjson.dumps(obj.get("source")), rest, alone
 
 
-def scan_partition(fh: IO[bytes]) -> list[Group]:
+def whole_documents(conv: Converter) -> Whole:
+    """The :data:`Whole` test of *conv*'s compiled plans: the record is its document's root
+    and the document type has no records of its own (an application)."""
+    cache: dict[tuple[str, str, str], bool] = {}
+
+    def whole(document: str, version: str, record: str) -> bool:
+        key = (document, version, record)
+        found = cache.get(key)
+        if found is None:
+            try:
+                plan = conv.registry.plan(conv.options.st96_version or version)
+                doc = plan.document(document)
+                found = record == doc.json_root and not record_layout(plan, doc).streaming
+            except Xml2JsonError:
+                found = False
+            cache[key] = found
+        return found
+
+    return whole
+
+
+def scan_partition(fh: IO[bytes], whole: Whole | None = None) -> list[Group]:
     """One pass over a partition (from the start of *fh*): its lines grouped by source document.
-    A document ends at its rest line, or where the source changes."""
+    A document ends at its rest line, where the source changes, or is a line of its own
+    (*whole*: a document that is one record)."""
     groups: list[Group] = []
     cur: Group | None = None
     off = n = 0
@@ -122,7 +163,11 @@ def scan_partition(fh: IO[bytes]) -> list[Group]:
         body = raw.rstrip(b"\r\n")
         if not body.strip():
             continue
-        source, rest = _peek(body)
+        source, rest, alone = _peek(body, whole)
+        if alone:
+            groups.append(Group(here, n, source, end=off, lines=1))
+            cur = None
+            continue
         if cur is not None and source is not None and cur.source is not None and source != cur.source:
             cur = None
         if cur is None:
@@ -501,7 +546,7 @@ def _group_documents(fh: IO[bytes], g: Group, label: str, conv: Converter) -> It
 def partition_documents(fh: IO[bytes], label: str, conv: Converter) -> Iterator[XmlDocument]:
     """The documents of the partition *fh* (seekable, binary), in the order of their lines."""
     fh.seek(0)
-    for g in scan_partition(fh):
+    for g in scan_partition(fh, whole_documents(conv)):
         yield from _group_documents(fh, g, label, conv)
 
 
