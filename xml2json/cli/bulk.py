@@ -221,7 +221,11 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         if s.resumed:
             done += f", {s.resumed:,} task(s) already complete"
         if s.skipped:
-            done += f", {s.skipped:,} non-XML file(s) skipped"
+            done += (
+                f", {s.skipped:,} file(s) skipped (not inputs)"
+                if s.mode == "to-xml"
+                else f", {s.skipped:,} non-XML file(s) skipped"
+            )
         print(f"bulk → {s.out_dir}: {done}")
         if s.mode in ("records", "to-xml"):
             print(f"  records: {s.records:,}")
