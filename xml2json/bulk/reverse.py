@@ -72,9 +72,10 @@ _HEAD = re.compile(
 #: A JSON number with a fraction or an exponent after a delimiter: such a line is parsed by the
 #: exact parser (decimals keep their lexical form); every other line by orjson.
 _DECIMAL = re.compile(rb"[:,\[]\s*-?\d+[.eE]")
-#: A line without these bytes has no string that XML must escape (``&``, ``<``, ``>``) and no
-#: control character but tab and newline (JSON escapes them all as ``\r``, ``\b``, ``\f``, ``\uXXXX``).
-_SPECIAL = re.compile(rb"[&<>]|\\[bfru]")
+#: A line without these escapes has no string with a control character but tab and newline
+#: (JSON writes them all as ``\r``, ``\b``, ``\f`` or ``\uXXXX``): the text writer then only
+#: looks for ``&``, ``<`` and ``>`` (JsonToXml.fragment's *plain*).
+_CONTROL = re.compile(rb"\\[bfru]")
 _ZIP_SOURCE = re.compile(r"(?i)^(.*?\.zip)!(.+)$")
 PARTITION_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -454,7 +455,7 @@ def _bag_document(
                 if name != spec.json_name:
                     raise _Bad((Issue("bulk-envelope", f"'data' holds {name!r}, the line says {spec.json_name!r}"),))
                 depth = len(spec.path) - 1
-                text = writer.fragment(spec.tag, value, spec.type, depth, plain=_SPECIAL.search(raw) is None)
+                text = writer.fragment(spec.tag, value, spec.type, depth, plain=_CONTROL.search(raw) is None)
                 if text is not None:
                     xml = text.encode("utf-8")
                 else:  # left to the tree writer (and its errors, with their JSON pointer)

@@ -209,9 +209,9 @@ class JsonToXml:
         """*value* (ST.97 JSON of type *tp*) as the XML text of element *tag*, for a document
         whose root declares every standard prefix of the plan (``document(...,
         keep_namespaces=True)``); None when it is left to :meth:`element`. *plain*: the caller
-        knows that no string in *value* holds ``&``, ``<``, ``>`` or a control character other
-        than tab and newline (the JSON text has none of them and no ``\\u`` escape), so texts
-        are written without looking at them. Not for several threads at once on one writer."""
+        knows that no string in *value* holds a control character other than tab and newline
+        (the JSON text has no ``\\r``, ``\\b``, ``\\f`` or ``\\u`` escape), so texts are only
+        looked at for ``&``, ``<`` and ``>``. Not for several threads at once on one writer."""
         self._special = None if plain else _TEXT_SPECIAL
         try:
             return self._frag(self._q(tag), value, tp, depth)
@@ -219,6 +219,12 @@ class JsonToXml:
             return None
         finally:
             self._special = _TEXT_SPECIAL
+
+    def _escaped(self, text: str) -> str:
+        special = self._special
+        if special.search(text) if special is not None else ("&" in text or "<" in text or ">" in text):
+            return _esc_text(text)
+        return text
 
     def _q(self, tag: str) -> str:
         q = self._qnames.get(tag)
@@ -235,14 +241,17 @@ class JsonToXml:
         return q
 
     def _table(self, tp: TypePlan) -> dict[str, tuple[Any, ...]]:
-        """JSON member → ``(None, qname, codec)`` for an attribute, ``(position, qname, child)``
-        for a child element (its place in schema order), made once per type."""
+        """JSON member → ``(None, qname, codec)`` for an attribute, ``(position, qname, child
+        type, leaf codec or None, whether that codec keeps strings as they are, array)`` for a
+        child element (its place in schema order), made once per type."""
         table = self._tables.get(tp.key)
         if table is None:
             table = {k: (None, self._q(a.tag), a.codec) for k, a in tp.attrs_json.items()}
             for pos, c in enumerate(tp.order):
                 if not c.ordered:
-                    table[c.json] = (pos, self._q(c.tag), c)
+                    leaf = c.type.value if c.type.kind == LEAF else None
+                    as_is = leaf is not None and leaf.decode is None
+                    table[c.json] = (pos, self._q(c.tag), c.type, leaf, as_is, c.array)
             self._tables[tp.key] = table
         return table
 
@@ -257,7 +266,7 @@ class JsonToXml:
                 text = tp.value.encode(value)  # type: ignore[union-attr]
             except CodecError:
                 raise _Fallback from None
-            return f"<{q}>{_esc_text(text) if self._special is not None and self._special.search(text) else text}</{q}>"
+            return f"<{q}>{self._escaped(text)}</{q}>"
         if not isinstance(value, dict):
             raise _Fallback
         if kind == MIXED:
@@ -265,7 +274,7 @@ class JsonToXml:
         table = self._table(tp)
         head = "<" + q
         unknown = False
-        items: list[tuple[int, str, str, Any, Any]] = []
+        items: list[tuple[int, str, Any, tuple[Any, ...]]] = []
         last = -1
         in_order = True
         for k, v in value.items():
@@ -290,7 +299,7 @@ class JsonToXml:
             if pos < last:
                 in_order = False
             last = pos
-            items.append((pos, k, e[1], e[2], v))
+            items.append((pos, k, v, e))
         if kind == SIMPLE:
             if VALUE_KEY not in value:
                 raise _Fallback
@@ -306,22 +315,20 @@ class JsonToXml:
         parts: list[str] = []
         written: dict[str, int] | None = {} if unknown else None  # anchor -> index in parts
         special = self._special
-        for _pos, k, cq, c, v in items:
-            ctp = c.type
-            leaf = ctp.value if ctp.kind == LEAF else None
-            if c.array:
+        for _pos, k, v, (_, cq, ctp, leaf, as_is, array) in items:
+            if array:
                 if not isinstance(v, list):
                     raise _Fallback
                 for i, item in enumerate(v):
                     if written is not None:
                         written[f"{k}/{i}"] = len(parts)
                     if leaf is not None and not isinstance(item, dict):
-                        if type(item) is not str or leaf.decode is not None:
+                        if not as_is or type(item) is not str:
                             try:
                                 item = leaf.encode(item)
                             except CodecError:
                                 raise _Fallback from None
-                        if special is not None and special.search(item):
+                        if special.search(item) if special is not None else ("&" in item or "<" in item or ">" in item):
                             item = _esc_text(item)
                         parts.append(f"<{cq}>{item}</{cq}>")
                     else:
@@ -332,12 +339,12 @@ class JsonToXml:
                 if written is not None:
                     written[k] = len(parts)
                 if leaf is not None and not isinstance(v, dict):
-                    if type(v) is not str or leaf.decode is not None:
+                    if not as_is or type(v) is not str:
                         try:
                             v = leaf.encode(v)
                         except CodecError:
                             raise _Fallback from None
-                    if special is not None and special.search(v):
+                    if special.search(v) if special is not None else ("&" in v or "<" in v or ">" in v):
                         v = _esc_text(v)
                     parts.append(f"<{cq}>{v}</{cq}>")
                 else:
@@ -369,7 +376,7 @@ class JsonToXml:
         parts: list[str] = []
         for item in content:
             if isinstance(item, str):
-                parts.append(_esc_text(item) if self._special is not None and self._special.search(item) else item)
+                parts.append(self._escaped(item))
                 continue
             if not isinstance(item, dict) or len(item) != 1:
                 raise _Fallback
