@@ -469,3 +469,54 @@ def test_text_writer_escapes_and_hands_odd_text_back() -> None:
     assert b"A &amp; B &lt;c&gt; ]]&gt; d" in written
     written, tree = _text_and_tree(variant('"A\\r\\u0001 B"', '"plain"'))
     assert written is None  # a carriage return, a control character: left to the tree writer (which refuses)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_sigterm_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
+    """A real interruption: SIGTERM to the command's process group once one partition is
+    complete; exit 143, no temporary file left, and ``--resume`` ends with the uninterrupted
+    run's outputs."""
+    import signal
+    import time
+
+    recs = uspto_records()
+    seed = tmp_path / "seed.xml"
+    write_bulk(seed, [numbered(r, i) for i, r in enumerate(recs)])
+    run_bulk([seed], tmp_path / "fwd", records=True, jobs=1)
+    *lines, rest = (tmp_path / "fwd" / "seed.jsonl").read_bytes().splitlines()
+    src = tmp_path / "parts"
+    src.mkdir()
+    for k in range(4):  # about 10 MB each: a second or two to rebuild
+        with open(src / f"p{k}.jsonl", "wb") as fh:
+            for i in range(400):
+                env = orjson.loads(lines[i % len(lines)])
+                env["index"] = i
+                fh.write(orjson.dumps(env) + b"\n")
+            fh.write(rest + b"\n")
+    ref = tmp_path / "ref"
+    run_bulk([src], ref, to_xml=True, jobs=2)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "xml2json", "bulk", str(src), "-o", str(out), "--to-xml", "--jobs", "2"]
+    cmd += ["--progress", "none"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    manifest = out / "manifest.jsonl"
+    while proc.poll() is None and time.monotonic() < deadline:
+        if manifest.is_file() and len(manifest.read_bytes().splitlines()) >= 2:
+            break
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert b"--resume" in err
+    assert not list(out.rglob("*.part"))
+    done = len(manifest.read_bytes().splitlines()) - 1
+    assert 1 <= done < 4, f"not interrupted midway ({done} of 4 complete)"
+    again = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert f"{done} task(s) already complete" in again.stdout
+    a, b = tree_bytes(ref), tree_bytes(out)
+    assert sorted(a) == sorted(b)
+    assert all(a[k] == b[k] for k in a if k != "manifest.jsonl")
