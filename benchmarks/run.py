@@ -54,7 +54,8 @@ from benchmarks import corpus  # noqa: E402
 PY = sys.executable
 DOC = REPO / "docs" / "performance.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-OUT_DIRS = corpus.CORPUS / "out"
+#: Where product runs write (XML2JSON_BENCH_OUT: elsewhere, e.g. a scratch disk).
+OUT_DIRS = Path(os.environ.get("XML2JSON_BENCH_OUT") or corpus.CORPUS / "out")
 
 
 @dataclass
@@ -411,6 +412,7 @@ def product_specs(c: corpus.Corpus, quick: bool) -> list[Spec]:
             f"is given {WHOLE_DOCUMENT_MEMORY_FACTOR}× that"
         )
     specs.append(convert)
+    specs.extend(reverse_specs(c, bag_bytes, rb))
     concat = f"{c.concat_documents} TSDR documents concatenated, {c.size('concat') // 1_000_000} MB"
     specs.append(bulk("product.concat.j1", concat, c.concat, c.size("concat"), c.concat_documents, 1))
     zl = f"zip of {c.zip_members} one-record documents, {c.size('zip') // 1_000_000} MB"
@@ -418,6 +420,60 @@ def product_specs(c: corpus.Corpus, quick: bool) -> list[Spec]:
     if cores > 1:
         specs.append(bulk(f"product.zip.j{cores}", zl, c.zip, c.size("zip"), c.zip_members, cores))
     return specs
+
+
+def reverse_specs(c: corpus.Corpus, bag_bytes: int, repeats: int) -> list[Spec]:
+    """JSON → XML in bulk: the JSON Lines partition a forward run makes of the bag, back to the bag
+    (``bulk --to-xml --jobs 1``), and the peer: xmltodict ``unparse`` of the JSON Lines xmltodict's
+    own parse makes of the same records, streamed into a bag. Both inputs are made once, untimed
+    (before the first run); both rows count the bag's bytes, so that their rates compare times."""
+    rev_dir = OUT_DIRS / "reverse-input"
+    partition = rev_dir / "fwd" / (c.bulk.stem + ".jsonl")
+    peer_lines = rev_dir / "xmltodict.jsonl"
+    label = f"the {bag_bytes // 1_000_000} MB bag's {c.bulk_records} records as JSON Lines, back to a bag"
+
+    def make_inputs() -> None:
+        if not partition.is_file():
+            shutil.rmtree(rev_dir / "fwd", ignore_errors=True)
+            argv = cli("bulk", str(c.bulk), "-o", str(rev_dir / "fwd"), "--records", "--jobs", "1", "-q")
+            subprocess.run([*argv, "--progress", "none"], env=_env(), cwd=REPO, check=False, timeout=1800)
+        if not peer_lines.is_file():
+            tmp = peer_lines.with_suffix(".part")
+            argv = py("bulk.xmltodict-lines", path=str(c.bulk), out=str(tmp))
+            subprocess.run(argv, env=_env(), cwd=REPO, check=True, timeout=1800, capture_output=True)
+            tmp.replace(peer_lines)
+
+    out = OUT_DIRS / "product.reverse.j1"
+
+    def before() -> None:
+        make_inputs()
+        _empty(out)()
+
+    return [
+        Spec(
+            "product.reverse.xmltodict",
+            "product",
+            "peer: xmltodict unparse, a record per JSON line, streamed into a bag",
+            label,
+            py("bulk.xmltodict-unparse", lines=str(peer_lines), bytes=bag_bytes),
+            repeats=repeats,
+            before=make_inputs,
+            tree=True,
+        ),
+        Spec(
+            "product.reverse.j1",
+            "product",
+            "xml2json bulk --to-xml --jobs 1",
+            label,
+            cli("bulk", str(partition), "-o", str(out), "--to-xml", "--jobs", "1", "--progress", "none", "-q"),
+            bytes=bag_bytes,
+            items=c.bulk_records,
+            repeats=repeats,
+            before=before,
+            after=_summary(out, c.bulk_records),
+            tree=True,
+        ),
+    ]
 
 
 def bulk_cli_available() -> bool:
@@ -940,6 +996,27 @@ def product_targets(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                         note=f"largest single process (ru_maxrss) {row.get('rss_mb_max', 0):.0f} MB",
                     )
                 )
+    rv, rvx = rows.get("product.reverse.j1"), rows.get("product.reverse.xmltodict")
+    rmb = (rv or rvx or {}).get("bytes", 0) // 1_000_000
+    if rv is not None or rvx is not None:
+        out.append(
+            _target(
+                f"bulk --to-xml --jobs 1 ≥ 1.5× xmltodict unparse on the same records ({rmb} MB bag)",
+                ratio(rv, rvx),
+                1.5,
+            )
+        )
+    if rv is not None and rv.get("tree_rss_mb_max") is not None:
+        out.append(
+            _target(
+                f"peak RSS of bulk --to-xml ≤ 150 MB (the {rmb} MB bag's partition, --jobs 1)",
+                rv["tree_rss_mb_max"],
+                150,
+                le=True,
+                fmt="{:.0f} MB",
+                note=f"largest single process (ru_maxrss) {rv.get('rss_mb_max', 0):.0f} MB",
+            )
+        )
     cc = rows.get("product.concat.j1")
     if cc is not None:
         got, want, rejects = cc.get("records_out"), cc.get("expected_records"), cc.get("rejects")
@@ -1247,8 +1324,9 @@ def main(argv: list[str] | None = None) -> int:
         "jsonschema, roundtrip, plan, cli, bulk-cli",
     )
     ap.add_argument(
-        "--specs",
-        help="comma-separated prefixes of spec ids to run within the groups (e.g. product.bag.j1,product.bag.validate)",
+        "--ids",
+        help="comma-separated prefixes of row ids: run only those rows of the selected groups "
+        "(e.g. --only product --ids product.reverse); results then go to --out, not the docs",
     )
     ap.add_argument(
         "--docs",
@@ -1266,8 +1344,8 @@ def main(argv: list[str] | None = None) -> int:
     c = corpus.build(quick=args.quick)
     only = set(args.only.split(",")) if args.only else None
     groups = plan_specs(c, args.quick, only)
-    if args.specs:
-        prefixes = tuple(p for p in args.specs.split(",") if p)
+    if args.ids:
+        prefixes = tuple(p for p in args.ids.split(",") if p)
         groups = [kept for g in groups if (kept := [s for s in g if s.id.startswith(prefixes)])]
     execute(groups)
     rows = [summarise(s) for g in groups for s in g]
@@ -1294,7 +1372,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=1, default=str) + "\n")
     text = render(result)
     print(text)
-    if args.docs or (args.docs is None and not args.quick and only is None and not args.specs):
+    if args.docs or (args.docs is None and not args.quick and only is None and not args.ids):
         write_docs(text)
     print(f"results: {out} ({result['wall_seconds']:.0f} s)", file=sys.stderr)
     return 0

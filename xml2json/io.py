@@ -577,13 +577,18 @@ def is_folder_input(name: str) -> bool:
 
 
 def walk_folder(
-    folder: Path, *, exclude: Path | None = None, skipped: Callable[[Path], None] | None = None
+    folder: Path,
+    *,
+    exclude: Path | None = None,
+    skipped: Callable[[Path], None] | None = None,
+    suffixes: tuple[str, ...] = FOLDER_SUFFIXES,
 ) -> Iterator[Path]:
     """The input files below *folder*, recursively: in each folder its files by name, then its
     subfolders by name. Hidden files and folders (a leading ``.``) are passed over, and so is the
     folder *exclude* (resolved; an output folder inside the input folder); other files that are
-    not inputs (:func:`is_folder_input`) are handed to *skipped*. Yields paths below *folder* as
-    given (not resolved)."""
+    not inputs (:func:`is_folder_input`; *suffixes*: other suffixes, lower case — bulk's JSON →
+    XML direction walks ``.json``, ``.jsonl`` and ``.zip``) are handed to *skipped*. Yields paths
+    below *folder* as given (not resolved)."""
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(
@@ -592,7 +597,7 @@ def walk_folder(
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            if is_folder_input(name):
+            if name.lower().endswith(suffixes):
                 yield here / name
             elif skipped is not None:
                 skipped(here / name)

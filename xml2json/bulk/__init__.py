@@ -8,7 +8,10 @@ The public surface:
   output folder, on all cores or on a Dask cluster, with rejects, a manifest, resume and a
   :class:`BulkSummary`; its settings are a :class:`BulkConfig` (``run(BulkConfig(...))`` is the
   same run);
-* :func:`record_layout` — which elements of a document type are its records.
+* :func:`record_layout` — which elements of a document type are its records;
+* :func:`iter_xml` and :func:`write_documents` — the way back: the ST.96 XML documents of a JSON
+  Lines partition (records and rest lines) or of an ST.97 JSON document, streamed
+  (:mod:`.reverse`); ``run_bulk(..., to_xml=True)`` does it for folders and zips.
 
 See docs/bulk.md for the envelope, the output layout and the exit codes.
 """
@@ -33,6 +36,7 @@ from .engine import BulkSummary, run, run_bulk
 from .inputs import GZIP_MAGIC, ZIP_MAGIC, Meter, open_file, open_member, plan_inputs
 from .layout import RecordLayout, RecordSpec, record_layout
 from .records import PeekedStream, Record, stream_documents
+from .reverse import XmlDocument, iter_xml, write_documents
 
 __all__ = [
     "BulkConfig",
@@ -41,10 +45,13 @@ __all__ = [
     "Record",
     "RecordLayout",
     "RecordSpec",
+    "XmlDocument",
     "iter_records",
+    "iter_xml",
     "record_layout",
     "run",
     "run_bulk",
+    "write_documents",
 ]
 
 

@@ -17,6 +17,12 @@ code                       meaning
 ``bulk-validate``          *validate* names a check that is not ``json``, ``xsd`` or ``both``
 ``bulk-strict-valid``      *strict_valid* without *validate*
 ``dask-scheduler``         the Dask engine without a *scheduler* address or a *client*
+``bulk-to-xml-records``    *to_xml* together with *records* (JSON → XML reads partitions
+                           whatever they are; *records* names the other direction's output)
+``bulk-to-xml-pretty``     *to_xml* together with *pretty* (indenting would add text to the XML)
+``bulk-to-xml-stdin``      *to_xml* with standard input (``-``): a partition is read twice
+``bulk-to-xml-checks``     *to_xml* together with *validate* or *check_roundtrip* (the checks
+                           belong to the XML → JSON direction)
 =========================  ==============================================================
 
 The run adds codes of its own for the output folder (:mod:`.engine`): ``bulk-earlier-run``,
@@ -55,7 +61,9 @@ class BulkConfig:
     holds an earlier run (deletes its outputs). *jobs*: worker processes (default: one per
     core). *engine* ``"dask"`` runs the tasks on the Dask cluster at *scheduler* (or on
     *client*). *progress*: ``"auto"``, ``"bar"``, ``"log"`` or ``"none"`` (on standard error).
-    *durable*: fsync every output before renaming it into place.
+    *durable*: fsync every output before renaming it into place. *to_xml*: the other direction,
+    ST.97 JSON documents and JSON Lines partitions of a records run → ST.96 XML
+    (:mod:`.reverse`, docs/bulk.md "JSON → XML in bulk").
 
     Data quality (docs/bulk.md, "Checking data quality"): *validate* — ``"json"``, ``"xsd"``,
     ``"both"`` or a sequence such as ``("json", "xsd")``, kept as the tuple of checks — checks
@@ -82,6 +90,7 @@ class BulkConfig:
     validate: str | Sequence[str] | None = ()
     strict_valid: bool = False
     check_roundtrip: bool = False
+    to_xml: bool = False
 
     def __post_init__(self) -> None:
         inputs: Any = self.inputs
@@ -110,6 +119,25 @@ class BulkConfig:
             raise ConfigError(
                 "pretty output does not apply to records: JSON Lines hold one object per line",
                 code="bulk-pretty-records",
+            )
+        if self.to_xml and self.records:
+            raise ConfigError(
+                "to_xml reads JSON documents and JSON Lines partitions as they come; records belongs to "
+                "the XML → JSON direction",
+                code="bulk-to-xml-records",
+            )
+        if self.to_xml and self.pretty:
+            raise ConfigError("pretty does not apply to XML output (indenting adds text)", code="bulk-to-xml-pretty")
+        if self.to_xml and (self.validate or self.check_roundtrip):
+            raise ConfigError(
+                "the data-quality checks (validate, check_roundtrip) apply to XML → JSON runs, not to to_xml; "
+                "check the JSON with a forward run's report, or the XML written with xml2json validate",
+                code="bulk-to-xml-checks",
+            )
+        if self.to_xml and self.has_stdin:
+            raise ConfigError(
+                "standard input (-) cannot be converted to XML in bulk (a partition is read twice); save it to a file",
+                code="bulk-to-xml-stdin",
             )
         if self.resume and self.overwrite:
             raise ConfigError("resume and overwrite exclude each other", code="bulk-resume-overwrite")

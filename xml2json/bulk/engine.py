@@ -50,7 +50,7 @@ class BulkSummary:
 
     out_dir: str
     engine: str
-    mode: str  # "records" or "documents"
+    mode: str  # "records", "documents" or "to-xml"
     tasks: int  # units of work in the plan (files, batches of zip members)
     documents: int  # input documents in the plan (files and zip members)
     resumed: int  # tasks skipped because a previous run completed them
@@ -175,6 +175,7 @@ def _header(cfg: RunConfig) -> dict[str, Any]:
         **({"validate": list(cfg.validate)} if cfg.validate else {}),
         **({"strictValid": True} if cfg.strict_valid else {}),
         **({"checkRoundtrip": True} if cfg.check_roundtrip else {}),
+        **({"toXml": True} if cfg.to_xml else {}),
     }
 
 
@@ -346,6 +347,7 @@ def roll_back(output: OutputFolder, work: WorkPlan) -> None:
     remove_chunks(out)
     for task in work.todo:
         names = [task.key + ".jsonl", task.key + ".json", *(m.out + ".json" for m in task.members)]
+        names += [task.key + ".xml", *(m.out + ".xml" for m in task.members)]  # JSON → XML
         for name in names:
             with contextlib.suppress(OSError):
                 (out / name).unlink()
@@ -403,6 +405,7 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
         validate=config.checks,
         strict_valid=config.strict_valid,
         check_roundtrip=config.check_roundtrip,
+        to_xml=config.to_xml,
     )
     header = _header(cfg)
     with _Lock(out / STATE_DIR / "lock"):
@@ -434,9 +437,17 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
         stdin_path = output.state / "stdin.xml"
         stream = config.stdin if config.stdin is not None else _std_in()
         _spool_stdin(stream, stdin_path, config.options.limits.max_document_bytes)
-    plan = plan_inputs(config.inputs, out, records=config.records, limits=config.options.limits, stdin_path=stdin_path)
+    plan = plan_inputs(
+        config.inputs,
+        out,
+        records=config.records,
+        limits=config.options.limits,
+        stdin_path=stdin_path,
+        to_xml=config.to_xml,
+    )
     if not plan.tasks and not plan.rejects:
-        raise ConfigError("the inputs hold no XML documents", code="no-input")
+        what = "JSON documents or partitions" if config.to_xml else "XML documents"
+        raise ConfigError(f"the inputs hold no {what}", code="no-input")
     done = {e["key"]: e for e in output.previous}
     todo = [t for t in plan.tasks if not _is_done(t, done.get(t.key), out)]
     redo = {t.key for t in todo}
@@ -666,7 +677,7 @@ def _summarise(
     return BulkSummary(
         out_dir=str(out),
         engine=engine,
-        mode="records" if cfg.records else "documents",
+        mode="to-xml" if cfg.to_xml else "records" if cfg.records else "documents",
         tasks=len(plan.tasks),
         documents=sum(e.get("docs", 0) for e in entries),  # as read: a file may hold several
         resumed=resumed,

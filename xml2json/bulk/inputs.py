@@ -36,7 +36,7 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import ConfigError, InputError, Issue, UnsafeXMLError, Xml2JsonError
-from ..io import walk_folder
+from ..io import FOLDER_SUFFIXES, walk_folder
 from ..safe import GZIP_MAGIC, ZipMember, bounded_gzip_reader, open_zip_member, safe_zip_members
 from ..safe import safe_member_path as safe_member_path  # re-exported: the one check, in safe.py
 from .records import Readable, reject_line
@@ -53,6 +53,12 @@ BATCH_BYTES = 32 * 1024 * 1024
 RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json", "quality.json", "quality.html"})
 
 ZIP_MAGIC = b"PK\x03\x04"
+
+#: The JSON → XML direction (``to_xml``, :mod:`.reverse`): what a folder walk takes (JSON
+#: documents, JSON Lines partitions of ``bulk --records``, zips of them), and the suffixes
+#: dropped from a name to make its output name (``a/b.jsonl`` → ``a/b.xml``).
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".zip")
+JSON_NAME_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _MAGIC = re.compile(r"[*?[]")
 
 
@@ -116,15 +122,17 @@ class InputPlan:
     skipped: int = 0  # files in folders and zip members that are not XML
 
 
-def strip_suffix(rel: str) -> str:
-    """``a/b.xml.gz`` → ``a/b``; ``a/b.zip`` → ``a/b``; ``a/b.txt`` → ``a/b.txt``."""
+def strip_suffix(rel: str, *, to_xml: bool = False) -> str:
+    """``a/b.xml.gz`` → ``a/b``; ``a/b.zip`` → ``a/b``; ``a/b.txt`` → ``a/b.txt``; with *to_xml*
+    (JSON inputs) ``a/b.jsonl`` → ``a/b`` and ``a/b.json.gz`` → ``a/b``."""
     low = rel.lower()
     for suf in (".gz", ".zip"):
         if low.endswith(suf):
             rel, low = rel[: -len(suf)], low[: -len(suf)]
             break
-    if low.endswith(".xml"):
-        rel = rel[:-4]
+    for name in JSON_NAME_SUFFIXES if to_xml else (".xml",):
+        if low.endswith(name):
+            return rel[: -len(name)]
     return rel
 
 
@@ -164,11 +172,13 @@ class _Entry:
     stdin: bool = False
 
 
-def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan) -> Iterator[_Entry]:
+def _walk(
+    folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan, suffixes: tuple[str, ...]
+) -> Iterator[_Entry]:
     def skip(_path: Path) -> None:
         plan.skipped += 1
 
-    for full in walk_folder(folder, exclude=out_dir, skipped=skip):
+    for full in walk_folder(folder, exclude=out_dir, skipped=skip, suffixes=suffixes):
         rel = full.relative_to(folder).as_posix()
         yield _Entry(
             full.resolve(),
@@ -178,7 +188,11 @@ def _walk(folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: Inpu
 
 
 def _expand(
-    inputs: Sequence[str | os.PathLike[str]], out_dir: Path, stdin_path: Path | None, plan: InputPlan
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: Path,
+    stdin_path: Path | None,
+    plan: InputPlan,
+    suffixes: tuple[str, ...] = FOLDER_SUFFIXES,
 ) -> list[_Entry]:
     entries: list[_Entry] = []
     for arg in inputs:
@@ -191,7 +205,7 @@ def _expand(
         p = Path(s)
         if p.is_dir():
             name = p.resolve().name
-            entries.extend(_walk(p, s, name, out_dir, plan))
+            entries.extend(_walk(p, s, name, out_dir, plan, suffixes))
         elif p.is_file():
             entries.append(_Entry(p.resolve(), s, p.name))
         elif _MAGIC.search(s):
@@ -203,7 +217,7 @@ def _expand(
                 mp = Path(m)
                 rel = Path(os.path.relpath(mp, base)).as_posix()
                 if mp.is_dir():
-                    entries.extend(_walk(mp, m, rel if rel != "." else "", out_dir, plan))
+                    entries.extend(_walk(mp, m, rel if rel != "." else "", out_dir, plan, suffixes))
                 elif mp.is_file() and not mp.name.startswith("."):
                     entries.append(_Entry(mp.resolve(), m, rel))
         else:
@@ -249,28 +263,36 @@ def plan_inputs(
     records: bool,
     limits: Limits,
     stdin_path: Path | None = None,
+    to_xml: bool = False,
 ) -> InputPlan:
-    """Expand *inputs* into tasks (in input order), rejecting what cannot be converted safely."""
+    """Expand *inputs* into tasks (in input order), rejecting what cannot be converted safely.
+    With *to_xml* the inputs are ST.97 JSON documents and JSON Lines partitions (:mod:`.reverse`):
+    folders are walked for :data:`JSON_SUFFIXES`, every output is ``.xml``, and the files a bulk
+    run writes beside its data (``manifest.jsonl``, ``rejects.jsonl``, ``summary.json`` next to a
+    ``.xml2json`` folder) are skipped (counted)."""
     plan = InputPlan()
     out_dir = out_dir.resolve()
     seen: set[Path] = set()
     outputs = _Outputs()
     keys: set[str] = set()
-    for e in _expand(inputs, out_dir, stdin_path, plan):
+    for e in _expand(inputs, out_dir, stdin_path, plan, JSON_SUFFIXES if to_xml else FOLDER_SUFFIXES):
+        if to_xml and e.path.name in RESERVED and (e.path.parent / ".xml2json").is_dir():
+            plan.skipped += 1  # the bookkeeping of the bulk run that wrote this folder, not data
+            continue
         if not e.stdin:
             if e.path in seen:
                 continue  # named twice (a folder and a file in it): converted once
             seen.add(e.path)
         head = b"" if e.stdin else _sniff(e.path)
         is_zip = head == ZIP_MAGIC or (e.rel.lower().endswith(".zip") and not e.stdin)
-        key = strip_suffix(e.rel)
+        key = strip_suffix(e.rel, to_xml=to_xml)
         if key in keys:
             plan.rejects.append(_collision(e.source, key, "another input"))
             continue
         if is_zip:
-            _plan_zip(e, key, records, limits, plan, outputs, keys)
+            _plan_zip(e, key, records, limits, plan, outputs, keys, to_xml=to_xml)
             continue
-        out = key + (".jsonl" if records else ".json")
+        out = key + (".xml" if to_xml else ".jsonl" if records else ".json")
         holder = outputs.claim(out, e.source)
         if holder is not None:
             plan.rejects.append(_collision(e.source, out, holder))
@@ -305,7 +327,15 @@ def _batches(members: list[Member]) -> list[list[Member]]:
 
 
 def _plan_zip(
-    e: _Entry, zkey: str, records: bool, limits: Limits, plan: InputPlan, outputs: _Outputs, keys: set[str]
+    e: _Entry,
+    zkey: str,
+    records: bool,
+    limits: Limits,
+    plan: InputPlan,
+    outputs: _Outputs,
+    keys: set[str],
+    *,
+    to_xml: bool = False,
 ) -> None:
     def reject(source: str, issue: Issue) -> None:
         plan.rejects.append(reject_line(source, None, [issue]))
@@ -328,10 +358,12 @@ def _plan_zip(
         if zm.issue is not None or safe is None:
             reject(src, zm.issue or Issue("unsafe-zip-path", f"zip member {info.filename!r}: unsafe name"))
             continue
-        if _is_junk_member(safe) or not safe.lower().endswith(".xml"):
+        wanted = JSON_NAME_SUFFIXES if to_xml else (".xml",)
+        if _is_junk_member(safe) or not safe.lower().endswith(wanted):
             plan.skipped += 1
             continue
-        if not records and info.file_size > limits.max_document_bytes:  # records: per document, when read
+        partition = to_xml and not safe.lower().endswith(".json")  # a JSON Lines partition: no document limit
+        if not records and not partition and info.file_size > limits.max_document_bytes:  # records: when read
             reject(
                 src,
                 Issue(
@@ -340,11 +372,12 @@ def _plan_zip(
                 ),
             )
             continue
-        out = f"{zkey}/{strip_suffix(safe)}"
+        out = f"{zkey}/{strip_suffix(safe, to_xml=to_xml)}"
         if not records:
-            holder = outputs.claim(out + ".json", src)
+            ext = ".xml" if to_xml else ".json"
+            holder = outputs.claim(out + ext, src)
             if holder is not None:
-                plan.rejects.append(_collision(src, out + ".json", holder))
+                plan.rejects.append(_collision(src, out + ext, holder))
                 continue
         members.append(Member(info.filename, info.header_offset, src, out, info.file_size))
     for n, batch in enumerate(_batches(members)):

@@ -63,6 +63,8 @@ class RunConfig:
         """Whether units are checked (and quality.json written)."""
         return bool(self.validate) or self.check_roundtrip
 
+    to_xml: bool = False  # JSON → XML (:mod:`.reverse`)
+
 
 @dataclass(slots=True)
 class TaskResult:
@@ -345,6 +347,10 @@ def run_task(
     """Convert every document of *task*, write its outputs and rejects atomically, and count."""
     if task.chunk is not None:
         return run_chunk(task, cfg, progress)
+    if cfg.to_xml:
+        from .reverse import run_reverse_task
+
+        return run_reverse_task(task, cfg, progress=progress)
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
     res = TaskResult(task.index, task.key)

@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="OUTDIR holds an earlier run: delete its outputs and start over"
     )
+    p.add_argument(
+        "--to-xml",
+        action="store_true",
+        help="the way back: ST.97 JSON files (.json) and JSON Lines partitions of --records (.jsonl), "
+        "folders and zips of them → ST.96 XML (docs/bulk.md, JSON → XML in bulk)",
+    )
     p.add_argument("--strict", action="store_true", help="content the schema does not know rejects the record")
     p.add_argument("--pretty", action="store_true", help="indent the JSON files (not with --records)")
     p.add_argument(
@@ -114,6 +120,10 @@ HINTS = {
     "bulk-resume-overwrite": "give --resume or --overwrite, not both",
     "bulk-jobs": "give --jobs 1 or more",
     "bulk-strict-valid": "--strict-valid needs --validate json, xsd or both",
+    "bulk-to-xml-records": "--to-xml reads the partitions of --records as they are: drop --records",
+    "bulk-to-xml-pretty": "--pretty does not apply to --to-xml",
+    "bulk-to-xml-stdin": "save standard input to a file and name it",
+    "bulk-to-xml-checks": "drop --validate/--strict-valid/--check-roundtrip from the --to-xml run",
     "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
     "dask-connect": "check the --scheduler address and that the scheduler is running",
     "output-not-folder": "give -o a folder (it is created if needed)",
@@ -227,6 +237,7 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             validate=args.validate,
             strict_valid=args.strict_valid,
             check_roundtrip=args.check_roundtrip,
+            to_xml=args.to_xml,
         )
         # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C; the loaded plan is kept out of the
         # garbage collector's full collections while the run lasts (worker.frozen_plans)
@@ -255,9 +266,13 @@ def cmd_bulk(args: argparse.Namespace) -> int:
         if s.resumed:
             done += f", {s.resumed:,} task(s) already complete"
         if s.skipped:
-            done += f", {s.skipped:,} non-XML file(s) skipped"
+            done += (
+                f", {s.skipped:,} file(s) skipped (not inputs)"
+                if s.mode == "to-xml"
+                else f", {s.skipped:,} non-XML file(s) skipped"
+            )
         print(f"bulk → {s.out_dir}: {done}")
-        if s.mode == "records":
+        if s.mode in ("records", "to-xml"):
             print(f"  records: {s.records:,}")
         print(
             f"  rejects: {s.rejects:,}" + (f" ({_fmt_counts(s.reject_codes)}) — see rejects.jsonl" if s.rejects else "")

@@ -7,6 +7,7 @@ namespaces get the standard prefixes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,42 @@ class _PathError(Exception):
         self.code = code
         self.message = message
         self.path: list[str] = []
+
+
+class _Fallback(Exception):
+    """Internal: the text writer (:meth:`JsonToXml.fragment`) meets something it leaves to the
+    tree writer (content the schema does not know in odd places, mixed content, an error)."""
+
+
+#: Characters the text writer leaves to lxml (which escapes or refuses them): C0 controls but tab
+#: and newline, carriage return, lone surrogates, U+FFFE/U+FFFF; in attributes tab and newline too.
+_TEXT_ODD = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_ODD = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+#: What the text writer escapes or leaves to lxml: a text without any of these is written as it is.
+_TEXT_SPECIAL = re.compile("[&<>\\x00-\\x08\\x0b-\\x1f\\ud800-\\udfff\\ufffe\\uffff]")
+_XMLNS = re.compile(r' xmlns:([^=\s]+)="([^"]*)"')
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
+def _esc_text(s: str) -> str:
+    if _TEXT_ODD.search(s) is not None:
+        raise _Fallback
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    return s
+
+
+def _esc_attr(s: str) -> str:
+    if _ATTR_ODD.search(s) is not None:
+        raise _Fallback
+    return _esc_text(s).replace('"', "&quot;")
 
 
 def _pointer(parts: list[str]) -> str:
@@ -122,15 +159,23 @@ class _TextRun:
 
 class JsonToXml:
     """Writes documents of one plan with one set of options. It holds no state of a call (errors
-    carry their path outwards), so one instance serves every call."""
+    carry their path outwards), so one instance serves every call — except that the text writer
+    (:meth:`fragment`, bulk's JSON → XML) keeps one setting while it runs: one thread at a time."""
 
     def __init__(self, plan: Plan, options: Options) -> None:
         self.plan = plan
         self.options = options
         self.nsmap = dict(plan.namespaces)
         self.max_depth = options.limits.max_json_depth
+        self._qnames: dict[str, str] = {}  # Clark tag -> prefix:local (the text writer)
+        self._tables: dict[str, dict[str, tuple[Any, ...]]] = {}  # type key -> _table()
+        self._special: re.Pattern[str] | None = _TEXT_SPECIAL  # what texts are checked for (fragment)
+        self._scratch = etree.Element("scratch", nsmap=self.nsmap)  # parent of unknown elements written as text
 
-    def document(self, data: Any, doc: DocumentPlan) -> Any:
+    def document(self, data: Any, doc: DocumentPlan, *, keep_namespaces: bool = False) -> Any:
+        """The root element of *doc* written from *data* (``{json_root: value}``). With
+        *keep_namespaces* every standard prefix of the plan stays declared on the root, used or
+        not (bulk's JSON → XML writes records into the document later, :mod:`xml2json.bulk.reverse`)."""
         if not isinstance(data, dict) or list(data) != [doc.json_root]:
             got = list(data) if isinstance(data, dict) else _kind(data)
             raise ConversionError(
@@ -147,10 +192,277 @@ class JsonToXml:
         if self.options.schema_location:
             ns = doc.root[1:].split("}")[0]
             root.set(f"{{{XSI_NS}}}schemaLocation", schema_location(ns, self.plan.version, doc.name))
-            etree.cleanup_namespaces(root, top_nsmap={"xsi": XSI_NS})
-        else:
+            if not keep_namespaces:
+                etree.cleanup_namespaces(root, top_nsmap={"xsi": XSI_NS})
+        elif not keep_namespaces:
             etree.cleanup_namespaces(root)
         return root
+
+    # -- the text writer -------------------------------------------------------------------
+    # Bulk's JSON → XML (xml2json.bulk.reverse) writes each record as text: the same element as
+    # fill() (the same children, order, attributes and unknown elements, kept after the element
+    # they followed), written as a string without building a tree. Anything else — mixed or
+    # ordered content, other attributes, characters lxml escapes or refuses, any error — is left
+    # to fill(): fragment() then returns None and the caller writes the record with element().
+
+    def fragment(self, tag: str, value: Any, tp: TypePlan, depth: int, *, plain: bool = False) -> str | None:
+        """*value* (ST.97 JSON of type *tp*) as the XML text of element *tag*, for a document
+        whose root declares every standard prefix of the plan (``document(...,
+        keep_namespaces=True)``); None when it is left to :meth:`element`. *plain*: the caller
+        knows that no string in *value* holds a control character other than tab and newline
+        (the JSON text has no ``\\r``, ``\\b``, ``\\f`` or ``\\u`` escape), so texts are only
+        looked at for ``&``, ``<`` and ``>``. Not for several threads at once on one writer."""
+        self._special = None if plain else _TEXT_SPECIAL
+        try:
+            return self._frag(self._q(tag), value, tp, depth)
+        except _Fallback:
+            return None
+        finally:
+            self._special = _TEXT_SPECIAL
+
+    def _escaped(self, text: str) -> str:
+        special = self._special
+        if special.search(text) if special is not None else ("&" in text or "<" in text or ">" in text):
+            return _esc_text(text)
+        return text
+
+    def _q(self, tag: str) -> str:
+        q = self._qnames.get(tag)
+        if q is None:
+            if tag.startswith("{"):
+                ns, local = tag[1:].split("}", 1)
+                prefix = self.plan.prefix_of.get(ns)
+                if prefix is None or self.nsmap.get(prefix) != ns:
+                    raise _Fallback
+                q = f"{prefix}:{local}"
+            else:
+                q = tag
+            self._qnames[tag] = q
+        return q
+
+    def _table(self, tp: TypePlan) -> dict[str, tuple[Any, ...]]:
+        """JSON member → ``(None, qname, codec)`` for an attribute, ``(position, qname, child
+        type, leaf codec or None, whether that codec keeps strings as they are, array)`` for a
+        child element (its place in schema order), made once per type."""
+        table = self._tables.get(tp.key)
+        if table is None:
+            table = {k: (None, self._q(a.tag), a.codec) for k, a in tp.attrs_json.items()}
+            for pos, c in enumerate(tp.order):
+                if not c.ordered:
+                    leaf = c.type.value if c.type.kind == LEAF else None
+                    as_is = leaf is not None and leaf.decode is None
+                    table[c.json] = (pos, self._q(c.tag), c.type, leaf, as_is, c.array)
+            self._tables[tp.key] = table
+        return table
+
+    def _frag(self, q: str, value: Any, tp: TypePlan, depth: int) -> str:
+        if depth > self.max_depth:
+            raise _Fallback
+        kind = tp.kind
+        if kind == LEAF:
+            if isinstance(value, dict):
+                raise _Fallback
+            try:
+                text = tp.value.encode(value)  # type: ignore[union-attr]
+            except CodecError:
+                raise _Fallback from None
+            return f"<{q}>{self._escaped(text)}</{q}>"
+        if not isinstance(value, dict):
+            raise _Fallback
+        if kind == MIXED:
+            return self._frag_mixed(q, value, tp, depth)
+        table = self._table(tp)
+        head = "<" + q
+        unknown = False
+        items: list[tuple[int, str, Any, tuple[Any, ...]]] = []
+        last = -1
+        in_order = True
+        for k, v in value.items():
+            e = table.get(k)
+            if e is None:
+                if k == VALUE_KEY and kind == SIMPLE:
+                    continue
+                if ":" in k and kind != SIMPLE:
+                    unknown = True
+                    continue
+                raise _Fallback
+            pos = e[0]
+            if pos is None:
+                try:
+                    text = e[2].encode(v)
+                except CodecError:
+                    raise _Fallback from None
+                head += f' {e[1]}="{_esc_attr(text)}"'
+                continue
+            if v is None:
+                raise _Fallback
+            if pos < last:
+                in_order = False
+            last = pos
+            items.append((pos, k, v, e))
+        if kind == SIMPLE:
+            if VALUE_KEY not in value:
+                raise _Fallback
+            try:
+                text = tp.value.encode(value[VALUE_KEY])  # type: ignore[union-attr]
+            except CodecError:
+                raise _Fallback from None
+            return f"{head}>{_esc_text(text)}</{q}>"
+        if not in_order:
+            items.sort(key=_first)  # schema order, as fill() writes them
+        if depth + 1 > self.max_depth:
+            raise _Fallback
+        parts: list[str] = []
+        written: dict[str, int] | None = {} if unknown else None  # anchor -> index in parts
+        special = self._special
+        for _pos, k, v, (_, cq, ctp, leaf, as_is, array) in items:
+            if array:
+                if not isinstance(v, list):
+                    raise _Fallback
+                for i, item in enumerate(v):
+                    if written is not None:
+                        written[f"{k}/{i}"] = len(parts)
+                    if leaf is not None and not isinstance(item, dict):
+                        if not as_is or type(item) is not str:
+                            try:
+                                item = leaf.encode(item)
+                            except CodecError:
+                                raise _Fallback from None
+                        if special.search(item) if special is not None else ("&" in item or "<" in item or ">" in item):
+                            item = _esc_text(item)
+                        parts.append(f"<{cq}>{item}</{cq}>")
+                    else:
+                        parts.append(self._frag(cq, item, ctp, depth + 1))
+            else:
+                if isinstance(v, list):
+                    raise _Fallback
+                if written is not None:
+                    written[k] = len(parts)
+                if leaf is not None and not isinstance(v, dict):
+                    if not as_is or type(v) is not str:
+                        try:
+                            v = leaf.encode(v)
+                        except CodecError:
+                            raise _Fallback from None
+                    if special.search(v) if special is not None else ("&" in v or "<" in v or ">" in v):
+                        v = _esc_text(v)
+                    parts.append(f"<{cq}>{v}</{cq}>")
+                else:
+                    parts.append(self._frag(cq, v, ctp, depth + 1))
+        if written is not None:
+            parts = self._frag_unknowns(value, depth, parts, written, tp.children_json)
+        if not parts:
+            return head + "/>"
+        return f"{head}>{''.join(parts)}</{q}>"
+
+    def _frag_mixed(self, q: str, value: dict[str, Any], tp: TypePlan, depth: int) -> str:
+        """Mixed content: attributes, and a ``content`` array of strings and known elements."""
+        head = "<" + q
+        attrs_json = tp.attrs_json
+        for k, v in value.items():
+            a = attrs_json.get(k)
+            if a is not None:
+                try:
+                    text = a.codec.encode(v)
+                except CodecError:
+                    raise _Fallback from None
+                head += f' {self._q(a.tag)}="{_esc_attr(text)}"'
+            elif k != CONTENT_KEY:
+                raise _Fallback
+        content = value.get(CONTENT_KEY, [])
+        if not isinstance(content, list):
+            raise _Fallback
+        ordered = tp.ordered_json
+        parts: list[str] = []
+        for item in content:
+            if isinstance(item, str):
+                parts.append(self._escaped(item))
+                continue
+            if not isinstance(item, dict) or len(item) != 1:
+                raise _Fallback
+            ((k, v),) = item.items()
+            c = ordered.get(k)
+            if c is None:
+                raise _Fallback
+            parts.append(self._frag(self._q(c.tag), v, c.type, depth + 1))
+        if not parts:
+            return head + "/>"
+        return f"{head}>{''.join(parts)}</{q}>"
+
+    def _frag_unknowns(
+        self, value: dict[str, Any], depth: int, parts: list[str], written: dict[str, int], known: Mapping[str, Any]
+    ) -> list[str]:
+        """:meth:`_place_unknowns` on text: the same anchors, the same order."""
+        nodes: list[list[str]] = [[p] for p in parts]  # one list per element: identity marks it
+        by_anchor: dict[str, list[str]] = {a: nodes[i] for a, i in written.items()}
+        pending: dict[str, list[tuple[list[str], str]]] = {}
+        last = ""
+        scratch = self._scratch
+        for k, v in value.items():
+            if ":" not in k:
+                if k in known:
+                    if not isinstance(v, list):
+                        last = k
+                    elif v:
+                        last = f"{k}/{len(v) - 1}"
+                continue
+            array = isinstance(v, list)
+            items = v if array else [v]
+            for i, item in enumerate(items):
+                try:
+                    el = self._generic(scratch, item, depth + 1, k)
+                except _PathError:
+                    raise _Fallback from None
+                scratch.remove(el)
+                text = etree.tostring(el, encoding="unicode")
+                end = text.find(">")
+                start = _XMLNS.sub(lambda m: "" if self.nsmap.get(m.group(1)) == m.group(2) else m.group(0), text[:end])
+                new = [start + text[end:]]
+                after = item.get(AFTER_KEY, last) if i == 0 else item.get(AFTER_KEY, f"{k}/{i - 1}")
+                if not isinstance(after, str):
+                    raise _Fallback
+                own = f"{k}/{i}" if array else k
+                pending.setdefault(after, []).append((new, own))
+                by_anchor[own] = new
+            if items:
+                last = f"{k}/{len(items) - 1}" if array else k
+        if not pending:
+            return parts
+        seq = list(nodes)
+        total = sum(len(p) for p in pending.values())
+        placed = 0
+        queue: list[tuple[list[str] | None, str]] = [(None, "")]
+        queue.extend((n, a) for a, n in by_anchor.items() if ":" not in a)
+        while queue:
+            anchor_node, anchor = queue.pop()
+            waiting = pending.pop(anchor, None)
+            if not waiting:
+                continue
+            cursor = anchor_node
+            for new, own in waiting:
+                if cursor is None:
+                    seq.insert(0, new)
+                else:
+                    at = next(i for i, n in enumerate(seq) if n is cursor)
+                    seq.insert(at + 1, new)
+                cursor = new
+                placed += 1
+                queue.append((new, own))
+        if placed < total:
+            raise _Fallback
+        return [n[0] for n in seq]
+
+    def element(self, parent: Any, tag: str, value: Any, tp: TypePlan, depth: int, pointer: str = "") -> Any:
+        """Write *value* (ST.97 JSON of type *tp*) as a new child *tag* of *parent*, *depth*
+        levels below the document root; a failure is a :class:`ConversionError` whose JSON
+        pointer starts with *pointer* (where *value* sits in the caller's JSON)."""
+        el = etree.SubElement(parent, tag)
+        try:
+            self.fill(el, value, tp, depth)
+        except _PathError as exc:
+            parent.remove(el)
+            raise ConversionError(exc.message, code=exc.code, json_pointer=pointer + _pointer(exc.path)) from None
+        return el
 
     # -- values ------------------------------------------------------------------------
     @staticmethod
