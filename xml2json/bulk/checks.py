@@ -225,7 +225,7 @@ class _JsonCheck:
 
         jsonschema-rs reports those members in one ``additionalProperties`` error whose instance
         is the whole record, converted to a Rust value, written out and converted back to Python
-        objects (about 40 % of the error iteration of a real USPTO record). Its validator of
+        objects (a third of the error iteration of a real USPTO record). Its validator of
         ``properties`` with ``additionalProperties: false`` walks the members in order, collects
         their errors and adds that one last. So: the errors of the record without those members
         (the same members in the same order, so the same errors in the same order), then the
