@@ -84,6 +84,42 @@ def test_fast_issue_list_equals_jsonschema_on_real_records() -> None:
     assert seen == 4
 
 
+@pytest.mark.skipif(not fastvalidate.available(), reason="jsonschema-rs is not installed")
+def test_undeclared_members_shortcut_keeps_the_issue_list() -> None:
+    """A record with members its type does not declare is checked without them, its
+    ``additionalProperties`` error added from a stand-in (checks.py, ``_root_unexpected``): the
+    issue list — pointer, keyword, message, order — is jsonschema-rs's full iteration's, on the
+    real records, on them with an undeclared member more, and where the record's root has other
+    errors too (then the full iteration decides)."""
+    from xml2json import Converter
+    from xml2json.bulk.checks import MAX_PER_CHECK, RecordChecker, _keyword, _pointer
+
+    def full(jc: Any, value: Any) -> list[tuple[str, str, str]]:
+        errs = [(_pointer(e.instance_path), _keyword(e.schema_path), e.message) for e in jc.rs.iter_errors(value)]
+        return errs[:MAX_PER_CHECK]
+
+    checker = RecordChecker(Converter(), ("json",), False)
+    shortcut = 0
+    for f in tsdr_files():
+        for rec in iter_records(f):
+            if rec.record is None:
+                continue
+            jc = checker.json_check(rec.st96_version, rec.document, rec.type)
+            value = rec.data[rec.record]  # type: ignore[index]
+            extra = {**value, "x-undeclared": {"a": [1, "b"]}}
+            rootless = {k: v for k, v in extra.items() if k not in ("applicationNumber", "registrationNumber")}
+            declared = {k: v for k, v in value.items() if ":" not in k}
+            for variant in (value, extra, rootless, declared):
+                expected = full(jc, variant)
+                assert jc.errors(variant) == expected, f.name
+            last = full(jc, extra)[-1]
+            assert last[:2] == ("", "additionalProperties") and "'x-undeclared'" in last[2]
+            assert any(e[0] == "" and e[1] == "anyOf" for e in full(jc, rootless))
+            assert jc._root_unexpected(rootless) is None  # an error at the root: the full iteration
+            shortcut += jc._root_unexpected(extra) is not None
+    assert shortcut == 4
+
+
 # -- the real, non-conforming records --------------------------------------------------------------
 
 

@@ -173,6 +173,17 @@ class _JsonCheck:
                 except (fv._Unsupported, ValueError, rs.ValidationError):
                     self.rs = None
         self._py: Any = None
+        # the record's own properties when its type's root can be checked without the members
+        # it does not declare (see _root_unexpected), else None
+        self._known: frozenset[str] | None = None
+        self._unexpected: Any = None
+        if self.rs is not None:
+            self._known = _known_members(schema)
+            if self._known is not None:
+                # with properties (any: the stand-in holds no declared member), as the record's
+                # type: {"additionalProperties": false} alone rejects each member on its own
+                stand_in = {"properties": dict.fromkeys(self._known, True), "additionalProperties": False}
+                self._unexpected = rs.Draft202012Validator(stand_in)
 
     def py(self) -> Any:
         if self._py is None:
@@ -189,6 +200,10 @@ class _JsonCheck:
         # and a value jsonschema-rs cannot take raises, which hands it to the reference below
         if self.rs is not None:
             try:
+                if self._known is not None and isinstance(value, dict):
+                    fast = self._root_unexpected(value)
+                    if fast is not None:
+                        return fast
                 if self.rs.is_valid(value):
                     return out
                 for err in self.rs.iter_errors(value):
@@ -203,6 +218,94 @@ class _JsonCheck:
             if len(out) >= MAX_PER_CHECK:
                 break
         return out
+
+    def _root_unexpected(self, value: dict[str, Any]) -> list[tuple[str, str, str]] | None:
+        """The errors of a record with members its type does not declare, or None: ask the
+        validator as usual.
+
+        jsonschema-rs reports those members in one ``additionalProperties`` error whose instance
+        is the whole record, converted to a Rust value, written out and converted back to Python
+        objects (a third of the error iteration of a real USPTO record). Its validator of
+        ``properties`` with ``additionalProperties: false`` walks the members in order, collects
+        their errors and adds that one last. So: the errors of the record without those members
+        (the same members in the same order, so the same errors in the same order), then the
+        ``additionalProperties`` error of a stand-in record holding only those members (the
+        same message). Taken only where that order is certain: the type's other keywords look
+        at declared members only (:func:`_known_members`), and the record without the undeclared
+        members has no error at its root (else None: the full iteration decides)."""
+        known = self._known
+        assert known is not None
+        if all(k in known for k in value):
+            return None
+        inner = {k: v for k, v in value.items() if k in known}
+        out: list[tuple[str, str, str]] = []
+        for err in self.rs.iter_errors(inner):
+            if not err.instance_path:
+                return None
+            if len(out) < MAX_PER_CHECK:
+                out.append((_pointer(err.instance_path), _keyword(err.schema_path), err.message))
+        if len(out) < MAX_PER_CHECK:
+            stand_in = {k: None for k in value if k not in known}
+            for err in self._unexpected.iter_errors(stand_in):
+                out.append(("", _keyword(err.schema_path), err.message))
+        return out
+
+
+#: Keywords that never fail.
+_ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "default", "deprecated"})
+
+
+def _known_members(schema: dict[str, Any]) -> frozenset[str] | None:
+    """The members a record type declares when its schema (``{"$ref": "#/$defs/<type>",
+    "$defs": …}``) is an object with ``properties`` and ``additionalProperties: false`` whose
+    other keywords only ask whether declared members are present — ``required``, ``allOf``
+    of ``required``, ``anyOf``/``oneOf`` of ``required`` and ``properties`` of booleans: their
+    errors are then at the record's root and do not change when undeclared members are left
+    out. Else None."""
+    ref, defs = schema.get("$ref"), schema.get("$defs")
+    if set(schema) - {"$schema", "$ref", "$defs"} or not isinstance(defs, dict):
+        return None
+    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+        return None
+    t = defs.get(ref[len("#/$defs/") :])
+    if not isinstance(t, dict) or t.get("type") != "object" or t.get("additionalProperties") is not False:
+        return None
+    props = t.get("properties")
+    if not isinstance(props, dict) or "patternProperties" in t:
+        return None
+    known = frozenset(props)
+    for k, v in t.items():
+        if k in ("type", "properties", "additionalProperties") or k in _ANNOTATIONS:
+            continue
+        if not _presence({k: v}, known, booleans=False):
+            return None
+    return known
+
+
+def _declared(names: Any, known: frozenset[str]) -> bool:
+    return isinstance(names, list) and all(isinstance(n, str) and n in known for n in names)
+
+
+def _presence(node: Any, known: frozenset[str], *, booleans: bool) -> bool:
+    """*node* only asks whether declared members are present (``required``, ``allOf``,
+    ``anyOf``, ``oneOf`` of such; with *booleans* — inside an ``anyOf``/``oneOf``, whose errors
+    are one error at the root — also ``properties`` of ``true``/``false``)."""
+    if not isinstance(node, dict):
+        return False
+    for k, v in node.items():
+        if k == "required":
+            ok = _declared(v, known)
+        elif k == "allOf":
+            ok = isinstance(v, list) and all(_presence(x, known, booleans=booleans) for x in v)
+        elif k in ("anyOf", "oneOf"):
+            ok = isinstance(v, list) and all(_presence(x, known, booleans=True) for x in v)
+        elif k == "properties" and booleans:
+            ok = isinstance(v, dict) and all(n in known and isinstance(x, bool) for n, x in v.items())
+        else:
+            ok = k in _ANNOTATIONS
+        if not ok:
+            return False
+    return True
 
 
 def _pointer(parts: Iterable[Any]) -> str:
