@@ -161,18 +161,18 @@ def test_plans_are_frozen_only_inside_the_command(tmp_path: Path) -> None:
 
     from conftest import EXAMPLE
 
-    from xml2json.bulk import run_bulk, worker
+    from xml2json.bulk import run_bulk, runtime
     from xml2json.cli import main
 
     assert gc.get_freeze_count() == 0
-    with worker.frozen_plans():
-        worker.converter_for(worker.RunConfig(out_dir=str(tmp_path / "fresh")))  # not cached yet: loads, freezes
+    with runtime.frozen_plans():
+        runtime.converter_for(runtime.RunConfig(out_dir=str(tmp_path / "fresh")))  # not cached yet: loads, freezes
         assert gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0 and not worker.FREEZE_AFTER_LOAD
+    assert gc.get_freeze_count() == 0 and not runtime.FREEZE_AFTER_LOAD
 
     run_bulk([EXAMPLE], tmp_path / "lib", records=True, jobs=1)  # a library caller
     assert gc.get_freeze_count() == 0
     assert main(["bulk", str(EXAMPLE), "-o", str(tmp_path / "cli"), "--records", "--jobs", "1", "-q"]) == 0
-    assert gc.get_freeze_count() == 0 and not worker.FREEZE_AFTER_LOAD
+    assert gc.get_freeze_count() == 0 and not runtime.FREEZE_AFTER_LOAD
     lines = [(tmp_path / d / "TrademarkApplication_V6_0.jsonl").read_bytes() for d in ("lib", "cli")]
     assert lines[0] == lines[1]

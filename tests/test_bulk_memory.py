@@ -40,8 +40,8 @@ def status(key):
                 return int(line.split()[1])
 
 from xml2json.bulk import run_bulk
-from xml2json.bulk import worker
-worker.converter_for(worker.RunConfig(sys.argv[2]))  # the plan: loaded before the measurement
+from xml2json.bulk import runtime
+runtime.converter_for(runtime.RunConfig(sys.argv[2]))  # the plan: loaded before the measurement
 gc.collect()
 with open("/proc/self/clear_refs", "w") as fh:
     fh.write("5")  # reset VmHWM to the current RSS

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -541,19 +542,23 @@ def with_findings(rec: Any, findings: Sequence[Finding]) -> Any:
 
 
 _LOCK = threading.Lock()
-_CHECKERS: dict[tuple[Any, ...], RecordChecker] = {}
+#: Each converter's checkers by settings; a converter that is gone takes its checkers with it.
+_CHECKERS: weakref.WeakKeyDictionary[Converter, dict[tuple[tuple[str, ...], bool], RecordChecker]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def checker_for(converter: Converter, validate: Sequence[str], roundtrip: bool) -> RecordChecker | None:
-    """This process's checker for *converter* (a long-lived one: :func:`.worker.converter_for`)
+    """This process's checker for *converter* (a long-lived one: :func:`.runtime.converter_for`)
     and the settings (None when nothing is checked); validators are compiled once per process."""
     if not validate and not roundtrip:
         return None
-    key = (id(converter), tuple(validate), roundtrip)
+    key = (tuple(validate), roundtrip)
     with _LOCK:
-        chk = _CHECKERS.get(key)
-        if chk is None or chk.converter is not converter:
-            chk = _CHECKERS[key] = RecordChecker(converter, validate, roundtrip)
+        mine = _CHECKERS.setdefault(converter, {})
+        chk = mine.get(key)
+        if chk is None:
+            chk = mine[key] = RecordChecker(converter, validate, roundtrip)
         return chk
 
 

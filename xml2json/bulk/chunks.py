@@ -47,7 +47,8 @@ from ..safe import GZIP_MAGIC, _plain_prolog, parser_options, read_root
 from .inputs import Chunk, Task
 from .layout import local_name, record_layout
 from .quality import merged
-from .worker import CHUNK_DIR, STATE_DIR, RunConfig, TaskResult, chunk_dir, rejects_path
+from .runtime import CHUNK_DIR, STATE_DIR, RunConfig, TaskResult, rejects_path
+from .worker import chunk_dir
 
 #: Files smaller than this are never split: a chunk must be large enough that its fixed costs (a
 #: task, reading the head again, a part file joined by the main process) stay small against the

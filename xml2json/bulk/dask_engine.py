@@ -20,7 +20,8 @@ from ..errors import ConfigError
 from .executors import Results, crashed_result
 from .inputs import Task
 from .progress import Progress
-from .worker import RunConfig, converter_for, run_dask_task
+from .runtime import RunConfig, converter_for
+from .worker import run_dask_task
 
 #: How many input paths are checked on each worker before the run starts.
 PROBE_PATHS = 50

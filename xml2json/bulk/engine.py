@@ -30,7 +30,8 @@ from .executors import Results, clean_parts, crashed_result, default_jobs, run_l
 from .inputs import InputPlan, Task, plan_inputs
 from .progress import Progress
 from .report import QUALITY_HTML, QUALITY_JSON
-from .worker import STATE_DIR, RunConfig, TaskResult, converter_for, refuse_in_worker, rejects_path, run_task
+from .runtime import STATE_DIR, RunConfig, TaskResult, converter_for, rejects_path
+from .worker import refuse_in_worker, run_task
 
 MANIFEST = "manifest.jsonl"
 REJECTS = "rejects.jsonl"

@@ -19,14 +19,11 @@ from ..io import PART_SUFFIX, atomic_write, dumps_json
 from .inputs import Task
 from .progress import Progress
 from .records import reject_line
+from .runtime import STATE_DIR, RunConfig, TaskResult, rejects_path
 from .worker import (
     IN_WORKER_MARK,
-    STATE_DIR,
-    RunConfig,
-    TaskResult,
     in_worker_error,
     init_pool_worker,
-    rejects_path,
     run_pool_task,
     run_task,
 )

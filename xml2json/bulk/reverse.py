@@ -35,6 +35,7 @@ from) and are rejected ``record-container``; ``bulk --records`` output of one-co
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
@@ -59,6 +60,7 @@ from ..safe import GZIP_MAGIC, check_member_name
 from .inputs import ZIP_MAGIC, Task, open_file, open_member
 from .layout import record_layout
 from .records import reject_line
+from .runtime import STATE_DIR, Reporter, RunConfig, TaskResult, converter_for, issues_of, rejects_path
 
 __all__ = ["XmlDocument", "iter_xml", "scan_partition", "write_documents"]
 
@@ -347,6 +349,7 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
     target = "xml2json-slot-" + secrets.token_hex(6)
     refused: dict[tuple[str, ...], str] = {}
     marks: dict[tuple[str, ...], Any] = {}
+    serial = itertools.count()  # each marker's text: tells the markers apart
     by_container: dict[tuple[str, ...], list[RecordSpec]] = {}
     by_name: dict[str, list[RecordSpec]] = {}
     for spec in layout.specs.values():
@@ -378,15 +381,14 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
             pi = placed.get(at)
             if pi is None:
                 k = next((i for i, p in enumerate(positions) if p > at), len(positions))
-                pi = placed[at] = etree.ProcessingInstruction(target, "0")
+                pi = placed[at] = etree.ProcessingInstruction(target, str(next(serial)))
                 container.insert(k + len(placed) - 1, pi)
             marks[spec.path] = pi
-    order = {id(pi): n for n, pi in enumerate(root.iter(etree.ProcessingInstruction)) if pi.target == target}
-    for pi in {id(p): p for p in marks.values()}.values():
-        pi.text = str(order[id(pi)])
+    # the cut points in document order: marker serial → its place among the markers
+    order = {pi.text: n for n, pi in enumerate(p for p in root.iter(etree.ProcessingInstruction) if p.target == target)}
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     parts = re.split(rb"<\?" + target.encode() + rb" \d+\?>", data)
-    slots = {path: order[id(pi)] for path, pi in marks.items()}
+    slots = {path: order[pi.text] for path, pi in marks.items()}
     context = etree.Element(root.tag, nsmap=root.nsmap)
     return _Skeleton(parts, slots, refused, by_name, context)
 
@@ -687,10 +689,11 @@ class _Outputs:
         self.open.clear()
 
 
-def run_reverse_task(task: Task, cfg: Any, *, progress: Callable[[tuple[int, int, int]], None] | None = None) -> Any:
+def run_reverse_task(
+    task: Task, cfg: RunConfig, *, progress: Callable[[tuple[int, int, int]], None] | None = None
+) -> TaskResult:
     """Convert every JSON input of *task* (a file, or a batch of zip members) to XML in the
     output folder: the worker's JSON → XML branch (:func:`.worker.run_task`)."""
-    from .worker import Reporter, TaskResult, _issues_of, converter_for, rejects_path
 
     conv = converter_for(cfg)
     out_dir = Path(cfg.out_dir)
@@ -733,7 +736,7 @@ def run_reverse_task(task: Task, cfg: Any, *, progress: Callable[[tuple[int, int
                                 warnings[w.code] += 1
                             rep.tick()
                 except Exception as exc:
-                    issues, schema = _issues_of(exc)
+                    issues, schema = issues_of(exc)
                     res.schema_missing |= schema
                     reject(reject_line(source, None, issues))
                 finally:
@@ -742,7 +745,7 @@ def run_reverse_task(task: Task, cfg: Any, *, progress: Callable[[tuple[int, int
                             os.unlink(path)
                 res.outputs.extend(outs.commit_all())
         except Exception as exc:  # the task's container itself (a zip that cannot be opened)
-            issues, schema = _issues_of(exc)
+            issues, schema = issues_of(exc)
             res.schema_missing |= schema
             reject(reject_line(task.source, None, issues))
         rejects.commit()
@@ -771,12 +774,10 @@ def _write(doc: XmlDocument, outs: _Outputs, reject: Reject, label: str) -> None
         reject(r)
 
 
-def _inputs(task: Task, cfg: Any, conv: Converter) -> Iterator[tuple[str, str, str, str | None]]:
+def _inputs(task: Task, cfg: RunConfig, conv: Converter) -> Iterator[tuple[str, str, str, str | None]]:
     """(source, output key, a file to read, the member name when spooled) for each input of *task*:
     a file as it is (a gzip file is spooled decompressed), a zip member spooled to the state folder
     (a partition is read twice, with seeks)."""
-    from .worker import STATE_DIR
-
     limits = conv.options.limits
     spool_dir = Path(cfg.out_dir) / STATE_DIR / "spool"
     if task.kind != "zip":

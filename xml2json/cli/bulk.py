@@ -217,7 +217,7 @@ def _quality_summary(q: dict[str, Any]) -> str:
 
 
 def cmd_bulk(args: argparse.Namespace) -> int:
-    from ..bulk import BulkConfig, run, worker
+    from ..bulk import BulkConfig, run, runtime
     from ..bulk.signals import Interrupted, stop_on_signals
 
     try:
@@ -240,8 +240,8 @@ def cmd_bulk(args: argparse.Namespace) -> int:
             to_xml=args.to_xml,
         )
         # SIGTERM, SIGHUP: stop the workers too, as on Ctrl-C; the loaded plan is kept out of the
-        # garbage collector's full collections while the run lasts (worker.frozen_plans)
-        with stop_on_signals(), worker.frozen_plans():
+        # garbage collector's full collections while the run lasts (runtime.frozen_plans)
+        with stop_on_signals(), runtime.frozen_plans():
             summary = run(config)
     except ConfigError as exc:
         print_issues([with_hint(i) for i in exc.issues], kind="error")
