@@ -281,7 +281,8 @@ def check_quality_page(
     seen = probe(chromium, page, width=width, edit=edit)
     assert seen["scrollWidth"] <= seen["width"], f"the page is {seen['scrollWidth']}px wide in {seen['width']}px"
     checked, rejected = q["checked"], q["rejected"]
-    read = checked + rejected
+    invalid = q.get("rejectedInvalid", 0)
+    read = checked + rejected - invalid  # a unit rejected as invalid was checked: counted once
     expected = {
         "read": read,
         "checked": checked,
@@ -289,8 +290,9 @@ def check_quality_page(
         "withIssues": q["withIssues"],
         "rejected": rejected,
     }
-    if q["omittedPaths"]:
-        expected["omittedPaths"] = q["omittedPaths"]
+    for key in ("omittedPaths", "rejectedInvalid", "documentsCut"):
+        if q.get(key):
+            expected[key] = q[key]
     assert set(seen["totals"]) == set(expected), f"totals shown: {sorted(seen['totals'])}"
     for key, value in expected.items():
         t = seen["totals"][key]
@@ -301,6 +303,12 @@ def check_quality_page(
     for key, whole in wholes.items():
         p = seen["percents"][key]
         assert p["visible"] and percent_agrees(p["text"], expected[key], whole), f"{key} shows {p['text']!r}"
+
+    if invalid:
+        assert "rejected as invalid (--strict-valid)" in seen["text"], "the rejected as invalid are not named"
+    if q.get("documentsCut"):
+        said = f"{q['documentsCut']:,} document{'s' if q['documentsCut'] > 1 else ''} could not be read to the end"
+        assert said in seen["text"] and "see rejects.jsonl" in seen["text"], "documentsCut is not said"
 
     info = seen["info"]
     for key in ("outDir", "generated", "unit"):

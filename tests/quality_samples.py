@@ -32,6 +32,7 @@ class Unit:
     index: int | None
     id: str | None
     issues: list[Found] = field(default_factory=list)
+    rejected: bool = False  # checked, then rejected by --strict-valid
 
 
 def _share(records: int, checked: int) -> float:
@@ -49,8 +50,12 @@ def build_quality(
     out_dir: str = "/data/out",
     cap: int = 500,
     generated: str = "2026-12-01T20:30:00Z",
+    documents_cut: int = 0,
 ) -> dict[str, Any]:
+    """*rejected*: units rejected without being checked (the units flagged ``rejected`` are
+    added to it)."""
     checked = len(units)
+    invalid = sum(1 for u in units if u.rejected)
     clean = sum(1 for u in units if not u.issues)
 
     def rows(key: Any) -> dict[Any, dict[str, Any]]:
@@ -109,7 +114,9 @@ def build_quality(
         "checked": checked,
         "clean": clean,
         "withIssues": checked - clean,
-        "rejected": rejected,
+        "rejected": rejected + invalid,
+        "rejectedInvalid": invalid,
+        "documentsCut": documents_cut,
         "byCheck": by_check,
         "byCategory": by_category,
         "byCode": by_code,
@@ -236,6 +243,18 @@ def documents_xsd_only(n: int = 1234, seed: int = 7) -> dict[str, Any]:
     return build_quality(units, checks=["convert", "xsd"], unit="document", rejected=0, inputs=["week/"])
 
 
+def strict_cut(n: int = 150, seed: int = 3) -> dict[str, Any]:
+    """A records-mode run with --strict-valid (the units with a json or xsd issue were checked,
+    then rejected) over documents of which two broke part-way."""
+    rng = random.Random(seed)
+    units = []
+    for i in range(n):
+        issues = [Found(*t) for t in _TSDR_PATHS if rng.random() < 0.1]
+        bad = any(f.check in ("json", "xsd") for f in issues)
+        units.append(Unit(f"bag{i // 50}.xml", i % 50, f"ApplicationNumberText {i}", issues, rejected=bad))
+    return build_quality(units, rejected=2, inputs=["bag0.xml", "bag1.xml", "bag2.xml"], documents_cut=2)
+
+
 def capped(paths: int = 540) -> dict[str, Any]:
     """More distinct (check, code, path) rows than the cap: ``omittedPaths`` > 0."""
     units = [
@@ -298,6 +317,7 @@ def hostile() -> dict[str, Any]:
 def samples() -> Iterable[tuple[str, dict[str, Any]]]:
     yield "tsdr-like", tsdr_like()
     yield "documents-xsd", documents_xsd_only()
+    yield "strict-cut", strict_cut()
     yield "capped", capped()
     yield "empty", empty()
     yield "all-rejected", empty(rejected=4)

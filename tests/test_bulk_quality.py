@@ -12,6 +12,7 @@ difference provoked on purpose.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -175,7 +176,46 @@ def test_strict_valid_moves_the_records_to_rejects(tmp_path: Path) -> None:
     assert all(i["code"] == "json-schema-invalid" and i["category"] for r in rejects for i in r["issues"])
     assert not [x for x in record_lines(out) if x["record"] is not None]
     q = quality(out)
-    assert (q["checked"], q["rejected"], q["byPath"]) == (0, 4, [])
+    # checked and failed: counted in every total and row, and said to be rejected as invalid
+    assert (q["checked"], q["withIssues"], q["clean"], q["rejected"], q["rejectedInvalid"]) == (4, 4, 0, 4, 4)
+    run_bulk(tsdr_files(), tmp_path / "lax", records=True, jobs=1, validate="json")
+    lax = quality(tmp_path / "lax")
+    assert q["byPath"] and q["byPath"] == lax["byPath"] and q["byCode"] == lax["byCode"]
+    assert q["byCheck"] == lax["byCheck"] and lax["rejectedInvalid"] == 0
+    from xml2json.bulk.report import render_text, units_read
+
+    assert units_read(q) == 4
+    assert "rejected as invalid (--strict-valid)" in render_text(q)
+
+
+def test_strict_valid_documents_keep_their_warnings(tmp_path: Path) -> None:
+    """Document mode: a document rejected as invalid is in the report, and its conversion
+    warnings stay in summary.json (as records mode keeps them)."""
+    files = tsdr_files()
+    strict = run_bulk(files, tmp_path / "strict", jobs=1, validate="json", strict_valid=True)
+    lax = run_bulk(files, tmp_path / "lax", jobs=1, validate="json")
+    assert strict.rejects == 4 and lax.warnings and strict.warnings == lax.warnings
+    q, ql = quality(tmp_path / "strict"), quality(tmp_path / "lax")
+    assert (q["checked"], q["withIssues"], q["rejectedInvalid"], q["rejected"]) == (4, 4, 4, 4)
+    assert q["byPath"] == ql["byPath"]
+
+
+def test_a_document_cut_short_is_said(tmp_path: Path) -> None:
+    """A bag that breaks after some records: the records before the break are checked, and the
+    report counts the document as cut (the records after it were never read)."""
+    src = tmp_path / "bag.xml"
+    write_bulk(src, [REC % n for n in range(6)])
+    data = src.read_bytes()
+    starts = [m.start() for m in re.finditer(rb"<tmk:Trademark>", data)]
+    assert len(starts) == 6
+    src.write_bytes(data[: starts[3]] + b"<tmk:Trademark><broken</tmk:Trademark>" + data[starts[3] :])
+    summary = run_bulk([src], tmp_path / "out", records=True, jobs=1, validate="json")
+    q = quality(tmp_path / "out")
+    assert summary.records == 3 and q["checked"] == 3 and q["documentsCut"] == 1 and q["rejected"] == 1
+    assert q["rejectedInvalid"] == 0
+    from xml2json.bulk.report import render_text
+
+    assert "WARNING: 1 document could not be read to the end (see rejects.jsonl)" in render_text(q)
 
 
 def test_settings_are_checked() -> None:

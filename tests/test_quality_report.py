@@ -116,18 +116,35 @@ def test_text_summary(name: str, top: int) -> None:
     text = render_text(q, top=top)
     lines = text.splitlines()
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
-    checked, read = q["checked"], q["checked"] + q["rejected"]
-    for label, key, whole in [
-        ("checked", "checked", read),
-        ("clean", "clean", q["checked"]),
-        ("with issues", "withIssues", q["checked"]),
-        ("rejected", "rejected", read),
-    ]:
+    invalid = q["rejectedInvalid"]
+    checked, read = q["checked"], q["checked"] + q["rejected"] - invalid
+    assert re.search(rf"^{q['unit']}s read\s+{_count(read)}$", text, re.MULTILINE)
+    totals = [
+        ("checked", q["checked"], read),
+        ("clean", q["clean"], q["checked"]),
+        ("with issues", q["withIssues"], q["checked"]),
+        ("rejected", q["rejected"], read),
+    ]
+    if invalid:
+        totals += [
+            ("  rejected as invalid (--strict-valid)", invalid, q["checked"]),
+            ("  not checked", q["rejected"] - invalid, read),
+        ]
+    else:
+        assert "as invalid" not in text and "not checked" not in text
+    for label, value, whole in totals:
         (line,) = [x for x in lines if x.startswith(label + " ")]
-        m = re.fullmatch(rf"{label}\s+([\d,]+)\s+(\S+(?: %)?)\s+of .*", line)
+        m = re.fullmatch(rf"{re.escape(label)}\s+([\d,]+)\s+(\S+(?: %)?)\s+of .*", line)
         assert m, line
-        assert m.group(1) == _count(q[key])
-        assert percent_agrees(m.group(2), q[key], whole), line
+        assert m.group(1) == _count(value)
+        assert percent_agrees(m.group(2), value, whole), line
+    cut = [x for x in lines if x.startswith("WARNING: ")]
+    if q["documentsCut"]:
+        (line,) = cut
+        assert line.startswith(f"WARNING: {_count(q['documentsCut'])} documents could not be read to the end")
+        assert line.endswith("(see rejects.jsonl):")
+    else:
+        assert not cut
     for row in q["byCheck"]:
         (cells,) = [c for c in map(_cells, lines) if len(c) == 4 and c[0] == row["check"]]
         assert cells[1:3] == [_count(row["issues"]), _count(row["records"])]

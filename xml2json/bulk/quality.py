@@ -62,7 +62,9 @@ class QualityCounter:
     rows: dict[Key, Row] = field(default_factory=dict)
     omitted: set[Key] = field(default_factory=set)
     omitted_extra: int = 0
-    strict: bool = False  # strict-valid: a unit with validation issues is rejected, not counted
+    strict: bool = False  # strict-valid: a unit with validation issues is rejected (and counted)
+    rejected_invalid: int = 0  # checked units that --strict-valid sent to the rejects
+    documents_cut: int = 0  # documents whose reading stopped at an error part-way (records mode)
 
     def rejects(self, findings: Sequence[Finding]) -> bool:
         """Under *strict*: whether a unit with *findings* goes to the rejects (it has an issue of
@@ -73,10 +75,16 @@ class QualityCounter:
     def with_issues(self) -> int:
         return self.checked - self.clean
 
-    def add(self, findings: Sequence[Finding], data: Any, source: str, index: int | None) -> None:
+    def add(
+        self, findings: Sequence[Finding], data: Any, source: str, index: int | None, *, rejected: bool = False
+    ) -> None:
         """Count one checked unit and its *findings*; *data* (its JSON) gives the example id,
-        looked up only when a row still needs an example."""
+        looked up only when a row still needs an example. *rejected*: the unit was checked and
+        then sent to the rejects by --strict-valid (it is counted all the same, and once more in
+        ``rejected_invalid``)."""
         self.checked += 1
+        if rejected:
+            self.rejected_invalid += 1
         if not findings:
             self.clean += 1
             return
@@ -128,6 +136,8 @@ class QualityCounter:
         """Add *other*'s counts (a later task: its examples come after this one's)."""
         self.checked += other.checked
         self.clean += other.clean
+        self.rejected_invalid += other.rejected_invalid
+        self.documents_cut += other.documents_cut
         for mine, theirs in (
             (self.by_check, other.by_check),
             (self.by_category, other.by_category),
@@ -173,6 +183,8 @@ class QualityCounter:
             ],
             "omitted": [list(k) for k in sorted(self.omitted)],
             "omittedExtra": self.omitted_extra,
+            "rejectedInvalid": self.rejected_invalid,
+            "documentsCut": self.documents_cut,
         }
 
     @classmethod
@@ -184,6 +196,8 @@ class QualityCounter:
         q.rows = {(c, k, p): Row(cat, i, r, msg, list(ex)) for c, k, p, cat, i, r, msg, ex in d.get("rows", [])}
         q.omitted = {(c, k, p) for c, k, p in d.get("omitted", [])}
         q.omitted_extra = d.get("omittedExtra", 0)
+        q.rejected_invalid = d.get("rejectedInvalid", 0)
+        q.documents_cut = d.get("documentsCut", 0)
         return q
 
 
@@ -256,6 +270,8 @@ def report(
         "clean": q.clean,
         "withIssues": q.with_issues,
         "rejected": rejected,
+        "rejectedInvalid": q.rejected_invalid,
+        "documentsCut": q.documents_cut,
         "byCheck": by_check,
         "byCategory": by_category,
         "byCode": by_code,
@@ -281,6 +297,8 @@ def summary_part(q: dict[str, Any], path: Path) -> dict[str, Any]:
         "checked": q["checked"],
         "clean": q["clean"],
         "withIssues": q["withIssues"],
+        "rejectedInvalid": q["rejectedInvalid"],
+        "documentsCut": q["documentsCut"],
         "report": str(path),
     }
 

@@ -75,6 +75,8 @@ _TOP: dict[str, str] = {
     "byPath": _ROWS,
     "omittedPaths": _INT,
 }
+#: Keys a report of an earlier release may lack (read as 0); checked when present.
+_TOP_OPTIONAL: dict[str, str] = {"rejectedInvalid": _INT, "documentsCut": _INT}
 _COUNTS = {"issues": _INT, "records": _INT, "share": _NUM}
 _ROW_FIELDS: dict[str, dict[str, str]] = {
     "byCheck": {"check": _STR, **_COUNTS},
@@ -141,6 +143,14 @@ def check_quality(q: Any, name: str = "the quality report") -> dict[str, Any]:
             json_pointer="/format",
         )
     _check_fields(q, _TOP, "", name)
+    _check_fields(q, {k: v for k, v in _TOP_OPTIONAL.items() if k in q}, "", name)
+    if rejected_invalid(q) > min(q["checked"], q["rejected"]):
+        raise InputError(
+            f"{name} is not a quality report this version reads: 'rejectedInvalid' is more than "
+            "'checked' or 'rejected'",
+            code="quality-format",
+            json_pointer="/rejectedInvalid",
+        )
     for table, fields in _ROW_FIELDS.items():
         for i, row in enumerate(q[table]):
             _check_fields(row, fields, f"/{table}/{i}", name)
@@ -148,6 +158,18 @@ def check_quality(q: Any, name: str = "the quality report") -> dict[str, Any]:
         for j, ex in enumerate(row["examples"]):
             _check_fields(ex, _EXAMPLE, f"/byPath/{i}/examples/{j}", name)
     return q
+
+
+def rejected_invalid(q: Mapping[str, Any]) -> int:
+    """Units of *q* that were checked and then rejected by --strict-valid (in ``checked`` and in
+    ``rejected``); 0 in a report of an earlier release."""
+    return int(q.get("rejectedInvalid", 0))
+
+
+def units_read(q: Mapping[str, Any]) -> int:
+    """Units read: the checked ones and the rejected ones, each once (a unit rejected as invalid
+    is both)."""
+    return int(q["checked"]) + int(q["rejected"]) - rejected_invalid(q)
 
 
 def _is_bulk_output(folder: Path) -> bool:
@@ -288,6 +310,20 @@ def _example_line(ex: Mapping[str, Any], n: int) -> str:
     return f"{rid} ({source}{index})" if rid is not None else f"{source}{index}"
 
 
+#: How the page and the summary name the units that --strict-valid rejected.
+INVALID_LABEL = "rejected as invalid (--strict-valid)"
+
+
+def _cut_text(n: int) -> str:
+    """The warning about documents cut short (``documentsCut``)."""
+    docs = "1 document" if n == 1 else f"{_number(n)} documents"
+    return f"{docs} could not be read to the end"
+
+
+#: What a cut document means for the counts.
+_CUT_MEANS = "the records after each break were not read nor checked: they are in no count here"
+
+
 def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> str:
     """A short plain-text summary of a quality report: totals with their shares, one line per
     check, the *top* categories and the *top* paths (records, share, issues, check, code,
@@ -295,7 +331,8 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     *width* columns (long paths keep their end, messages are cut): the JSON and the HTML page
     have everything."""
     checked, rejected = int(q["checked"]), int(q["rejected"])
-    read = checked + rejected
+    invalid = rejected_invalid(q)
+    read = units_read(q)
     units = _plural(str(q["unit"]))
     checks = [c + (f" ({q['jsonBackend']})" if c == "json" and q.get("jsonBackend") else "") for c in q["checks"]]
     inputs = ", ".join(_line(str(i)) for i in q["inputs"]) or "none"
@@ -305,17 +342,21 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         "  " + _right_clip(f"unit: {_line(str(q['unit']))}; checks: {_line(', '.join(checks))}", width - 2),
         "",
     ]
-    lines += _table(
-        [f"{units} read", _number(read), "", ""],
-        [
-            ["checked", _number(checked), _percent(checked, read), "of read"],
-            ["clean", _number(int(q["clean"])), _percent(int(q["clean"]), checked), "of checked"],
-            ["with issues", _number(int(q["withIssues"])), _percent(int(q["withIssues"]), checked), "of checked"],
-            ["rejected", _number(rejected), _percent(rejected, read), "of read (see rejects.jsonl)"],
-        ],
-        right={1, 2},
-        indent="",
-    )
+    cut = int(q.get("documentsCut", 0))
+    if cut:
+        lines += [f"WARNING: {_cut_text(cut)} (see rejects.jsonl):", f"  {_CUT_MEANS}.", ""]
+    totals = [
+        ["checked", _number(checked), _percent(checked, read), "of read"],
+        ["clean", _number(int(q["clean"])), _percent(int(q["clean"]), checked), "of checked"],
+        ["with issues", _number(int(q["withIssues"])), _percent(int(q["withIssues"]), checked), "of checked"],
+        ["rejected", _number(rejected), _percent(rejected, read), "of read (see rejects.jsonl)"],
+    ]
+    if invalid:
+        totals += [
+            [f"  {INVALID_LABEL}", _number(invalid), _percent(invalid, checked), "of checked (counted above)"],
+            ["  not checked", _number(rejected - invalid), _percent(rejected - invalid, read), "of read"],
+        ]
+    lines += _table([f"{units} read", _number(read), "", ""], totals, right={1, 2}, indent="")
     lines.append("")
     lines += _table(
         ["by check", "issues", units, "share"],
@@ -381,7 +422,7 @@ def _e(value: Any) -> str:
 
 _CSS = """
 :root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bar: #0969da; --bg-bar: #eaeef2;
-        --clean: #1a7f37; --issues: #bf8700; --rejected: #cf222e; }
+        --clean: #1a7f37; --issues: #bf8700; --rejected: #cf222e; --invalid: #8250df; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--fg);
        margin: 0 auto; padding: 1rem; max-width: 75rem; }
@@ -398,6 +439,7 @@ dl.info ul { margin: 0; padding: 0; list-style: none; }
 svg.stack { display: block; width: 100%; height: 14px; margin: .75rem 0 .25rem; }
 .stack .clean { fill: var(--clean); } .stack .withIssues { fill: var(--issues); }
 .stack .rejected { fill: var(--rejected); } .stack .none { fill: var(--bg-bar); }
+.stack .rejectedInvalid { fill: var(--invalid); } .legend .rejectedInvalid::before { color: var(--invalid); }
 .legend span::before { content: "■ "; } .legend .clean::before { color: var(--clean); }
 .legend .withIssues::before { color: var(--issues); } .legend .rejected::before { color: var(--rejected); }
 .legend span { margin-right: 1rem; }
@@ -415,6 +457,7 @@ table.paths td.where { min-width: 18rem; }
 .message { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: .2rem; }
 ul.examples { margin: 0; padding-left: 1rem; min-width: 13rem; } ul.examples li { overflow-wrap: anywhere; }
 .note { border-left: 4px solid var(--issues); padding: .25rem .75rem; background: #fff8c5; }
+.note.alert { border-left-color: var(--rejected); background: #ffebe9; }
 @media (max-width: 40rem) {
   body { padding: .5rem; font-size: 14px; }
   table.paths thead { display: none; }
@@ -500,14 +543,17 @@ def render_html(q: Mapping[str, Any]) -> str:
     """The quality report as one self-contained HTML page (see the module docstring).
 
     Hooks for tests and scripts: each total is ``<span data-total="checked" data-value="5012">``
-    (also ``clean``, ``withIssues``, ``rejected``, ``read``, ``omittedPaths``), its percentage
+    (also ``clean``, ``withIssues``, ``rejected``, ``read``, ``omittedPaths``, and when not 0
+    ``rejectedInvalid`` and ``documentsCut``), its percentage
     ``data-percent="checked"``; each table is ``data-table="byCheck|byCategory|byCode|byPath"``,
     each of its rows ``data-row="N"`` (the row's index in the JSON), each cell
     ``data-field="<JSON key>"`` with the raw number in ``data-value``; examples are
     ``<li data-example data-source data-id data-index>``; run facts are ``data-info="<key>"``."""
     checked, rejected = int(q["checked"]), int(q["rejected"])
     clean, with_issues = int(q["clean"]), int(q["withIssues"])
-    read = checked + rejected
+    invalid = rejected_invalid(q)
+    read = units_read(q)
+    cut = int(q.get("documentsCut", 0))
     unit = str(q["unit"])
     units = _plural(unit)
     out: list[str] = [
@@ -529,13 +575,25 @@ def render_html(q: Mapping[str, Any]) -> str:
         "</dl></header>",
         "<main><section><h2>Totals</h2>",
         f'<p>{_e(units.capitalize())} read: <span data-total="read" data-value="{read}">{_number(read)}</span>.</p>',
-        '<div class="totals">',
     ]
+    if cut:
+        out.append(
+            f'<p class="note alert"><strong><span data-total="documentsCut" data-value="{cut}">{_number(cut)}</span>'
+            f"{_e(_cut_text(cut).removeprefix(_number(cut)))}</strong> (see rejects.jsonl for where each stopped): "
+            f"{_e(_CUT_MEANS)}.</p>"
+        )
+    out.append('<div class="totals">')
+    rejected_what = "in rejects.jsonl, not checked"
+    if invalid:
+        rejected_what = (
+            f'in rejects.jsonl: <span data-total="rejectedInvalid" data-value="{invalid}">{_number(invalid)}</span> '
+            f"{_e(INVALID_LABEL)} (checked, counted in every table), {_number(rejected - invalid)} not checked"
+        )
     totals = [
         ("checked", checked, read, "of read", "converted and checked"),
         ("clean", clean, checked, "of checked", "no issue from any check"),
         ("withIssues", with_issues, checked, "of checked", "at least one issue"),
-        ("rejected", rejected, read, "of read", "in rejects.jsonl, not checked"),
+        ("rejected", rejected, read, "of read", rejected_what),
     ]
     names = {"checked": "checked", "clean": "clean", "withIssues": "with issues", "rejected": "rejected"}
     for key, value, whole, of, what in totals:
@@ -543,13 +601,20 @@ def render_html(q: Mapping[str, Any]) -> str:
         out.append(
             f'<div class="total {key}"><span class="label">{names[key]}</span>'
             f'<span class="n" data-total="{key}" data-value="{value}">{_number(value)}</span>'
-            f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; {what}</span></div>'
+            f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; '
+            f"{what if key == 'rejected' else _e(what)}</span></div>"
         )
     out.append("</div>")
     if read:
         x = 0.0
         rects = []
-        for key, value in (("clean", clean), ("withIssues", with_issues), ("rejected", rejected)):
+        parts = (
+            ("clean", clean),
+            ("withIssues", with_issues - invalid),
+            ("rejectedInvalid", invalid),
+            ("rejected", rejected - invalid),
+        )
+        for key, value in parts:
             w = 100 * value / read
             if w:
                 rects.append(f'<rect class="{key}" x="{x:.3f}" width="{w:.3f}" height="1"/>')
@@ -559,7 +624,8 @@ def render_html(q: Mapping[str, Any]) -> str:
             f'aria-label="clean, with issues, rejected of {_number(read)} {_e(units)} read">'
             f'<rect class="none" width="100" height="1"/>{"".join(rects)}</svg>'
             '<p class="legend muted"><span class="clean">clean</span><span class="withIssues">with issues</span>'
-            '<span class="rejected">rejected</span></p>'
+            + (f'<span class="rejectedInvalid">{_e(INVALID_LABEL)}</span>' if invalid else "")
+            + f'<span class="rejected">rejected{", not checked" if invalid else ""}</span></p>'
         )
     else:
         out.append(f'<p class="muted">No {_e(unit)} was read.</p>')
