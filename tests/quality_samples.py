@@ -22,6 +22,7 @@ class Found:
     category: str
     path: str
     message: str
+    benign: bool = False  # a relaxation that leaves its unit clean
 
 
 @dataclass
@@ -56,7 +57,8 @@ def build_quality(
     added to it)."""
     checked = len(units)
     invalid = sum(1 for u in units if u.rejected)
-    clean = sum(1 for u in units if not u.issues)
+    clean = sum(1 for u in units if all(f.benign for f in u.issues))
+    relaxed = sum(1 for u in units if u.issues and all(f.benign for f in u.issues))
 
     def rows(key: Any) -> dict[Any, dict[str, Any]]:
         acc: dict[Any, dict[str, Any]] = {}
@@ -113,6 +115,7 @@ def build_quality(
         "jsonBackend": backend if "json" in checks else None,
         "checked": checked,
         "clean": clean,
+        "cleanWithRelaxations": relaxed,
         "withIssues": checked - clean,
         "rejected": rejected + invalid,
         "rejectedInvalid": invalid,
@@ -251,6 +254,8 @@ def strict_cut(n: int = 150, seed: int = 3) -> dict[str, Any]:
     for i in range(n):
         issues = [Found(*t) for t in _TSDR_PATHS if rng.random() < 0.1]
         bad = any(f.check in ("json", "xsd") for f in issues)
+        if i % 7 == 0:  # the converter's own relaxation: listed, the unit stays clean if it has no other
+            issues.append(Found(*_TSDR_PATHS[-1], benign=True))
         units.append(Unit(f"bag{i // 50}.xml", i % 50, f"ApplicationNumberText {i}", issues, rejected=bad))
     return build_quality(units, rejected=2, inputs=["bag0.xml", "bag1.xml", "bag2.xml"], documents_cut=2)
 

@@ -299,6 +299,33 @@ def test_roundtrip_difference_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     assert lines[0]["issues"][0]["check"] == "roundtrip"
 
 
+def test_the_converters_own_relaxation_leaves_a_document_clean(tmp_path: Path, validators: Any) -> None:
+    """WIPO's PatentPublication example is XSD-valid; its round trip needs a "choice interleaving"
+    relaxation (the converter's own: per-branch arrays do not keep the order between branches).
+    The relaxation is listed, and the document counts as clean."""
+    f = require_shared(WIPO_V6) / "PatentPublication_Example.xml"
+    run_bulk([f], tmp_path / "out", jobs=1, validate="xsd", check_roundtrip=True)
+    q = quality(tmp_path / "out")
+    relaxed = rows(q, "roundtrip")
+    assert relaxed and all(r["message"].startswith("choice interleaving at ") for r in relaxed)
+    assert (q["checked"], q["clean"], q["withIssues"], q["cleanWithRelaxations"]) == (1, 1, 0, 1)
+    assert not rows(q, "xsd")
+
+
+def test_known_elements_out_of_schema_order_are_a_data_problem(tmp_path: Path) -> None:
+    src = tmp_path / "bag.xml"
+    swapped = (
+        b"<tmk:Trademark><tmk:MarkCategory>Trademark</tmk:MarkCategory>\n<com:ApplicationNumber>"
+        b"<com:ApplicationNumberText>%d</com:ApplicationNumberText></com:ApplicationNumber></tmk:Trademark>"
+    )
+    write_bulk(src, [swapped % n for n in range(3)])
+    run_bulk([src], tmp_path / "out", records=True, jobs=1, check_roundtrip=True)
+    q = quality(tmp_path / "out")
+    (row,) = q["byPath"]
+    assert row["message"].startswith("known elements out of schema order")
+    assert (q["clean"], q["withIssues"], q["cleanWithRelaxations"]) == (0, 3, 0)
+
+
 # -- several workers, resume, flat memory ------------------------------------------------------------
 
 

@@ -138,6 +138,11 @@ def test_text_summary(name: str, top: int) -> None:
         assert m, line
         assert m.group(1) == _count(value)
         assert percent_agrees(m.group(2), value, whole), line
+    if q["cleanWithRelaxations"]:
+        said = f"note: {_count(q['cleanWithRelaxations'])} clean {q['unit']}s have only the converter's own"
+        assert said in text
+    else:
+        assert "own round-trip relaxations" not in text
     cut = [x for x in lines if x.startswith("WARNING: ")]
     if q["documentsCut"]:
         (line,) = cut

@@ -37,6 +37,7 @@ from ..plan import Plan, TypePlan
 from ..policy import (
     JSON_KEYWORD_CATEGORY,
     QUALITY_CHECKS,
+    QUALITY_CLEAN_RELAXATIONS,
     RECORD_ID_DEPTH,
     RECORD_ID_KEYS,
     WARNING_CATEGORY,
@@ -102,6 +103,9 @@ class Finding:
     category: str
     path: str
     issue: Issue
+    #: True for a finding that does not make its unit "with issues": a round-trip relaxation of
+    #: a kind in :data:`~xml2json.policy.QUALITY_CLEAN_RELAXATIONS` (the converter's own)
+    benign: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The envelope's form: the issue's fields with ``check`` and ``category``."""
@@ -392,6 +396,7 @@ class RecordChecker:
                     "roundtrip-relaxation",
                     xml_schema_path(r.xml_path),
                     Issue(ROUNDTRIP_RELAXATION, _cut(str(r)), xml_path=r.xml_path),
+                    benign=r.kind in QUALITY_CLEAN_RELAXATIONS,
                 )
             )
         return out

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..io import atomic_write
+from ..policy import QUALITY_CLEAN_RELAXATIONS as CLEAN_RELAXATIONS
 
 __all__ = [
     "QUALITY_FORMAT",
@@ -76,7 +77,7 @@ _TOP: dict[str, str] = {
     "omittedPaths": _INT,
 }
 #: Keys a report of an earlier release may lack (read as 0); checked when present.
-_TOP_OPTIONAL: dict[str, str] = {"rejectedInvalid": _INT, "documentsCut": _INT}
+_TOP_OPTIONAL: dict[str, str] = {"rejectedInvalid": _INT, "documentsCut": _INT, "cleanWithRelaxations": _INT}
 _COUNTS = {"issues": _INT, "records": _INT, "share": _NUM}
 _ROW_FIELDS: dict[str, dict[str, str]] = {
     "byCheck": {"check": _STR, **_COUNTS},
@@ -314,6 +315,17 @@ def _example_line(ex: Mapping[str, Any], n: int) -> str:
 INVALID_LABEL = "rejected as invalid (--strict-valid)"
 
 
+def _relaxed_text(q: Mapping[str, Any]) -> str:
+    """What the clean count holds beyond units without any finding (``cleanWithRelaxations``)."""
+    n = int(q.get("cleanWithRelaxations", 0))
+    if not n:
+        return ""
+    return (
+        f"note: {_number(n)} clean {_plural(str(q['unit'])) if n > 1 else str(q['unit'])} "
+        f"{'have' if n > 1 else 'has'} only the converter's own round-trip relaxations ({', '.join(CLEAN_RELAXATIONS)})"
+    )
+
+
 def _cut_text(n: int) -> str:
     """The warning about documents cut short (``documentsCut``)."""
     docs = "1 document" if n == 1 else f"{_number(n)} documents"
@@ -357,6 +369,8 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
             ["  not checked", _number(rejected - invalid), _percent(rejected - invalid, read), "of read"],
         ]
     lines += _table([f"{units} read", _number(read), "", ""], totals, right={1, 2}, indent="")
+    if relaxed := _relaxed_text(q):
+        lines.append(_right_clip(relaxed, width))
     lines.append("")
     lines += _table(
         ["by check", "issues", units, "share"],
@@ -544,7 +558,7 @@ def render_html(q: Mapping[str, Any]) -> str:
 
     Hooks for tests and scripts: each total is ``<span data-total="checked" data-value="5012">``
     (also ``clean``, ``withIssues``, ``rejected``, ``read``, ``omittedPaths``, and when not 0
-    ``rejectedInvalid`` and ``documentsCut``), its percentage
+    ``rejectedInvalid``, ``documentsCut`` and ``cleanWithRelaxations``), its percentage
     ``data-percent="checked"``; each table is ``data-table="byCheck|byCategory|byCode|byPath"``,
     each of its rows ``data-row="N"`` (the row's index in the JSON), each cell
     ``data-field="<JSON key>"`` with the raw number in ``data-value``; examples are
@@ -589,9 +603,17 @@ def render_html(q: Mapping[str, Any]) -> str:
             f'in rejects.jsonl: <span data-total="rejectedInvalid" data-value="{invalid}">{_number(invalid)}</span> '
             f"{_e(INVALID_LABEL)} (checked, counted in every table), {_number(rejected - invalid)} not checked"
         )
+    clean_what = "no issue from any check"
+    relaxed = int(q.get("cleanWithRelaxations", 0))
+    if relaxed:
+        clean_what += (
+            f'; <span data-total="cleanWithRelaxations" data-value="{relaxed}">{_number(relaxed)}</span> of them '
+            f"with only the converter's own round-trip relaxations ({_e(', '.join(CLEAN_RELAXATIONS))}), "
+            "listed in the tables"
+        )
     totals = [
         ("checked", checked, read, "of read", "converted and checked"),
-        ("clean", clean, checked, "of checked", "no issue from any check"),
+        ("clean", clean, checked, "of checked", clean_what),
         ("withIssues", with_issues, checked, "of checked", "at least one issue"),
         ("rejected", rejected, read, "of read", rejected_what),
     ]
@@ -602,7 +624,7 @@ def render_html(q: Mapping[str, Any]) -> str:
             f'<div class="total {key}"><span class="label">{names[key]}</span>'
             f'<span class="n" data-total="{key}" data-value="{value}">{_number(value)}</span>'
             f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; '
-            f"{what if key == 'rejected' else _e(what)}</span></div>"
+            f"{what if key in ('rejected', 'clean') else _e(what)}</span></div>"
         )
     out.append("</div>")
     if read:
