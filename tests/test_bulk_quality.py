@@ -218,6 +218,42 @@ def test_a_document_cut_short_is_said(tmp_path: Path) -> None:
     assert "WARNING: 1 document could not be read to the end (see rejects.jsonl)" in render_text(q)
 
 
+def test_issues_beyond_the_cap_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validators: Any) -> None:
+    """Each check lists at most MAX_PER_CHECK issues of a record; the others are counted in
+    ``issuesOverCap`` (and said in the record's line), so that nothing is silently dropped."""
+    from xml2json.bulk import checks
+
+    full = tmp_path / "full"
+    run_bulk(tsdr_files(), full, records=True, jobs=1, validate="both")
+    monkeypatch.setattr(checks, "MAX_PER_CHECK", 2)
+    capped = tmp_path / "capped"
+    run_bulk(tsdr_files(), capped, records=True, jobs=1, validate="both")
+    a, b = quality(full), quality(capped)
+    for ra, rb in zip(a["byCheck"], b["byCheck"], strict=True):
+        assert ra["issuesOverCap"] == 0
+        assert rb["issues"] + rb["issuesOverCap"] == ra["issues"], ra["check"]
+        assert rb["issues"] <= 2 * rb["records"] or ra["check"] not in ("json", "xsd")
+    assert b["byCheck"][1]["issuesOverCap"] > 0  # json: every TSDR record has more than 2
+    over = [
+        (x["index"], c)
+        for x in record_lines(full)
+        if x["record"] is not None
+        for c in ("json", "xsd")
+        if sum(i["check"] == c for i in x["issues"]) > 2
+    ]
+    said = [
+        (x["index"], i["check"])
+        for x in record_lines(capped)
+        if x["record"] is not None
+        for i in x["issues"]
+        if i["code"] == "issues-over-cap"
+    ]
+    assert over and said == over
+    from xml2json.bulk.report import render_text
+
+    assert "the issue counts are lower bounds" in render_text(b)
+
+
 def test_settings_are_checked() -> None:
     with pytest.raises(ConfigError) as e:
         BulkConfig(("x.xml",), "out", validate="schema")

@@ -150,10 +150,19 @@ def test_text_summary(name: str, top: int) -> None:
         assert line.endswith("(see rejects.jsonl):")
     else:
         assert not cut
+    over = sum(r["issuesOverCap"] for r in q["byCheck"])
     for row in q["byCheck"]:
-        (cells,) = [c for c in map(_cells, lines) if len(c) == 4 and c[0] == row["check"]]
+        (cells,) = [c for c in map(_cells, lines) if len(c) == (5 if over else 4) and c[0] == row["check"]]
         assert cells[1:3] == [_count(row["issues"]), _count(row["records"])]
         assert percent_agrees(cells[3], row["records"], checked), cells
+        if over:
+            assert cells[4] == _count(row["issuesOverCap"])
+    if over:
+        assert f"note: {_count(over)} more issue(s) beyond the first 100 per {q['unit']}" in text
+        assert "the issue counts are lower bounds" in text
+    else:
+        assert "beyond the first" not in text
+    assert ("only the first content error inside an element (libxml2)" in text) == ("xsd" in q["checks"])
     shown_paths = q["byPath"][:top]
     if shown_paths:  # each path: a line of counts, the path, its message, one example, in order
         at = next(n for n, x in enumerate(lines) if x.startswith("paths (")) + 2

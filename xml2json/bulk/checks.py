@@ -55,6 +55,8 @@ VALIDATIONS = ("json", "xsd")
 #: At most this many issues per check and unit are kept (the rest of a unit's issues of that
 #: check are not listed: the unit is counted with issues all the same).
 MAX_PER_CHECK = 100
+#: The code of the finding that counts a unit's issues of one check beyond :data:`MAX_PER_CHECK`.
+OVER_CAP = "issues-over-cap"
 #: Messages longer than this are cut (quality.json keeps examples short).
 MAX_MESSAGE = 300
 
@@ -106,6 +108,9 @@ class Finding:
     #: True for a finding that does not make its unit "with issues": a round-trip relaxation of
     #: a kind in :data:`~xml2json.policy.QUALITY_CLEAN_RELAXATIONS` (the converter's own)
     benign: bool = False
+    #: > 0 for the one finding (code ``issues-over-cap``) that says how many issues of its check
+    #: the unit had beyond :data:`MAX_PER_CHECK`: they are not listed, and counted only here
+    more: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The envelope's form: the issue's fields with ``check`` and ``category``."""
@@ -177,6 +182,15 @@ class _JsonCheck:
                 except (fv._Unsupported, ValueError, rs.ValidationError):
                     self.rs = None
         self._py: Any = None
+
+    def count(self, value: Any) -> int:
+        """The number of errors in *value*, all of them (for a unit with more than the cap)."""
+        if self.rs is not None:
+            try:
+                return sum(1 for _ in self.rs.iter_errors(value))
+            except (ValueError, TypeError, OverflowError, UnicodeError):
+                pass
+        return sum(1 for _ in self.py().iter_errors(value))
 
     def py(self) -> Any:
         if self._py is None:
@@ -305,7 +319,9 @@ class RecordChecker:
         whole document, *type_key* is None and *value* the document's JSON)."""
         out: list[Finding] = []
         if "json" in self.validate:
-            for ptr, kw, msg in self.json_check(plan.version, document, type_key).errors(value):
+            jc = self.json_check(plan.version, document, type_key)
+            errors = jc.errors(value)
+            for ptr, kw, msg in errors:
                 full = ptr if type_key is None else "/" + json_name + ptr
                 out.append(
                     Finding(
@@ -315,6 +331,10 @@ class RecordChecker:
                         Issue(JSON_CODE, _cut(msg), json_pointer=full),
                     )
                 )
+            if len(errors) >= MAX_PER_CHECK:  # count the ones not listed (a rare, costly case)
+                more = jc.count(value) - len(errors)
+                if more > 0:
+                    out.append(over_cap("json", more))
         if "xsd" in self.validate:
             out.extend(self._xsd(el, plan, document))
         if self.roundtrip:
@@ -326,7 +346,8 @@ class RecordChecker:
         with self._lock:  # one XMLSchema object: its error log is per call
             if schema.validate(el):
                 return []
-            errors = list(schema.error_log)[:MAX_PER_CHECK]  # type: ignore[call-overload]
+            every = list(schema.error_log)  # type: ignore[call-overload]
+        errors = every[:MAX_PER_CHECK]
         nsmap = el.nsmap
         out = []
         for e in errors:
@@ -339,6 +360,8 @@ class RecordChecker:
                     Issue(XSD_CODE, _cut(e.message), xml_path=path or None, line=e.line or None),
                 )
             )
+        if len(every) > len(errors):
+            out.append(over_cap("xsd", len(every) - len(errors)))
         return out
 
     def _roundtrip(self, el: Any, value: Any, plan: Plan, tp: TypePlan, *, whole: bool) -> list[Finding]:
@@ -402,6 +425,18 @@ class RecordChecker:
         return out
 
 
+def over_cap(check: str, more: int) -> Finding:
+    """The finding that says a unit had *more* issues of *check* than are listed (see
+    :attr:`Finding.more`)."""
+    return Finding(
+        check,
+        "other",
+        "",
+        Issue(OVER_CAP, f"{more} more {check} issue(s) in this unit are not listed (at most {MAX_PER_CHECK} are)"),
+        more=more,
+    )
+
+
 def _name(tag: str, plan: Plan) -> str:
     if tag.startswith("{"):
         ns, local = tag[1:].split("}")
@@ -461,6 +496,7 @@ def checker_for(converter: Converter, validate: Sequence[str], roundtrip: bool) 
 
 __all__ = [
     "JSON_CODE",
+    "OVER_CAP",
     "ROUNDTRIP_DIFFERENCE",
     "ROUNDTRIP_RELAXATION",
     "XSD_CODE",

@@ -66,6 +66,7 @@ class QualityCounter:
     rejected_invalid: int = 0  # checked units that --strict-valid sent to the rejects
     documents_cut: int = 0  # documents whose reading stopped at an error part-way (records mode)
     clean_relaxed: int = 0  # clean units with findings all benign (policy.QUALITY_CLEAN_RELAXATIONS)
+    over_cap: dict[str, list[int]] = field(default_factory=dict)  # check → [issues not listed, units]
 
     def rejects(self, findings: Sequence[Finding]) -> bool:
         """Under *strict*: whether a unit with *findings* goes to the rejects (it has an issue of
@@ -97,6 +98,11 @@ class QualityCounter:
         per_code: dict[tuple[str, str], int] = {}
         per_row: dict[Key, tuple[int, Finding]] = {}
         for f in findings:
+            if f.more:  # issues beyond the per-check cap: counted apart, in no row
+                c = self.over_cap.setdefault(f.check, [0, 0])
+                c[0] += f.more
+                c[1] += 1
+                continue
             per_check[f.check] = per_check.get(f.check, 0) + 1
             per_cat[f.category] = per_cat.get(f.category, 0) + 1
             ck = (f.check, f.issue.code)
@@ -146,6 +152,7 @@ class QualityCounter:
         for mine, theirs in (
             (self.by_check, other.by_check),
             (self.by_category, other.by_category),
+            (self.over_cap, other.over_cap),
         ):
             for k, (i, r) in theirs.items():
                 c = mine.setdefault(k, [0, 0])
@@ -191,6 +198,7 @@ class QualityCounter:
             "rejectedInvalid": self.rejected_invalid,
             "documentsCut": self.documents_cut,
             "cleanRelaxed": self.clean_relaxed,
+            "overCap": self.over_cap,
         }
 
     @classmethod
@@ -205,6 +213,7 @@ class QualityCounter:
         q.rejected_invalid = d.get("rejectedInvalid", 0)
         q.documents_cut = d.get("documentsCut", 0)
         q.clean_relaxed = d.get("cleanRelaxed", 0)
+        q.over_cap = {k: list(v) for k, v in d.get("overCap", {}).items()}
         return q
 
 
@@ -240,7 +249,8 @@ def report(
     for c in QUALITY_CHECKS:
         if c in checks:
             i, r = q.by_check.get(c, [0, 0])
-            by_check.append({"check": c, "issues": i, "records": r, "share": _share(r, n)})
+            over = q.over_cap.get(c, [0, 0])[0]
+            by_check.append({"check": c, "issues": i, "records": r, "share": _share(r, n), "issuesOverCap": over})
     by_category = [
         {"category": k, "issues": i, "records": r, "share": _share(r, n)}
         for k, (i, r) in sorted(q.by_category.items(), key=lambda kv: (-kv[1][1], kv[0]))

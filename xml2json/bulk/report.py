@@ -155,6 +155,8 @@ def check_quality(q: Any, name: str = "the quality report") -> dict[str, Any]:
     for table, fields in _ROW_FIELDS.items():
         for i, row in enumerate(q[table]):
             _check_fields(row, fields, f"/{table}/{i}", name)
+            if table == "byCheck" and "issuesOverCap" in row:
+                _check_fields(row, {"issuesOverCap": _INT}, f"/{table}/{i}", name)
     for i, row in enumerate(q["byPath"]):
         for j, ex in enumerate(row["examples"]):
             _check_fields(ex, _EXAMPLE, f"/byPath/{i}/examples/{j}", name)
@@ -311,6 +313,27 @@ def _example_line(ex: Mapping[str, Any], n: int) -> str:
     return f"{rid} ({source}{index})" if rid is not None else f"{source}{index}"
 
 
+#: The per-check cap on the issues listed for one unit (:data:`.checks.MAX_PER_CHECK`).
+_CAP = 100
+#: The limit of libxml2 the XSD check inherits, said wherever its counts are shown.
+XSD_NOTE = (
+    "the xsd check reports only the first content error inside an element (libxml2): "
+    "once it is fixed, others in the same element may show"
+)
+
+
+def over_cap(q: Mapping[str, Any]) -> int:
+    """Issues beyond the per-unit cap of each check, counted in no row (0 in earlier reports)."""
+    return sum(int(r.get("issuesOverCap", 0)) for r in q["byCheck"])
+
+
+def _over_cap_text(n: int, units: str) -> str:
+    return (
+        f"{_number(n)} more issue(s) beyond the first {_CAP} per {units[:-1]} and check are in no row: "
+        "the issue counts are lower bounds"
+    )
+
+
 #: How the page and the summary name the units that --strict-valid rejected.
 INVALID_LABEL = "rejected as invalid (--strict-valid)"
 
@@ -372,15 +395,28 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     if relaxed := _relaxed_text(q):
         lines.append(_right_clip(relaxed, width))
     lines.append("")
+    over = over_cap(q)
     lines += _table(
-        ["by check", "issues", units, "share"],
+        ["by check", "issues", units, "share", *(["beyond cap"] if over else [])],
         [
-            [_line(r["check"]), _number(r["issues"]), _number(r["records"]), _percent(r["records"], checked)]
+            [
+                _line(r["check"]),
+                _number(r["issues"]),
+                _number(r["records"]),
+                _percent(r["records"], checked),
+                *([_number(int(r.get("issuesOverCap", 0)))] if over else []),
+            ]
             for r in q["byCheck"]
         ],
-        right={1, 2, 3},
+        right={1, 2, 3, 4},
         indent="",
     )
+    if over:
+        first, then = _over_cap_text(over, units).split(": ", 1)
+        lines += [_right_clip(f"note: {first}:", width), f"  {then}."]
+    if "xsd" in q["checks"]:
+        first, then = XSD_NOTE.split(": ", 1)
+        lines += [f"note: {first}:", f"  {then}."]
     cats = list(q["byCategory"])
     if cats:
         lines.append("")
@@ -659,18 +695,30 @@ def render_html(q: Mapping[str, Any]) -> str:
         ("byCategory", "By category", "What kind of problem.", [("category", "text")]),
         ("byCode", "By code", "The checkers' issue codes.", [("check", "text"), ("code", "text")]),
     ]
+    over = over_cap(q)
     for name, title, caption, keys in sections:
         rows = []
+        extra = name == "byCheck" and over > 0  # a column for the issues beyond the cap
         for i, r in enumerate(q[name]):
             cells = "".join(_text_cell(k, r[k], k) for k, _ in keys)
             cells += _num_cell("issues", int(r["issues"]), "issues") + _num_cell("records", int(r["records"]), units)
-            rows.append(f'<tr data-row="{i}">{cells}{_share_cell(r, checked)}</tr>')
+            cells += _share_cell(r, checked)
+            if extra:
+                cells += _num_cell("issuesOverCap", int(r.get("issuesOverCap", 0)), "beyond the cap")
+            rows.append(f'<tr data-row="{i}">{cells}</tr>')
         out.append(f"<section><h2>{title}</h2>")
+        columns = [*keys, *counts, *([("beyond the cap", "num")] if extra else [])]
         out.append(
-            _table_html(
-                name, _e(caption + f" Share: {units} with such an issue, of those checked."), [*keys, *counts], rows
-            )
+            _table_html(name, _e(caption + f" Share: {units} with such an issue, of those checked."), columns, rows)
         )
+        if name == "byCheck":
+            if over:
+                out.append(
+                    f'<p class="note"><span data-total="issuesOverCap" data-value="{over}">{_number(over)}</span>'
+                    f"{_e(_over_cap_text(over, units).removeprefix(_number(over)))}.</p>"
+                )
+            if "xsd" in q["checks"]:
+                out.append(f'<p class="muted" data-note="xsd">Note: {_e(XSD_NOTE)}.</p>')
         out.append("</section>")
 
     omitted = int(q["omittedPaths"])
