@@ -63,6 +63,25 @@ def test_load_errors_say_what_is_wrong(tmp_path: Path) -> None:
     assert "validate" in c.value.message and "round trip" in c.value.message
 
 
+def test_an_unfinished_run_is_told_to_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run that asked for checks and was interrupted (its manifest's header names them, no
+    summary.json, no quality.json): resume it, do not start again."""
+    out = tmp_path / "out"
+    out.mkdir()
+    header = {"xml2jsonBulk": 1, "records": True, "validate": ["json"], "checkRoundtrip": True}
+    (out / "manifest.jsonl").write_text(json.dumps(header) + "\n")
+    with pytest.raises(ConfigError) as c:
+        load_quality(out)
+    assert c.value.code == "run-not-finished" and "--resume" in c.value.message
+    assert main(["quality", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[run-not-finished]" in err and "--resume" in err and "--overwrite" not in err
+    (out / "manifest.jsonl").write_text(json.dumps({"xml2jsonBulk": 1, "records": True}) + "\n")
+    with pytest.raises(ConfigError) as c:
+        load_quality(out)  # a run without checks: no report to wait for
+    assert c.value.code == "no-quality-report"
+
+
 @pytest.mark.parametrize(
     ("change", "pointer"),
     [

@@ -175,6 +175,19 @@ def units_read(q: Mapping[str, Any]) -> int:
     return int(q["checked"]) + int(q["rejected"]) - rejected_invalid(q)
 
 
+def _unfinished_checking_run(folder: Path) -> bool:
+    """Whether *folder* holds a bulk run that asked for checks (its manifest's header says
+    ``validate`` or ``checkRoundtrip``) and has not finished (no summary.json yet)."""
+    if (folder / "summary.json").exists():
+        return False
+    try:
+        with open(folder / "manifest.jsonl", "rb") as fh:
+            header = json.loads(fh.readline())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and bool(header.get("validate") or header.get("checkRoundtrip"))
+
+
 def _is_bulk_output(folder: Path) -> bool:
     return any((folder / m).exists() for m in _BULK_MARKERS)
 
@@ -186,7 +199,8 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
     Errors: a folder that does not exist or cannot be read — :class:`InputError` ``io``; a folder
     that is not a bulk output — :class:`ConfigError` ``not-bulk-output``; a bulk output without a
     quality report (the run neither validated nor checked round trips) — :class:`ConfigError`
-    ``no-quality-report``; a file that is not JSON or not this format — :class:`InputError`
+    ``no-quality-report``, or, when the run in it asked for checks but has not finished,
+    ``run-not-finished``; a file that is not JSON or not this format — :class:`InputError`
     ``quality-format``."""
     p = Path(out_dir)
     if p.is_dir():
@@ -197,6 +211,13 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
                     f"{p} is not the output folder of a bulk run (it has no manifest.jsonl, summary.json or "
                     f"rejects.jsonl)",
                     code="not-bulk-output",
+                )
+            if _unfinished_checking_run(p):
+                raise ConfigError(
+                    f"{p} has no {QUALITY_JSON} yet: the bulk run in it checks the records but did not finish "
+                    "(the report is written at its end); run the same bulk command again with --resume to "
+                    "finish it",
+                    code="run-not-finished",
                 )
             raise ConfigError(
                 f"{p} has no {QUALITY_JSON}: a data-quality report is written only by bulk runs that validate "
