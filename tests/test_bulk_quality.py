@@ -261,6 +261,13 @@ def test_settings_are_checked() -> None:
     with pytest.raises(ConfigError) as e:
         BulkConfig(("x.xml",), "out", strict_valid=True)
     assert e.value.code == "bulk-strict-valid"
+    for wrong in (True, 1, ["json", None], b"json"):  # not a check: a ConfigError saying what is taken
+        with pytest.raises(ConfigError) as e:
+            BulkConfig(("x.xml",), "out", validate=wrong)  # type: ignore[arg-type]
+        assert e.value.code == "bulk-validate" and '"json", "xsd", "both"' in e.value.message
+        with pytest.raises(ConfigError) as e:
+            next(iter_records(b"<x/>", validate=wrong))  # type: ignore[arg-type]
+        assert e.value.code == "bulk-validate" and '"json", "xsd", "both"' in e.value.message
     assert BulkConfig(("x.xml",), "out", validate="both").validate == ("json", "xsd")
     assert BulkConfig(("x.xml",), "out", validate=["xsd", "json"]).validate == ("json", "xsd")
 
@@ -271,6 +278,8 @@ def test_resume_with_other_checks_says_settings_differ(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         run_bulk([f], tmp_path / "out", records=True, jobs=1, resume=True, check_roundtrip=True)
     assert e.value.code == "bulk-settings-differ"
+    # worded for people, and a setting the new run lacks is named too
+    assert "validate was json, is not set" in e.value.message and "checkRoundtrip was off, is on" in e.value.message
 
 
 # -- the round trip --------------------------------------------------------------------------------

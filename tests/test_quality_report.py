@@ -335,6 +335,10 @@ def test_cli_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["quality", str(out), "--html", "-"]) == 0  # to standard output: the page alone
     assert capsys.readouterr().out.rstrip("\n") == render_html(q).rstrip("\n")
 
+    assert main(["quality", str(out), "--json", "--html", "-"]) == 2  # both to standard output: refused
+    captured = capsys.readouterr()
+    assert captured.out == "" and "[usage]" in captured.err and "--json and --html -" in captured.err
+
 
 @pytest.mark.parametrize(
     ("make", "args", "code", "expect"),

@@ -66,18 +66,24 @@ _INDEX_STEP = re.compile(r"/\d+(?=/|$)")
 
 def normalize_validate(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"json"``, ``"xsd"``, ``"both"``, a sequence of them, or None/``()`` → the checks in
-    report order. Raises ``ValueError`` naming an unknown one."""
+    report order. Raises ``ValueError`` with a message for people for anything else."""
+    accepted = '"json", "xsd", "both", a list of them, or None'
     if value is None:
         return ()
-    items = [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, dict)):
+        items = list(value)
+    else:
+        raise ValueError(f"validate takes {accepted}, not {type(value).__name__} {value!r}")
     out: set[str] = set()
     for item in items:
         if item == "both":
             out.update(VALIDATIONS)
-        elif item in VALIDATIONS:
+        elif isinstance(item, str) and item in VALIDATIONS:
             out.add(item)
         else:
-            raise ValueError(item)
+            raise ValueError(f"unknown check {item!r}: validate takes {accepted}")
     return tuple(c for c in VALIDATIONS if c in out)
 
 

@@ -96,6 +96,17 @@ _ROW_FIELDS: dict[str, dict[str, str]] = {
 _EXAMPLE = {"id": _OPT_STR, "source": _STR, "index": _OPT_INT}
 
 
+_KIND_WORDS = {
+    _INT: "a whole number ≥ 0",
+    _STR: "a string",
+    _OPT_STR: "a string or null",
+    _OPT_INT: "a whole number ≥ 0 or null",
+    _NUM: "a number",
+    _STR_LIST: "a list of strings",
+    _ROWS: "a list of objects",
+}
+
+
 def _fits(value: Any, kind: str) -> bool:
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if kind == _INT:
@@ -123,7 +134,7 @@ def _check_fields(obj: Mapping[str, Any], fields: Mapping[str, str], where: str,
             )
         if not _fits(obj[key], kind):
             raise InputError(
-                f"{name} is not a quality report this version reads: {key!r} is not {kind}",
+                f"{name} is not a quality report this version reads: {key!r} is not {_KIND_WORDS[kind]}",
                 code="quality-format",
                 json_pointer=f"{where}/{key}",
             )
@@ -138,8 +149,9 @@ def check_quality(q: Any, name: str = "the quality report") -> dict[str, Any]:
     fmt = q.get("format")
     if fmt != QUALITY_FORMAT:
         raise InputError(
-            f"{name} is not a quality report this version reads: its format is {fmt!r}, this version "
-            f"reads {QUALITY_FORMAT!r}",
+            f"{name} is not a quality report this version reads: "
+            + ("it has no 'format'" if fmt is None else f"its format is {json.dumps(fmt, ensure_ascii=False)}")
+            + f", this version reads {QUALITY_FORMAT}",
             code="quality-format",
             json_pointer="/format",
         )
