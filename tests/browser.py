@@ -104,7 +104,10 @@ _PROBE = r"""
   document.querySelectorAll('[data-percent]').forEach(function (el) { r.percents[el.dataset.percent] = seen(el); });
   document.querySelectorAll('[data-info]').forEach(function (el) { r.info[el.dataset.info] = seen(el); });
   document.querySelectorAll('[data-input]').forEach(function (el) { r.inputs.push(seen(el)); });
+  r.overflow = {};
   document.querySelectorAll('table[data-table]').forEach(function (t) {
+    var box = t.parentElement;
+    r.overflow[t.dataset.table] = [box.scrollWidth, box.clientWidth];
     r.tables[t.dataset.table] = Array.prototype.map.call(t.querySelectorAll('tr[data-row]'), function (tr) {
       var cells = {};
       tr.querySelectorAll('[data-field]').forEach(function (td) { cells[td.dataset.field] = seen(td); });

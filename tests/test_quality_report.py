@@ -280,13 +280,15 @@ def test_browser_shows_the_numbers_of_quality_json(chromium: str, tmp_path: Path
         assert f"No {q['unit']} was read" in text or q["rejected"]
 
 
-@pytest.mark.parametrize("name", ["tsdr-like", "hostile", "capped"])
+@pytest.mark.parametrize("name", ["tsdr-like", "hostile", "capped", "strict-cut"])
 def test_browser_narrow_screen(chromium: str, tmp_path: Path, name: str) -> None:
     """On a phone-sized window the page does not scroll sideways and every number is visible."""
     q = SAMPLES[name]
     page = write_html(bulk_dir(tmp_path, q), q)
     seen = check_quality_page(chromium, page, q, width=360)
     assert seen["width"] <= 400
+    for table, (wide, box) in seen["overflow"].items():  # no table scrolls sideways in its box either
+        assert wide <= box, f"the {table} table is {wide}px wide in {box}px"
 
 
 def test_browser_hostile_strings_stay_text(chromium: str, tmp_path: Path) -> None:

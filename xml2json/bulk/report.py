@@ -550,7 +550,9 @@ ul.examples { margin: 0; padding-left: 1rem; min-width: 13rem; } ul.examples li 
   table.paths td.share { text-align: left; }
   th, td { padding: .25rem .3rem; }
   svg.bar { width: 2.5rem; }
-  td.share { min-width: 0; }
+  td.share { min-width: 0; white-space: normal; }
+  td.share svg.bar { display: block; margin: .2rem 0 0; }
+  th, td { overflow-wrap: anywhere; } th.num { white-space: normal; }
   table.paths td::before { content: attr(data-label) ": "; color: var(--muted); }
   table.paths td.where, ul.examples { min-width: 0; }
 }
