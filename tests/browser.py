@@ -104,7 +104,10 @@ _PROBE = r"""
   document.querySelectorAll('[data-percent]').forEach(function (el) { r.percents[el.dataset.percent] = seen(el); });
   document.querySelectorAll('[data-info]').forEach(function (el) { r.info[el.dataset.info] = seen(el); });
   document.querySelectorAll('[data-input]').forEach(function (el) { r.inputs.push(seen(el)); });
+  r.overflow = {};
   document.querySelectorAll('table[data-table]').forEach(function (t) {
+    var box = t.parentElement;
+    r.overflow[t.dataset.table] = [box.scrollWidth, box.clientWidth];
     r.tables[t.dataset.table] = Array.prototype.map.call(t.querySelectorAll('tr[data-row]'), function (tr) {
       var cells = {};
       tr.querySelectorAll('[data-field]').forEach(function (td) { cells[td.dataset.field] = seen(td); });
@@ -226,17 +229,19 @@ def percent_agrees(text: str, part: int, whole: int) -> bool:
     return 0 < exact < 100 and abs(v - exact) <= 0.05 + 1e-9
 
 
-def _row_agrees(table: str, i: int, seen: Mapping[str, Any], row: Mapping[str, Any], checked: int) -> None:
+def _row_agrees(
+    table: str, i: int, seen: Mapping[str, Any], row: Mapping[str, Any], checked: int, any_over_cap: bool
+) -> None:
     where = f"{table}[{i}]"
     assert seen["row"] == str(i), where
     cells = seen["cells"]
     for key, value in row.items():
-        if key == "examples":
-            continue
+        if key == "examples" or (key == "issuesOverCap" and not any_over_cap):
+            continue  # the column is shown only when some check had issues beyond the cap
         assert key in cells, f"{where}: {key} not shown"
         cell = cells[key]
         assert cell["visible"], f"{where}.{key} is not visible"
-        if key in ("issues", "records"):
+        if key in ("issues", "records", "issuesOverCap"):
             assert cell["value"] == str(value), f"{where}.{key}: data-value {cell['value']} != {value}"
             assert shown_int(cell["text"]) == value, f"{where}.{key}: shows {cell['text']!r}, not {value}"
         elif key == "share":
@@ -281,7 +286,8 @@ def check_quality_page(
     seen = probe(chromium, page, width=width, edit=edit)
     assert seen["scrollWidth"] <= seen["width"], f"the page is {seen['scrollWidth']}px wide in {seen['width']}px"
     checked, rejected = q["checked"], q["rejected"]
-    read = checked + rejected
+    invalid = q.get("rejectedInvalid", 0)
+    read = checked + rejected - invalid  # a unit rejected as invalid was checked: counted once
     expected = {
         "read": read,
         "checked": checked,
@@ -289,8 +295,14 @@ def check_quality_page(
         "withIssues": q["withIssues"],
         "rejected": rejected,
     }
-    if q["omittedPaths"]:
-        expected["omittedPaths"] = q["omittedPaths"]
+    for key in ("omittedPaths", "rejectedInvalid", "documentsCut", "cleanWithRelaxations"):
+        if q.get(key):
+            expected[key] = q[key]
+    if any(r.get("issuesOverCap") for r in q["byCheck"]):
+        expected["issuesOverCap"] = sum(r["issuesOverCap"] for r in q["byCheck"])
+        assert "the issue counts are lower bounds" in seen["text"], "the cap is not said"
+    if "xsd" in q["checks"]:
+        assert "only the first content error inside an element" in seen["text"], "the xsd note is not shown"
     assert set(seen["totals"]) == set(expected), f"totals shown: {sorted(seen['totals'])}"
     for key, value in expected.items():
         t = seen["totals"][key]
@@ -301,6 +313,12 @@ def check_quality_page(
     for key, whole in wholes.items():
         p = seen["percents"][key]
         assert p["visible"] and percent_agrees(p["text"], expected[key], whole), f"{key} shows {p['text']!r}"
+
+    if invalid:
+        assert "rejected as invalid (--strict-valid)" in seen["text"], "the rejected as invalid are not named"
+    if q.get("documentsCut"):
+        said = f"{q['documentsCut']:,} document{'s' if q['documentsCut'] > 1 else ''} could not be read to the end"
+        assert said in seen["text"] and "see rejects.jsonl" in seen["text"], "documentsCut is not said"
 
     info = seen["info"]
     for key in ("outDir", "generated", "unit"):
@@ -315,5 +333,5 @@ def check_quality_page(
         assert rows is not None, f"no table {table}"
         assert len(rows) == len(q[table]), f"{table}: {len(rows)} rows shown, {len(q[table])} in the report"
         for i, (s, row) in enumerate(zip(rows, q[table], strict=True)):
-            _row_agrees(table, i, s, row, checked)
+            _row_agrees(table, i, s, row, checked, any(r.get("issuesOverCap") for r in q["byCheck"]))
     return seen

@@ -22,6 +22,7 @@ class Found:
     category: str
     path: str
     message: str
+    benign: bool = False  # a relaxation that leaves its unit clean
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Unit:
     index: int | None
     id: str | None
     issues: list[Found] = field(default_factory=list)
+    rejected: bool = False  # checked, then rejected by --strict-valid
+    over_cap: dict[str, int] = field(default_factory=dict)  # check → issues beyond the cap, in no row
 
 
 def _share(records: int, checked: int) -> float:
@@ -49,9 +52,14 @@ def build_quality(
     out_dir: str = "/data/out",
     cap: int = 500,
     generated: str = "2026-12-01T20:30:00Z",
+    documents_cut: int = 0,
 ) -> dict[str, Any]:
+    """*rejected*: units rejected without being checked (the units flagged ``rejected`` are
+    added to it)."""
     checked = len(units)
-    clean = sum(1 for u in units if not u.issues)
+    invalid = sum(1 for u in units if u.rejected)
+    clean = sum(1 for u in units if all(f.benign for f in u.issues))
+    relaxed = sum(1 for u in units if u.issues and all(f.benign for f in u.issues))
 
     def rows(key: Any) -> dict[Any, dict[str, Any]]:
         acc: dict[Any, dict[str, Any]] = {}
@@ -72,7 +80,11 @@ def build_quality(
 
     per_check = rows(lambda f: f.check)
     by_check = [
-        {"check": c, **(counts(per_check[c]) if c in per_check else {"issues": 0, "records": 0, "share": 0})}
+        {
+            "check": c,
+            **(counts(per_check[c]) if c in per_check else {"issues": 0, "records": 0, "share": 0}),
+            "issuesOverCap": sum(u.over_cap.get(c, 0) for u in units),
+        }
         for c in checks
     ]
     by_category = sorted(
@@ -108,8 +120,11 @@ def build_quality(
         "jsonBackend": backend if "json" in checks else None,
         "checked": checked,
         "clean": clean,
+        "cleanWithRelaxations": relaxed,
         "withIssues": checked - clean,
-        "rejected": rejected,
+        "rejected": rejected + invalid,
+        "rejectedInvalid": invalid,
+        "documentsCut": documents_cut,
         "byCheck": by_check,
         "byCategory": by_category,
         "byCode": by_code,
@@ -236,6 +251,20 @@ def documents_xsd_only(n: int = 1234, seed: int = 7) -> dict[str, Any]:
     return build_quality(units, checks=["convert", "xsd"], unit="document", rejected=0, inputs=["week/"])
 
 
+def strict_cut(n: int = 150, seed: int = 3) -> dict[str, Any]:
+    """A records-mode run with --strict-valid (the units with a json or xsd issue were checked,
+    then rejected) over documents of which two broke part-way."""
+    rng = random.Random(seed)
+    units = []
+    for i in range(n):
+        issues = [Found(*t) for t in _TSDR_PATHS if rng.random() < 0.1]
+        bad = any(f.check in ("json", "xsd") for f in issues)
+        if i % 7 == 0:  # the converter's own relaxation: listed, the unit stays clean if it has no other
+            issues.append(Found(*_TSDR_PATHS[-1], benign=True))
+        units.append(Unit(f"bag{i // 50}.xml", i % 50, f"ApplicationNumberText {i}", issues, rejected=bad))
+    return build_quality(units, rejected=2, inputs=["bag0.xml", "bag1.xml", "bag2.xml"], documents_cut=2)
+
+
 def capped(paths: int = 540) -> dict[str, Any]:
     """More distinct (check, code, path) rows than the cap: ``omittedPaths`` > 0."""
     units = [
@@ -249,6 +278,8 @@ def capped(paths: int = 540) -> dict[str, Any]:
     ]
     for u in units[:30]:  # a few paths that affect many records, so the listed rows differ in count
         u.issues.append(Found("convert", "unknown-element", "unknown-element", "/tmk:Trademark/ns3:A", "unknown"))
+    for k, u in enumerate(units[:3]):  # a few records with more json issues than are listed
+        u.over_cap["json"] = 1000 * k + 17
     return build_quality(units, checks=["convert", "json"], inputs=["big.xml"])
 
 
@@ -298,6 +329,7 @@ def hostile() -> dict[str, Any]:
 def samples() -> Iterable[tuple[str, dict[str, Any]]]:
     yield "tsdr-like", tsdr_like()
     yield "documents-xsd", documents_xsd_only()
+    yield "strict-cut", strict_cut()
     yield "capped", capped()
     yield "empty", empty()
     yield "all-rejected", empty(rejected=4)

@@ -542,7 +542,7 @@ def test_resume_skips_complete_inputs_and_redoes_changed_ones(tmp_path: Path) ->
     with pytest.raises(ConfigError, match="earlier bulk run") as earlier:
         run_bulk([d], out, records=True)
     assert earlier.value.code == "bulk-earlier-run" and "--" not in str(earlier.value)
-    with pytest.raises(ConfigError, match="records True → False"):
+    with pytest.raises(ConfigError, match="records was on, is off"):
         run_bulk([d], out, resume=True)
     again = run_bulk([d], out, records=True, resume=True)
     assert (again.run_tasks, again.resumed, again.records) == (0, 3, 3)

@@ -12,6 +12,7 @@ difference provoked on purpose.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -211,7 +212,82 @@ def test_strict_valid_moves_the_records_to_rejects(tmp_path: Path) -> None:
     assert all(i["code"] == "json-schema-invalid" and i["category"] for r in rejects for i in r["issues"])
     assert not [x for x in record_lines(out) if x["record"] is not None]
     q = quality(out)
-    assert (q["checked"], q["rejected"], q["byPath"]) == (0, 4, [])
+    # checked and failed: counted in every total and row, and said to be rejected as invalid
+    assert (q["checked"], q["withIssues"], q["clean"], q["rejected"], q["rejectedInvalid"]) == (4, 4, 0, 4, 4)
+    run_bulk(tsdr_files(), tmp_path / "lax", records=True, jobs=1, validate="json")
+    lax = quality(tmp_path / "lax")
+    assert q["byPath"] and q["byPath"] == lax["byPath"] and q["byCode"] == lax["byCode"]
+    assert q["byCheck"] == lax["byCheck"] and lax["rejectedInvalid"] == 0
+    from xml2json.bulk.report import render_text, units_read
+
+    assert units_read(q) == 4
+    assert "rejected as invalid (--strict-valid)" in render_text(q)
+
+
+def test_strict_valid_documents_keep_their_warnings(tmp_path: Path) -> None:
+    """Document mode: a document rejected as invalid is in the report, and its conversion
+    warnings stay in summary.json (as records mode keeps them)."""
+    files = tsdr_files()
+    strict = run_bulk(files, tmp_path / "strict", jobs=1, validate="json", strict_valid=True)
+    lax = run_bulk(files, tmp_path / "lax", jobs=1, validate="json")
+    assert strict.rejects == 4 and lax.warnings and strict.warnings == lax.warnings
+    q, ql = quality(tmp_path / "strict"), quality(tmp_path / "lax")
+    assert (q["checked"], q["withIssues"], q["rejectedInvalid"], q["rejected"]) == (4, 4, 4, 4)
+    assert q["byPath"] == ql["byPath"]
+
+
+def test_a_document_cut_short_is_said(tmp_path: Path) -> None:
+    """A bag that breaks after some records: the records before the break are checked, and the
+    report counts the document as cut (the records after it were never read)."""
+    src = tmp_path / "bag.xml"
+    write_bulk(src, [REC % n for n in range(6)])
+    data = src.read_bytes()
+    starts = [m.start() for m in re.finditer(rb"<tmk:Trademark>", data)]
+    assert len(starts) == 6
+    src.write_bytes(data[: starts[3]] + b"<tmk:Trademark><broken</tmk:Trademark>" + data[starts[3] :])
+    summary = run_bulk([src], tmp_path / "out", records=True, jobs=1, validate="json")
+    q = quality(tmp_path / "out")
+    assert summary.records == 3 and q["checked"] == 3 and q["documentsCut"] == 1 and q["rejected"] == 1
+    assert q["rejectedInvalid"] == 0
+    from xml2json.bulk.report import render_text
+
+    assert "WARNING: 1 document could not be read to the end (see rejects.jsonl)" in render_text(q)
+
+
+def test_issues_beyond_the_cap_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validators: Any) -> None:
+    """Each check lists at most MAX_PER_CHECK issues of a record; the others are counted in
+    ``issuesOverCap`` (and said in the record's line), so that nothing is silently dropped."""
+    from xml2json.bulk import checks
+
+    full = tmp_path / "full"
+    run_bulk(tsdr_files(), full, records=True, jobs=1, validate="both")
+    monkeypatch.setattr(checks, "MAX_PER_CHECK", 2)
+    capped = tmp_path / "capped"
+    run_bulk(tsdr_files(), capped, records=True, jobs=1, validate="both")
+    a, b = quality(full), quality(capped)
+    for ra, rb in zip(a["byCheck"], b["byCheck"], strict=True):
+        assert ra["issuesOverCap"] == 0
+        assert rb["issues"] + rb["issuesOverCap"] == ra["issues"], ra["check"]
+        assert rb["issues"] <= 2 * rb["records"] or ra["check"] not in ("json", "xsd")
+    assert b["byCheck"][1]["issuesOverCap"] > 0  # json: every TSDR record has more than 2
+    over = [
+        (x["index"], c)
+        for x in record_lines(full)
+        if x["record"] is not None
+        for c in ("json", "xsd")
+        if sum(i["check"] == c for i in x["issues"]) > 2
+    ]
+    said = [
+        (x["index"], i["check"])
+        for x in record_lines(capped)
+        if x["record"] is not None
+        for i in x["issues"]
+        if i["code"] == "issues-over-cap"
+    ]
+    assert over and said == over
+    from xml2json.bulk.report import render_text
+
+    assert "the issue counts are lower bounds" in render_text(b)
 
 
 def test_settings_are_checked() -> None:
@@ -221,6 +297,13 @@ def test_settings_are_checked() -> None:
     with pytest.raises(ConfigError) as e:
         BulkConfig(("x.xml",), "out", strict_valid=True)
     assert e.value.code == "bulk-strict-valid"
+    for wrong in (True, 1, ["json", None], b"json"):  # not a check: a ConfigError saying what is taken
+        with pytest.raises(ConfigError) as e:
+            BulkConfig(("x.xml",), "out", validate=wrong)  # type: ignore[arg-type]
+        assert e.value.code == "bulk-validate" and '"json", "xsd", "both"' in e.value.message
+        with pytest.raises(ConfigError) as e:
+            next(iter_records(b"<x/>", validate=wrong))  # type: ignore[arg-type]
+        assert e.value.code == "bulk-validate" and '"json", "xsd", "both"' in e.value.message
     assert BulkConfig(("x.xml",), "out", validate="both").validate == ("json", "xsd")
     assert BulkConfig(("x.xml",), "out", validate=["xsd", "json"]).validate == ("json", "xsd")
 
@@ -231,6 +314,8 @@ def test_resume_with_other_checks_says_settings_differ(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         run_bulk([f], tmp_path / "out", records=True, jobs=1, resume=True, check_roundtrip=True)
     assert e.value.code == "bulk-settings-differ"
+    # worded for people, and a setting the new run lacks is named too
+    assert "validate was json, is not set" in e.value.message and "checkRoundtrip was off, is on" in e.value.message
 
 
 # -- the round trip --------------------------------------------------------------------------------
@@ -293,6 +378,33 @@ def test_roundtrip_difference_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     ]
     lines = read_jsonl(tmp_path / "bad" / "bag.jsonl")
     assert lines[0]["issues"][0]["check"] == "roundtrip"
+
+
+def test_the_converters_own_relaxation_leaves_a_document_clean(tmp_path: Path, validators: Any) -> None:
+    """WIPO's PatentPublication example is XSD-valid; its round trip needs a "choice interleaving"
+    relaxation (the converter's own: per-branch arrays do not keep the order between branches).
+    The relaxation is listed, and the document counts as clean."""
+    f = require_shared(WIPO_V6) / "PatentPublication_Example.xml"
+    run_bulk([f], tmp_path / "out", jobs=1, validate="xsd", check_roundtrip=True)
+    q = quality(tmp_path / "out")
+    relaxed = rows(q, "roundtrip")
+    assert relaxed and all(r["message"].startswith("choice interleaving at ") for r in relaxed)
+    assert (q["checked"], q["clean"], q["withIssues"], q["cleanWithRelaxations"]) == (1, 1, 0, 1)
+    assert not rows(q, "xsd")
+
+
+def test_known_elements_out_of_schema_order_are_a_data_problem(tmp_path: Path) -> None:
+    src = tmp_path / "bag.xml"
+    swapped = (
+        b"<tmk:Trademark><tmk:MarkCategory>Trademark</tmk:MarkCategory>\n<com:ApplicationNumber>"
+        b"<com:ApplicationNumberText>%d</com:ApplicationNumberText></com:ApplicationNumber></tmk:Trademark>"
+    )
+    write_bulk(src, [swapped % n for n in range(3)])
+    run_bulk([src], tmp_path / "out", records=True, jobs=1, check_roundtrip=True)
+    q = quality(tmp_path / "out")
+    (row,) = q["byPath"]
+    assert row["message"].startswith("known elements out of schema order")
+    assert (q["clean"], q["withIssues"], q["cleanWithRelaxations"]) == (0, 3, 0)
 
 
 # -- several workers, resume, flat memory ------------------------------------------------------------

@@ -63,6 +63,25 @@ def test_load_errors_say_what_is_wrong(tmp_path: Path) -> None:
     assert "validate" in c.value.message and "round trip" in c.value.message
 
 
+def test_an_unfinished_run_is_told_to_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run that asked for checks and was interrupted (its manifest's header names them, no
+    summary.json, no quality.json): resume it, do not start again."""
+    out = tmp_path / "out"
+    out.mkdir()
+    header = {"xml2jsonBulk": 1, "records": True, "validate": ["json"], "checkRoundtrip": True}
+    (out / "manifest.jsonl").write_text(json.dumps(header) + "\n")
+    with pytest.raises(ConfigError) as c:
+        load_quality(out)
+    assert c.value.code == "run-not-finished" and "--resume" in c.value.message
+    assert main(["quality", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[run-not-finished]" in err and "--resume" in err and "--overwrite" not in err
+    (out / "manifest.jsonl").write_text(json.dumps({"xml2jsonBulk": 1, "records": True}) + "\n")
+    with pytest.raises(ConfigError) as c:
+        load_quality(out)  # a run without checks: no report to wait for
+    assert c.value.code == "no-quality-report"
+
+
 @pytest.mark.parametrize(
     ("change", "pointer"),
     [
@@ -116,22 +135,53 @@ def test_text_summary(name: str, top: int) -> None:
     text = render_text(q, top=top)
     lines = text.splitlines()
     assert all(len(line) <= 100 for line in lines), max(lines, key=len)
-    checked, read = q["checked"], q["checked"] + q["rejected"]
-    for label, key, whole in [
-        ("checked", "checked", read),
-        ("clean", "clean", q["checked"]),
-        ("with issues", "withIssues", q["checked"]),
-        ("rejected", "rejected", read),
-    ]:
+    invalid = q["rejectedInvalid"]
+    checked, read = q["checked"], q["checked"] + q["rejected"] - invalid
+    assert re.search(rf"^{q['unit']}s read\s+{_count(read)}$", text, re.MULTILINE)
+    totals = [
+        ("checked", q["checked"], read),
+        ("clean", q["clean"], q["checked"]),
+        ("with issues", q["withIssues"], q["checked"]),
+        ("rejected", q["rejected"], read),
+    ]
+    if invalid:
+        totals += [
+            ("  rejected as invalid (--strict-valid)", invalid, q["checked"]),
+            ("  not checked", q["rejected"] - invalid, read),
+        ]
+    else:
+        assert "as invalid" not in text and "not checked" not in text
+    for label, value, whole in totals:
         (line,) = [x for x in lines if x.startswith(label + " ")]
-        m = re.fullmatch(rf"{label}\s+([\d,]+)\s+(\S+(?: %)?)\s+of .*", line)
+        m = re.fullmatch(rf"{re.escape(label)}\s+([\d,]+)\s+(\S+(?: %)?)\s+of .*", line)
         assert m, line
-        assert m.group(1) == _count(q[key])
-        assert percent_agrees(m.group(2), q[key], whole), line
+        assert m.group(1) == _count(value)
+        assert percent_agrees(m.group(2), value, whole), line
+    if q["cleanWithRelaxations"]:
+        said = f"note: {_count(q['cleanWithRelaxations'])} clean {q['unit']}s have only the converter's own"
+        assert said in text
+    else:
+        assert "own round-trip relaxations" not in text
+    cut = [x for x in lines if x.startswith("WARNING: ")]
+    if q["documentsCut"]:
+        (line,) = cut
+        assert line.startswith(f"WARNING: {_count(q['documentsCut'])} documents could not be read to the end")
+        assert line.endswith("(see rejects.jsonl):")
+    else:
+        assert not cut
+    over = sum(r["issuesOverCap"] for r in q["byCheck"])
     for row in q["byCheck"]:
-        (cells,) = [c for c in map(_cells, lines) if len(c) == 4 and c[0] == row["check"]]
+        (cells,) = [c for c in map(_cells, lines) if len(c) == (5 if over else 4) and c[0] == row["check"]]
         assert cells[1:3] == [_count(row["issues"]), _count(row["records"])]
         assert percent_agrees(cells[3], row["records"], checked), cells
+        if over:
+            assert cells[4] == _count(row["issuesOverCap"])
+    if over:
+        assert f"note: {_count(over)} more issue(s) beyond the first 100 per {q['unit']}" in text
+        assert "the issue counts are lower bounds" in text
+    else:
+        assert "beyond the first" not in text
+    assert ("only the first content error inside an element (libxml2)" in text) == ("xsd" in q["checks"])
     shown_paths = q["byPath"][:top]
     if shown_paths:  # each path: a line of counts, the path, its message, one example, in order
         at = next(n for n, x in enumerate(lines) if x.startswith("paths (")) + 2
@@ -230,13 +280,15 @@ def test_browser_shows_the_numbers_of_quality_json(chromium: str, tmp_path: Path
         assert f"No {q['unit']} was read" in text or q["rejected"]
 
 
-@pytest.mark.parametrize("name", ["tsdr-like", "hostile", "capped"])
+@pytest.mark.parametrize("name", ["tsdr-like", "hostile", "capped", "strict-cut"])
 def test_browser_narrow_screen(chromium: str, tmp_path: Path, name: str) -> None:
     """On a phone-sized window the page does not scroll sideways and every number is visible."""
     q = SAMPLES[name]
     page = write_html(bulk_dir(tmp_path, q), q)
     seen = check_quality_page(chromium, page, q, width=360)
     assert seen["width"] <= 400
+    for table, (wide, box) in seen["overflow"].items():  # no table scrolls sideways in its box either
+        assert wide <= box, f"the {table} table is {wide}px wide in {box}px"
 
 
 def test_browser_hostile_strings_stay_text(chromium: str, tmp_path: Path) -> None:
@@ -284,6 +336,10 @@ def test_cli_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["quality", str(out), "--html", "-"]) == 0  # to standard output: the page alone
     assert capsys.readouterr().out.rstrip("\n") == render_html(q).rstrip("\n")
+
+    assert main(["quality", str(out), "--json", "--html", "-"]) == 2  # both to standard output: refused
+    captured = capsys.readouterr()
+    assert captured.out == "" and "[usage]" in captured.err and "--json and --html -" in captured.err
 
 
 @pytest.mark.parametrize(

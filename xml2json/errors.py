@@ -122,7 +122,8 @@ class Xml2JsonError(Exception):
 class ConfigError(Xml2JsonError):
     """An option or argument the library cannot use: a limit that is not a positive integer, an
     unknown engine, inputs that match nothing, a folder that holds no data-quality report.
-    Codes: ``config-limits``, ``usage``, ``no-input``, ``not-bulk-output``, ``no-quality-report``.
+    Codes: ``config-limits``, ``usage``, ``no-input``, ``not-bulk-output``, ``no-quality-report``,
+    ``run-not-finished``.
     """
 
     default_code = "config"

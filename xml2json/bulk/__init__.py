@@ -88,7 +88,7 @@ def iter_records(
     try:
         checks = normalize_validate(validate)
     except ValueError as exc:
-        raise ConfigError(f"unknown check {exc} (choose json, xsd or both)", code="bulk-validate") from None
+        raise ConfigError(str(exc), code="bulk-validate") from None
     # a checker of its own (its converter is this call's): compiled schemas go with the call;
     # the XSDs are the process's (xml2json.validate.default_validators)
     checker = RecordChecker(conv, checks, check_roundtrip) if checks or check_roundtrip else None

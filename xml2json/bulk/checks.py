@@ -38,6 +38,7 @@ from ..plan import Plan, TypePlan
 from ..policy import (
     JSON_KEYWORD_CATEGORY,
     QUALITY_CHECKS,
+    QUALITY_CLEAN_RELAXATIONS,
     RECORD_ID_DEPTH,
     RECORD_ID_KEYS,
     WARNING_CATEGORY,
@@ -55,6 +56,8 @@ VALIDATIONS = ("json", "xsd")
 #: At most this many issues per check and unit are kept (the rest of a unit's issues of that
 #: check are not listed: the unit is counted with issues all the same).
 MAX_PER_CHECK = 100
+#: The code of the finding that counts a unit's issues of one check beyond :data:`MAX_PER_CHECK`.
+OVER_CAP = "issues-over-cap"
 #: Messages longer than this are cut (quality.json keeps examples short).
 MAX_MESSAGE = 300
 
@@ -64,18 +67,24 @@ _INDEX_STEP = re.compile(r"/\d+(?=/|$)")
 
 def normalize_validate(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"json"``, ``"xsd"``, ``"both"``, a sequence of them, or None/``()`` → the checks in
-    report order. Raises ``ValueError`` naming an unknown one."""
+    report order. Raises ``ValueError`` with a message for people for anything else."""
+    accepted = '"json", "xsd", "both", a list of them, or None'
     if value is None:
         return ()
-    items = [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, dict)):
+        items = list(value)
+    else:
+        raise ValueError(f"validate takes {accepted}, not {type(value).__name__} {value!r}")
     out: set[str] = set()
     for item in items:
         if item == "both":
             out.update(VALIDATIONS)
-        elif item in VALIDATIONS:
+        elif isinstance(item, str) and item in VALIDATIONS:
             out.add(item)
         else:
-            raise ValueError(item)
+            raise ValueError(f"unknown check {item!r}: validate takes {accepted}")
     return tuple(c for c in VALIDATIONS if c in out)
 
 
@@ -103,6 +112,12 @@ class Finding:
     category: str
     path: str
     issue: Issue
+    #: True for a finding that does not make its unit "with issues": a round-trip relaxation of
+    #: a kind in :data:`~xml2json.policy.QUALITY_CLEAN_RELAXATIONS` (the converter's own)
+    benign: bool = False
+    #: > 0 for the one finding (code ``issues-over-cap``) that says how many issues of its check
+    #: the unit had beyond :data:`MAX_PER_CHECK`: they are not listed, and counted only here
+    more: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The envelope's form: the issue's fields with ``check`` and ``category``."""
@@ -185,6 +200,15 @@ class _JsonCheck:
                 # type: {"additionalProperties": false} alone rejects each member on its own
                 stand_in = {"properties": dict.fromkeys(self._known, True), "additionalProperties": False}
                 self._unexpected = rs.Draft202012Validator(stand_in)
+
+    def count(self, value: Any) -> int:
+        """The number of errors in *value*, all of them (for a unit with more than the cap)."""
+        if self.rs is not None:
+            try:
+                return sum(1 for _ in self.rs.iter_errors(value))
+            except (ValueError, TypeError, OverflowError, UnicodeError):
+                pass
+        return sum(1 for _ in self.py().iter_errors(value))
 
     def py(self) -> Any:
         if self._py is None:
@@ -405,7 +429,9 @@ class RecordChecker:
         whole document, *type_key* is None and *value* the document's JSON)."""
         out: list[Finding] = []
         if "json" in self.validate:
-            for ptr, kw, msg in self.json_check(plan.version, document, type_key).errors(value):
+            jc = self.json_check(plan.version, document, type_key)
+            errors = jc.errors(value)
+            for ptr, kw, msg in errors:
                 full = ptr if type_key is None else "/" + json_name + ptr
                 out.append(
                     Finding(
@@ -415,6 +441,10 @@ class RecordChecker:
                         Issue(JSON_CODE, _cut(msg), json_pointer=full),
                     )
                 )
+            if len(errors) >= MAX_PER_CHECK:  # count the ones not listed (a rare, costly case)
+                more = jc.count(value) - len(errors)
+                if more > 0:
+                    out.append(over_cap("json", more))
         if "xsd" in self.validate:
             out.extend(self._xsd(el, plan, document))
         if self.roundtrip:
@@ -426,7 +456,8 @@ class RecordChecker:
         with self._lock:  # one XMLSchema object: its error log is per call
             if schema.validate(el):
                 return []
-            errors = list(schema.error_log)[:MAX_PER_CHECK]  # type: ignore[call-overload]
+            every = list(schema.error_log)  # type: ignore[call-overload]
+        errors = every[:MAX_PER_CHECK]
         nsmap = el.nsmap
         out = []
         for e in errors:
@@ -439,6 +470,8 @@ class RecordChecker:
                     Issue(XSD_CODE, _cut(e.message), xml_path=path or None, line=e.line or None),
                 )
             )
+        if len(every) > len(errors):
+            out.append(over_cap("xsd", len(every) - len(errors)))
         return out
 
     def _roundtrip(self, el: Any, value: Any, plan: Plan, tp: TypePlan, *, whole: bool) -> list[Finding]:
@@ -496,9 +529,22 @@ class RecordChecker:
                     "roundtrip-relaxation",
                     xml_schema_path(r.xml_path),
                     Issue(ROUNDTRIP_RELAXATION, _cut(str(r)), xml_path=r.xml_path),
+                    benign=r.kind in QUALITY_CLEAN_RELAXATIONS,
                 )
             )
         return out
+
+
+def over_cap(check: str, more: int) -> Finding:
+    """The finding that says a unit had *more* issues of *check* than are listed (see
+    :attr:`Finding.more`)."""
+    return Finding(
+        check,
+        "other",
+        "",
+        Issue(OVER_CAP, f"{more} more {check} issue(s) in this unit are not listed (at most {MAX_PER_CHECK} are)"),
+        more=more,
+    )
 
 
 def _name(tag: str, plan: Plan) -> str:
@@ -564,6 +610,7 @@ def checker_for(converter: Converter, validate: Sequence[str], roundtrip: bool) 
 
 __all__ = [
     "JSON_CODE",
+    "OVER_CAP",
     "ROUNDTRIP_DIFFERENCE",
     "ROUNDTRIP_RELAXATION",
     "XSD_CODE",

@@ -103,8 +103,8 @@ class BulkConfig:
             raise ConfigError("no inputs given", code="no-input")
         try:
             object.__setattr__(self, "validate", normalize_validate(self.validate))
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"unknown validation {exc} (choose json, xsd or both)", code="bulk-validate") from None
+        except ValueError as exc:
+            raise ConfigError(str(exc), code="bulk-validate") from None
         if self.strict_valid and not self.validate:
             raise ConfigError(
                 "strict validity needs a validation to apply (json, xsd or both)", code="bulk-strict-valid"

@@ -180,6 +180,20 @@ def _header(cfg: RunConfig) -> dict[str, Any]:
     }
 
 
+def _setting(key: str, value: Any) -> str:
+    """A run setting of the manifest's header, for people: ``on``/``off``, ``json, xsd``, ``not set``
+    (a flag the header leaves out when it is off: ``off``)."""
+    if value is None and key in ("strictValid", "checkRoundtrip"):
+        return "off"
+    if value is None or value == [] or value == "":
+        return "not set"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The header and the complete entries; a torn last line (a crash while appending) is dropped."""
     header: dict[str, Any] | None = None
@@ -417,7 +431,12 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
             if config.resume:
                 if old_header != header:
                     old = old_header or {}
-                    diff = ", ".join(f"{k} {old.get(k)!r} → {v!r}" for k, v in header.items() if old.get(k) != v)
+                    keys = [*header, *(k for k in old if k not in header)]
+                    diff = "; ".join(
+                        f"{k} was {_setting(k, old.get(k))}, is {_setting(k, header.get(k))}"
+                        for k in keys
+                        if old.get(k) != header.get(k)
+                    )
                     raise ConfigError(f"{out} was written with other settings ({diff})", code="bulk-settings-differ")
                 previous = old_entries
             elif config.overwrite:

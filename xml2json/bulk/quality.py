@@ -62,7 +62,11 @@ class QualityCounter:
     rows: dict[Key, Row] = field(default_factory=dict)
     omitted: set[Key] = field(default_factory=set)
     omitted_extra: int = 0
-    strict: bool = False  # strict-valid: a unit with validation issues is rejected, not counted
+    strict: bool = False  # strict-valid: a unit with validation issues is rejected (and counted)
+    rejected_invalid: int = 0  # checked units that --strict-valid sent to the rejects
+    documents_cut: int = 0  # documents whose reading stopped at an error part-way (records mode)
+    clean_relaxed: int = 0  # clean units with findings all benign (policy.QUALITY_CLEAN_RELAXATIONS)
+    over_cap: dict[str, list[int]] = field(default_factory=dict)  # check → [issues not listed, units]
 
     def rejects(self, findings: Sequence[Finding]) -> bool:
         """Under *strict*: whether a unit with *findings* goes to the rejects (it has an issue of
@@ -73,18 +77,32 @@ class QualityCounter:
     def with_issues(self) -> int:
         return self.checked - self.clean
 
-    def add(self, findings: Sequence[Finding], data: Any, source: str, index: int | None) -> None:
+    def add(
+        self, findings: Sequence[Finding], data: Any, source: str, index: int | None, *, rejected: bool = False
+    ) -> None:
         """Count one checked unit and its *findings*; *data* (its JSON) gives the example id,
-        looked up only when a row still needs an example."""
+        looked up only when a row still needs an example. *rejected*: the unit was checked and
+        then sent to the rejects by --strict-valid (it is counted all the same, and once more in
+        ``rejected_invalid``)."""
         self.checked += 1
+        if rejected:
+            self.rejected_invalid += 1
         if not findings:
             self.clean += 1
             return
+        if all(f.benign for f in findings):  # only the converter's own relaxations: clean
+            self.clean += 1
+            self.clean_relaxed += 1
         per_check: dict[str, int] = {}
         per_cat: dict[str, int] = {}
         per_code: dict[tuple[str, str], int] = {}
         per_row: dict[Key, tuple[int, Finding]] = {}
         for f in findings:
+            if f.more:  # issues beyond the per-check cap: counted apart, in no row
+                c = self.over_cap.setdefault(f.check, [0, 0])
+                c[0] += f.more
+                c[1] += 1
+                continue
             per_check[f.check] = per_check.get(f.check, 0) + 1
             per_cat[f.category] = per_cat.get(f.category, 0) + 1
             ck = (f.check, f.issue.code)
@@ -128,9 +146,13 @@ class QualityCounter:
         """Add *other*'s counts (a later task: its examples come after this one's)."""
         self.checked += other.checked
         self.clean += other.clean
+        self.rejected_invalid += other.rejected_invalid
+        self.documents_cut += other.documents_cut
+        self.clean_relaxed += other.clean_relaxed
         for mine, theirs in (
             (self.by_check, other.by_check),
             (self.by_category, other.by_category),
+            (self.over_cap, other.over_cap),
         ):
             for k, (i, r) in theirs.items():
                 c = mine.setdefault(k, [0, 0])
@@ -173,6 +195,10 @@ class QualityCounter:
             ],
             "omitted": [list(k) for k in sorted(self.omitted)],
             "omittedExtra": self.omitted_extra,
+            "rejectedInvalid": self.rejected_invalid,
+            "documentsCut": self.documents_cut,
+            "cleanRelaxed": self.clean_relaxed,
+            "overCap": self.over_cap,
         }
 
     @classmethod
@@ -184,6 +210,10 @@ class QualityCounter:
         q.rows = {(c, k, p): Row(cat, i, r, msg, list(ex)) for c, k, p, cat, i, r, msg, ex in d.get("rows", [])}
         q.omitted = {(c, k, p) for c, k, p in d.get("omitted", [])}
         q.omitted_extra = d.get("omittedExtra", 0)
+        q.rejected_invalid = d.get("rejectedInvalid", 0)
+        q.documents_cut = d.get("documentsCut", 0)
+        q.clean_relaxed = d.get("cleanRelaxed", 0)
+        q.over_cap = {k: list(v) for k, v in d.get("overCap", {}).items()}
         return q
 
 
@@ -219,7 +249,8 @@ def report(
     for c in QUALITY_CHECKS:
         if c in checks:
             i, r = q.by_check.get(c, [0, 0])
-            by_check.append({"check": c, "issues": i, "records": r, "share": _share(r, n)})
+            over = q.over_cap.get(c, [0, 0])[0]
+            by_check.append({"check": c, "issues": i, "records": r, "share": _share(r, n), "issuesOverCap": over})
     by_category = [
         {"category": k, "issues": i, "records": r, "share": _share(r, n)}
         for k, (i, r) in sorted(q.by_category.items(), key=lambda kv: (-kv[1][1], kv[0]))
@@ -254,8 +285,11 @@ def report(
         "jsonBackend": json_backend,
         "checked": n,
         "clean": q.clean,
+        "cleanWithRelaxations": q.clean_relaxed,
         "withIssues": q.with_issues,
         "rejected": rejected,
+        "rejectedInvalid": q.rejected_invalid,
+        "documentsCut": q.documents_cut,
         "byCheck": by_check,
         "byCategory": by_category,
         "byCode": by_code,
@@ -281,6 +315,8 @@ def summary_part(q: dict[str, Any], path: Path) -> dict[str, Any]:
         "checked": q["checked"],
         "clean": q["clean"],
         "withIssues": q["withIssues"],
+        "rejectedInvalid": q["rejectedInvalid"],
+        "documentsCut": q["documentsCut"],
         "report": str(path),
     }
 

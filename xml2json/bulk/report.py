@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..io import atomic_write
+from ..policy import QUALITY_CLEAN_RELAXATIONS as CLEAN_RELAXATIONS
 
 __all__ = [
     "QUALITY_FORMAT",
@@ -75,6 +76,8 @@ _TOP: dict[str, str] = {
     "byPath": _ROWS,
     "omittedPaths": _INT,
 }
+#: Keys a report of an earlier release may lack (read as 0); checked when present.
+_TOP_OPTIONAL: dict[str, str] = {"rejectedInvalid": _INT, "documentsCut": _INT, "cleanWithRelaxations": _INT}
 _COUNTS = {"issues": _INT, "records": _INT, "share": _NUM}
 _ROW_FIELDS: dict[str, dict[str, str]] = {
     "byCheck": {"check": _STR, **_COUNTS},
@@ -91,6 +94,17 @@ _ROW_FIELDS: dict[str, dict[str, str]] = {
     },
 }
 _EXAMPLE = {"id": _OPT_STR, "source": _STR, "index": _OPT_INT}
+
+
+_KIND_WORDS = {
+    _INT: "a whole number ≥ 0",
+    _STR: "a string",
+    _OPT_STR: "a string or null",
+    _OPT_INT: "a whole number ≥ 0 or null",
+    _NUM: "a number",
+    _STR_LIST: "a list of strings",
+    _ROWS: "a list of objects",
+}
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -120,7 +134,7 @@ def _check_fields(obj: Mapping[str, Any], fields: Mapping[str, str], where: str,
             )
         if not _fits(obj[key], kind):
             raise InputError(
-                f"{name} is not a quality report this version reads: {key!r} is not {kind}",
+                f"{name} is not a quality report this version reads: {key!r} is not {_KIND_WORDS[kind]}",
                 code="quality-format",
                 json_pointer=f"{where}/{key}",
             )
@@ -135,19 +149,55 @@ def check_quality(q: Any, name: str = "the quality report") -> dict[str, Any]:
     fmt = q.get("format")
     if fmt != QUALITY_FORMAT:
         raise InputError(
-            f"{name} is not a quality report this version reads: its format is {fmt!r}, this version "
-            f"reads {QUALITY_FORMAT!r}",
+            f"{name} is not a quality report this version reads: "
+            + ("it has no 'format'" if fmt is None else f"its format is {json.dumps(fmt, ensure_ascii=False)}")
+            + f", this version reads {QUALITY_FORMAT}",
             code="quality-format",
             json_pointer="/format",
         )
     _check_fields(q, _TOP, "", name)
+    _check_fields(q, {k: v for k, v in _TOP_OPTIONAL.items() if k in q}, "", name)
+    if rejected_invalid(q) > min(q["checked"], q["rejected"]):
+        raise InputError(
+            f"{name} is not a quality report this version reads: 'rejectedInvalid' is more than "
+            "'checked' or 'rejected'",
+            code="quality-format",
+            json_pointer="/rejectedInvalid",
+        )
     for table, fields in _ROW_FIELDS.items():
         for i, row in enumerate(q[table]):
             _check_fields(row, fields, f"/{table}/{i}", name)
+            if table == "byCheck" and "issuesOverCap" in row:
+                _check_fields(row, {"issuesOverCap": _INT}, f"/{table}/{i}", name)
     for i, row in enumerate(q["byPath"]):
         for j, ex in enumerate(row["examples"]):
             _check_fields(ex, _EXAMPLE, f"/byPath/{i}/examples/{j}", name)
     return q
+
+
+def rejected_invalid(q: Mapping[str, Any]) -> int:
+    """Units of *q* that were checked and then rejected by --strict-valid (in ``checked`` and in
+    ``rejected``); 0 in a report of an earlier release."""
+    return int(q.get("rejectedInvalid", 0))
+
+
+def units_read(q: Mapping[str, Any]) -> int:
+    """Units read: the checked ones and the rejected ones, each once (a unit rejected as invalid
+    is both)."""
+    return int(q["checked"]) + int(q["rejected"]) - rejected_invalid(q)
+
+
+def _unfinished_checking_run(folder: Path) -> bool:
+    """Whether *folder* holds a bulk run that asked for checks (its manifest's header says
+    ``validate`` or ``checkRoundtrip``) and has not finished (no summary.json yet)."""
+    if (folder / "summary.json").exists():
+        return False
+    try:
+        with open(folder / "manifest.jsonl", "rb") as fh:
+            header = json.loads(fh.readline())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and bool(header.get("validate") or header.get("checkRoundtrip"))
 
 
 def _is_bulk_output(folder: Path) -> bool:
@@ -161,7 +211,8 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
     Errors: a folder that does not exist or cannot be read — :class:`InputError` ``io``; a folder
     that is not a bulk output — :class:`ConfigError` ``not-bulk-output``; a bulk output without a
     quality report (the run neither validated nor checked round trips) — :class:`ConfigError`
-    ``no-quality-report``; a file that is not JSON or not this format — :class:`InputError`
+    ``no-quality-report``, or, when the run in it asked for checks but has not finished,
+    ``run-not-finished``; a file that is not JSON or not this format — :class:`InputError`
     ``quality-format``."""
     p = Path(out_dir)
     if p.is_dir():
@@ -172,6 +223,13 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
                     f"{p} is not the output folder of a bulk run (it has no manifest.jsonl, summary.json or "
                     f"rejects.jsonl)",
                     code="not-bulk-output",
+                )
+            if _unfinished_checking_run(p):
+                raise ConfigError(
+                    f"{p} has no {QUALITY_JSON} yet: the bulk run in it checks the records but did not finish "
+                    "(the report is written at its end); run the same bulk command again with --resume to "
+                    "finish it",
+                    code="run-not-finished",
                 )
             raise ConfigError(
                 f"{p} has no {QUALITY_JSON}: a data-quality report is written only by bulk runs that validate "
@@ -288,6 +346,52 @@ def _example_line(ex: Mapping[str, Any], n: int) -> str:
     return f"{rid} ({source}{index})" if rid is not None else f"{source}{index}"
 
 
+#: The per-check cap on the issues listed for one unit (:data:`.checks.MAX_PER_CHECK`).
+_CAP = 100
+#: The limit of libxml2 the XSD check inherits, said wherever its counts are shown.
+XSD_NOTE = (
+    "the xsd check reports only the first content error inside an element (libxml2): "
+    "once it is fixed, others in the same element may show"
+)
+
+
+def over_cap(q: Mapping[str, Any]) -> int:
+    """Issues beyond the per-unit cap of each check, counted in no row (0 in earlier reports)."""
+    return sum(int(r.get("issuesOverCap", 0)) for r in q["byCheck"])
+
+
+def _over_cap_text(n: int, units: str) -> str:
+    return (
+        f"{_number(n)} more issue(s) beyond the first {_CAP} per {units[:-1]} and check are in no row: "
+        "the issue counts are lower bounds"
+    )
+
+
+#: How the page and the summary name the units that --strict-valid rejected.
+INVALID_LABEL = "rejected as invalid (--strict-valid)"
+
+
+def _relaxed_text(q: Mapping[str, Any]) -> str:
+    """What the clean count holds beyond units without any finding (``cleanWithRelaxations``)."""
+    n = int(q.get("cleanWithRelaxations", 0))
+    if not n:
+        return ""
+    return (
+        f"note: {_number(n)} clean {_plural(str(q['unit'])) if n > 1 else str(q['unit'])} "
+        f"{'have' if n > 1 else 'has'} only the converter's own round-trip relaxations ({', '.join(CLEAN_RELAXATIONS)})"
+    )
+
+
+def _cut_text(n: int) -> str:
+    """The warning about documents cut short (``documentsCut``)."""
+    docs = "1 document" if n == 1 else f"{_number(n)} documents"
+    return f"{docs} could not be read to the end"
+
+
+#: What a cut document means for the counts.
+_CUT_MEANS = "the records after each break were not read nor checked: they are in no count here"
+
+
 def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> str:
     """A short plain-text summary of a quality report: totals with their shares, one line per
     check, the *top* categories and the *top* paths (records, share, issues, check, code,
@@ -295,7 +399,8 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
     *width* columns (long paths keep their end, messages are cut): the JSON and the HTML page
     have everything."""
     checked, rejected = int(q["checked"]), int(q["rejected"])
-    read = checked + rejected
+    invalid = rejected_invalid(q)
+    read = units_read(q)
     units = _plural(str(q["unit"]))
     checks = [c + (f" ({q['jsonBackend']})" if c == "json" and q.get("jsonBackend") else "") for c in q["checks"]]
     inputs = ", ".join(_line(str(i)) for i in q["inputs"]) or "none"
@@ -305,27 +410,46 @@ def render_text(q: Mapping[str, Any], *, top: int = 10, width: int = WIDTH) -> s
         "  " + _right_clip(f"unit: {_line(str(q['unit']))}; checks: {_line(', '.join(checks))}", width - 2),
         "",
     ]
-    lines += _table(
-        [f"{units} read", _number(read), "", ""],
-        [
-            ["checked", _number(checked), _percent(checked, read), "of read"],
-            ["clean", _number(int(q["clean"])), _percent(int(q["clean"]), checked), "of checked"],
-            ["with issues", _number(int(q["withIssues"])), _percent(int(q["withIssues"]), checked), "of checked"],
-            ["rejected", _number(rejected), _percent(rejected, read), "of read (see rejects.jsonl)"],
-        ],
-        right={1, 2},
-        indent="",
-    )
+    cut = int(q.get("documentsCut", 0))
+    if cut:
+        lines += [f"WARNING: {_cut_text(cut)} (see rejects.jsonl):", f"  {_CUT_MEANS}.", ""]
+    totals = [
+        ["checked", _number(checked), _percent(checked, read), "of read"],
+        ["clean", _number(int(q["clean"])), _percent(int(q["clean"]), checked), "of checked"],
+        ["with issues", _number(int(q["withIssues"])), _percent(int(q["withIssues"]), checked), "of checked"],
+        ["rejected", _number(rejected), _percent(rejected, read), "of read (see rejects.jsonl)"],
+    ]
+    if invalid:
+        totals += [
+            [f"  {INVALID_LABEL}", _number(invalid), _percent(invalid, checked), "of checked (counted above)"],
+            ["  not checked", _number(rejected - invalid), _percent(rejected - invalid, read), "of read"],
+        ]
+    lines += _table([f"{units} read", _number(read), "", ""], totals, right={1, 2}, indent="")
+    if relaxed := _relaxed_text(q):
+        lines.append(_right_clip(relaxed, width))
     lines.append("")
+    over = over_cap(q)
     lines += _table(
-        ["by check", "issues", units, "share"],
+        ["by check", "issues", units, "share", *(["beyond cap"] if over else [])],
         [
-            [_line(r["check"]), _number(r["issues"]), _number(r["records"]), _percent(r["records"], checked)]
+            [
+                _line(r["check"]),
+                _number(r["issues"]),
+                _number(r["records"]),
+                _percent(r["records"], checked),
+                *([_number(int(r.get("issuesOverCap", 0)))] if over else []),
+            ]
             for r in q["byCheck"]
         ],
-        right={1, 2, 3},
+        right={1, 2, 3, 4},
         indent="",
     )
+    if over:
+        first, then = _over_cap_text(over, units).split(": ", 1)
+        lines += [_right_clip(f"note: {first}:", width), f"  {then}."]
+    if "xsd" in q["checks"]:
+        first, then = XSD_NOTE.split(": ", 1)
+        lines += [f"note: {first}:", f"  {then}."]
     cats = list(q["byCategory"])
     if cats:
         lines.append("")
@@ -381,7 +505,7 @@ def _e(value: Any) -> str:
 
 _CSS = """
 :root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bar: #0969da; --bg-bar: #eaeef2;
-        --clean: #1a7f37; --issues: #bf8700; --rejected: #cf222e; }
+        --clean: #1a7f37; --issues: #bf8700; --rejected: #cf222e; --invalid: #8250df; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--fg);
        margin: 0 auto; padding: 1rem; max-width: 75rem; }
@@ -398,6 +522,7 @@ dl.info ul { margin: 0; padding: 0; list-style: none; }
 svg.stack { display: block; width: 100%; height: 14px; margin: .75rem 0 .25rem; }
 .stack .clean { fill: var(--clean); } .stack .withIssues { fill: var(--issues); }
 .stack .rejected { fill: var(--rejected); } .stack .none { fill: var(--bg-bar); }
+.stack .rejectedInvalid { fill: var(--invalid); } .legend .rejectedInvalid::before { color: var(--invalid); }
 .legend span::before { content: "■ "; } .legend .clean::before { color: var(--clean); }
 .legend .withIssues::before { color: var(--issues); } .legend .rejected::before { color: var(--rejected); }
 .legend span { margin-right: 1rem; }
@@ -415,6 +540,7 @@ table.paths td.where { min-width: 18rem; }
 .message { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: .2rem; }
 ul.examples { margin: 0; padding-left: 1rem; min-width: 13rem; } ul.examples li { overflow-wrap: anywhere; }
 .note { border-left: 4px solid var(--issues); padding: .25rem .75rem; background: #fff8c5; }
+.note.alert { border-left-color: var(--rejected); background: #ffebe9; }
 @media (max-width: 40rem) {
   body { padding: .5rem; font-size: 14px; }
   table.paths thead { display: none; }
@@ -424,7 +550,9 @@ ul.examples { margin: 0; padding-left: 1rem; min-width: 13rem; } ul.examples li 
   table.paths td.share { text-align: left; }
   th, td { padding: .25rem .3rem; }
   svg.bar { width: 2.5rem; }
-  td.share { min-width: 0; }
+  td.share { min-width: 0; white-space: normal; }
+  td.share svg.bar { display: block; margin: .2rem 0 0; }
+  th, td { overflow-wrap: anywhere; } th.num { white-space: normal; }
   table.paths td::before { content: attr(data-label) ": "; color: var(--muted); }
   table.paths td.where, ul.examples { min-width: 0; }
 }
@@ -500,14 +628,17 @@ def render_html(q: Mapping[str, Any]) -> str:
     """The quality report as one self-contained HTML page (see the module docstring).
 
     Hooks for tests and scripts: each total is ``<span data-total="checked" data-value="5012">``
-    (also ``clean``, ``withIssues``, ``rejected``, ``read``, ``omittedPaths``), its percentage
+    (also ``clean``, ``withIssues``, ``rejected``, ``read``, ``omittedPaths``, and when not 0
+    ``rejectedInvalid``, ``documentsCut`` and ``cleanWithRelaxations``), its percentage
     ``data-percent="checked"``; each table is ``data-table="byCheck|byCategory|byCode|byPath"``,
     each of its rows ``data-row="N"`` (the row's index in the JSON), each cell
     ``data-field="<JSON key>"`` with the raw number in ``data-value``; examples are
     ``<li data-example data-source data-id data-index>``; run facts are ``data-info="<key>"``."""
     checked, rejected = int(q["checked"]), int(q["rejected"])
     clean, with_issues = int(q["clean"]), int(q["withIssues"])
-    read = checked + rejected
+    invalid = rejected_invalid(q)
+    read = units_read(q)
+    cut = int(q.get("documentsCut", 0))
     unit = str(q["unit"])
     units = _plural(unit)
     out: list[str] = [
@@ -529,13 +660,33 @@ def render_html(q: Mapping[str, Any]) -> str:
         "</dl></header>",
         "<main><section><h2>Totals</h2>",
         f'<p>{_e(units.capitalize())} read: <span data-total="read" data-value="{read}">{_number(read)}</span>.</p>',
-        '<div class="totals">',
     ]
+    if cut:
+        out.append(
+            f'<p class="note alert"><strong><span data-total="documentsCut" data-value="{cut}">{_number(cut)}</span>'
+            f"{_e(_cut_text(cut).removeprefix(_number(cut)))}</strong> (see rejects.jsonl for where each stopped): "
+            f"{_e(_CUT_MEANS)}.</p>"
+        )
+    out.append('<div class="totals">')
+    rejected_what = "in rejects.jsonl, not checked"
+    if invalid:
+        rejected_what = (
+            f'in rejects.jsonl: <span data-total="rejectedInvalid" data-value="{invalid}">{_number(invalid)}</span> '
+            f"{_e(INVALID_LABEL)} (checked, counted in every table), {_number(rejected - invalid)} not checked"
+        )
+    clean_what = "no issue from any check"
+    relaxed = int(q.get("cleanWithRelaxations", 0))
+    if relaxed:
+        clean_what += (
+            f'; <span data-total="cleanWithRelaxations" data-value="{relaxed}">{_number(relaxed)}</span> of them '
+            f"with only the converter's own round-trip relaxations ({_e(', '.join(CLEAN_RELAXATIONS))}), "
+            "listed in the tables"
+        )
     totals = [
         ("checked", checked, read, "of read", "converted and checked"),
-        ("clean", clean, checked, "of checked", "no issue from any check"),
+        ("clean", clean, checked, "of checked", clean_what),
         ("withIssues", with_issues, checked, "of checked", "at least one issue"),
-        ("rejected", rejected, read, "of read", "in rejects.jsonl, not checked"),
+        ("rejected", rejected, read, "of read", rejected_what),
     ]
     names = {"checked": "checked", "clean": "clean", "withIssues": "with issues", "rejected": "rejected"}
     for key, value, whole, of, what in totals:
@@ -543,13 +694,20 @@ def render_html(q: Mapping[str, Any]) -> str:
         out.append(
             f'<div class="total {key}"><span class="label">{names[key]}</span>'
             f'<span class="n" data-total="{key}" data-value="{value}">{_number(value)}</span>'
-            f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; {what}</span></div>'
+            f'<span class="muted"><span data-percent="{key}">{pct}</span> {of}; '
+            f"{what if key in ('rejected', 'clean') else _e(what)}</span></div>"
         )
     out.append("</div>")
     if read:
         x = 0.0
         rects = []
-        for key, value in (("clean", clean), ("withIssues", with_issues), ("rejected", rejected)):
+        parts = (
+            ("clean", clean),
+            ("withIssues", with_issues - invalid),
+            ("rejectedInvalid", invalid),
+            ("rejected", rejected - invalid),
+        )
+        for key, value in parts:
             w = 100 * value / read
             if w:
                 rects.append(f'<rect class="{key}" x="{x:.3f}" width="{w:.3f}" height="1"/>')
@@ -559,7 +717,8 @@ def render_html(q: Mapping[str, Any]) -> str:
             f'aria-label="clean, with issues, rejected of {_number(read)} {_e(units)} read">'
             f'<rect class="none" width="100" height="1"/>{"".join(rects)}</svg>'
             '<p class="legend muted"><span class="clean">clean</span><span class="withIssues">with issues</span>'
-            '<span class="rejected">rejected</span></p>'
+            + (f'<span class="rejectedInvalid">{_e(INVALID_LABEL)}</span>' if invalid else "")
+            + f'<span class="rejected">rejected{", not checked" if invalid else ""}</span></p>'
         )
     else:
         out.append(f'<p class="muted">No {_e(unit)} was read.</p>')
@@ -571,18 +730,30 @@ def render_html(q: Mapping[str, Any]) -> str:
         ("byCategory", "By category", "What kind of problem.", [("category", "text")]),
         ("byCode", "By code", "The checkers' issue codes.", [("check", "text"), ("code", "text")]),
     ]
+    over = over_cap(q)
     for name, title, caption, keys in sections:
         rows = []
+        extra = name == "byCheck" and over > 0  # a column for the issues beyond the cap
         for i, r in enumerate(q[name]):
             cells = "".join(_text_cell(k, r[k], k) for k, _ in keys)
             cells += _num_cell("issues", int(r["issues"]), "issues") + _num_cell("records", int(r["records"]), units)
-            rows.append(f'<tr data-row="{i}">{cells}{_share_cell(r, checked)}</tr>')
+            cells += _share_cell(r, checked)
+            if extra:
+                cells += _num_cell("issuesOverCap", int(r.get("issuesOverCap", 0)), "beyond the cap")
+            rows.append(f'<tr data-row="{i}">{cells}</tr>')
         out.append(f"<section><h2>{title}</h2>")
+        columns = [*keys, *counts, *([("beyond the cap", "num")] if extra else [])]
         out.append(
-            _table_html(
-                name, _e(caption + f" Share: {units} with such an issue, of those checked."), [*keys, *counts], rows
-            )
+            _table_html(name, _e(caption + f" Share: {units} with such an issue, of those checked."), columns, rows)
         )
+        if name == "byCheck":
+            if over:
+                out.append(
+                    f'<p class="note"><span data-total="issuesOverCap" data-value="{over}">{_number(over)}</span>'
+                    f"{_e(_over_cap_text(over, units).removeprefix(_number(over)))}.</p>"
+                )
+            if "xsd" in q["checks"]:
+                out.append(f'<p class="muted" data-note="xsd">Note: {_e(XSD_NOTE)}.</p>')
         out.append("</section>")
 
     omitted = int(q["omittedPaths"])

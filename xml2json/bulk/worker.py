@@ -333,6 +333,8 @@ def _document_records(
                 index = rec.index + 1
             if rec.ok and res.quality is not None and rec.record is not None:
                 if res.quality.rejects(rec.issues):  # strict: a record with validation issues
+                    # checked and failed: counted in the report (and as rejected as invalid)
+                    res.quality.add(rec.issues, rec.data, rec.source, rec.index, rejected=True)
                     invalid = [f for f in rec.issues if f.check in VALIDATIONS]
                     out = replace(rec, errors=tuple(f.issue for f in invalid)).reject()
                     out["issues"] = [f.to_dict() for f in invalid]
@@ -353,6 +355,8 @@ def _document_records(
             raise
         issues, schema = _issues_of(exc)
         res.schema_missing |= schema
+        if res.quality is not None:  # the records after the break are not checked: said in the report
+            res.quality.documents_cut += 1
         done = index - first_index
         if document is None and started is not None:
             document, version = started.document, started.version  # the root was read after all
@@ -422,6 +426,9 @@ def _document_of(
         found = warning_findings(result.warnings, 0)
         found += checker.check(root, result.data, plan, doc.name, doc.type, type_key=None, json_name=doc.json_root)
         if q.rejects(found):  # strict: the document goes to the rejects instead
+            for w in result.warnings:  # its conversion warnings still count (as in records mode)
+                warnings[w.code] += 1
+            q.add(found, result.data, source, None, rejected=True)  # checked and failed: in the report
             invalid = [f for f in found if f.check in VALIDATIONS]
             line = reject_line(
                 source, None, [f.issue for f in invalid], document=result.document, version=result.version

@@ -135,6 +135,13 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
             None,
         )
     ],
+    "run-not-finished": [
+        (
+            "`xml2json bulk IN... -o OUTDIR --resume` with the run's other options as before converts what is "
+            "left and writes the report; what is done is kept",
+            None,
+        )
+    ],
     "not-bulk-output": [("give the folder that `xml2json bulk ... -o OUTDIR` wrote", None)],
     "quality-format": [
         (

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..bulk.report import QUALITY_HTML, load_quality, render_html, render_text, write_html
+from ..errors import ConfigError
 from ._common import EXIT_OK, check_output_file, write_output
 
 #: ``--html`` without a FILE: ``OUTDIR/quality.html``.
@@ -55,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_quality(args: argparse.Namespace) -> int:
     html_to: str | None = args.html
+    if html_to == "-" and args.json:  # both would go to standard output: one of them would be lost
+        raise ConfigError(
+            "--json and --html - both print to standard output: give --html a FILE (or no FILE, for "
+            f"OUTDIR/{QUALITY_HTML}), or leave out one of them",
+            code="usage",
+        )
     if html_to:  # a FILE: refused before anything is read when it cannot be written
         check_output_file(html_to, [args.out_dir, str(Path(args.out_dir) / "quality.json")])
     q = load_quality(args.out_dir)
