@@ -520,3 +520,35 @@ def test_sigterm_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
     a, b = tree_bytes(ref), tree_bytes(out)
     assert sorted(a) == sorted(b)
     assert all(a[k] == b[k] for k in a if k != "manifest.jsonl")
+
+
+def test_an_input_that_is_an_earlier_output_is_never_deleted(tmp_path: Path) -> None:
+    """`bulk out -o out --to-xml [--overwrite]` on a records run's folder: the partitions are the
+    earlier run's outputs; starting over would delete the input. Refused, nothing touched."""
+    from xml2json.bulk import run_bulk
+    from xml2json.errors import ConfigError
+
+    out = tmp_path / "out"
+    run_bulk([EXAMPLE], out, records=True, jobs=1)
+    before = sorted(
+        (p.relative_to(out), p.read_bytes()) for p in out.rglob("*") if p.is_file() and "lock" not in p.name
+    )
+    for given, overwrite in (([out], True), ([out], False), ([out / "TrademarkApplication_V6_0.jsonl"], True)):
+        with pytest.raises(ConfigError) as err:
+            run_bulk(given, out, to_xml=True, overwrite=overwrite, jobs=1)
+        assert err.value.issues[0].code == "bulk-input-is-output"
+    after = sorted((p.relative_to(out), p.read_bytes()) for p in out.rglob("*") if p.is_file() and "lock" not in p.name)
+    assert after == before
+    # into another folder it runs
+    summary = run_bulk([out], tmp_path / "back", to_xml=True, jobs=1)
+    assert summary.rejects == 0 and summary.documents == 1
+
+
+def test_strict_does_not_apply_to_xml_output(tmp_path: Path) -> None:
+    from xml2json.bulk import BulkConfig
+    from xml2json.config import Options
+    from xml2json.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        BulkConfig([tmp_path / "x.jsonl"], tmp_path / "o", to_xml=True, options=Options(strict=True))
+    assert err.value.issues[0].code == "bulk-to-xml-strict"

@@ -23,13 +23,15 @@ code                       meaning
 ``bulk-to-xml-stdin``      *to_xml* with standard input (``-``): a partition is read twice
 ``bulk-to-xml-checks``     *to_xml* together with *validate* or *check_roundtrip* (the checks
                            belong to the XML → JSON direction)
+``bulk-to-xml-strict``     *to_xml* with ``Options(strict=True)`` (strict applies to reading XML)
 =========================  ==============================================================
 
 The run adds codes of its own for the output folder (:mod:`.engine`): ``bulk-earlier-run``,
-``bulk-settings-differ``, ``bulk-locked``; ``dask-connect`` for a Dask scheduler that cannot be
-reached, ``bulk-in-worker`` for a run started inside one of a run's own worker processes; and an
-:class:`~xml2json.errors.OutputError` ``output-not-folder`` (the output folder is a file) or
-``output-write`` (an output cannot be written: read-only, full, no permission).
+``bulk-settings-differ``, ``bulk-locked``, ``bulk-input-is-output`` (an input is, or holds, an
+output of the earlier run in *out_dir*: starting over would delete it); ``dask-connect`` for a
+Dask scheduler that cannot be reached, ``bulk-in-worker`` for a run started inside one of a run's
+own worker processes; and an :class:`~xml2json.errors.OutputError` ``output-not-folder`` (the
+output folder is a file) or ``output-write`` (an output cannot be written: read-only, full, no permission).
 """
 
 from __future__ import annotations
@@ -133,6 +135,12 @@ class BulkConfig:
                 "the data-quality checks (validate, check_roundtrip) apply to XML → JSON runs, not to to_xml; "
                 "check the JSON with a forward run's report, or the XML written with xml2json validate",
                 code="bulk-to-xml-checks",
+            )
+        if self.to_xml and self.options.strict:
+            raise ConfigError(
+                "strict applies to reading XML (content the schema does not know rejects the record); "
+                "to_xml writes what the JSON holds, unknown content included",
+                code="bulk-to-xml-strict",
             )
         if self.to_xml and self.has_stdin:
             raise ConfigError(

@@ -27,7 +27,7 @@ from .chunks import CHUNKS_PER_JOB, chunk_threshold, join, prune_chunks, remove_
 from .config import BulkConfig
 from .dask_engine import run_dask
 from .executors import Results, clean_parts, crashed_result, default_jobs, run_local
-from .inputs import InputPlan, Task, plan_inputs
+from .inputs import InputPlan, Task, named_base, plan_inputs
 from .progress import Progress
 from .report import QUALITY_HTML, QUALITY_JSON
 from .runtime import STATE_DIR, RunConfig, TaskResult, converter_for, rejects_path
@@ -223,6 +223,27 @@ def _remove_previous(out: Path, entries: list[dict[str, Any]]) -> None:
         with contextlib.suppress(FileNotFoundError):
             (out / name).unlink()
     shutil.rmtree(out / STATE_DIR / "rejects", ignore_errors=True)
+
+
+def _refuse_inputs_among_outputs(config: BulkConfig, out: Path, entries: list[dict[str, Any]]) -> None:
+    """An input that is (or holds) an output of the earlier run in *out* — ``bulk out -o out
+    --to-xml``: the partitions of a records run converted in their own folder — would be deleted
+    by starting over; refused before anything is touched, whatever the flags."""
+    earlier = [out / rel for e in entries for rel, _size in e.get("outputs", [])]
+    if not earlier:
+        return
+    for given in config.inputs:
+        text = os.fspath(given)
+        if text == "-":
+            continue
+        base = named_base(text).resolve()
+        hit = next((p for p in earlier if p == base or base in p.parents), None)
+        if hit is not None:
+            raise ConfigError(
+                f"the input {text} is or holds {hit}, an output of the earlier bulk run in {out}: starting "
+                "over there would delete it; write this run into another output folder",
+                code="bulk-input-is-output",
+            )
 
 
 def _spool_stdin(stream: IO[bytes], path: Path, limit: int) -> None:
@@ -439,10 +460,12 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
                     )
                     raise ConfigError(f"{out} was written with other settings ({diff})", code="bulk-settings-differ")
                 previous = old_entries
-            elif config.overwrite:
-                _remove_previous(out, old_entries)
             else:
-                raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
+                _refuse_inputs_among_outputs(config, out, old_entries)
+                if config.overwrite:
+                    _remove_previous(out, old_entries)
+                else:
+                    raise ConfigError(f"{out} holds the output of an earlier bulk run", code="bulk-earlier-run")
         clean_parts(out)
         remove_chunks(out)  # parts of a file that a killed run had split: the file is done again
         yield OutputFolder(out, cfg, header, previous, created)

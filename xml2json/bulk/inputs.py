@@ -154,6 +154,12 @@ def _identity(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+def named_base(text: str) -> Path:
+    """The path an input names: the path itself, or for a glob pattern the folder before its
+    first wildcard."""
+    return _glob_base(text) if _MAGIC.search(text) else Path(text)
+
+
 def _glob_base(pattern: str) -> Path:
     parts = Path(pattern).parts
     base: list[str] = []
