@@ -260,6 +260,88 @@ def test_bad_lines_are_rejects_and_the_rest_is_written(tmp_path: Path) -> None:
     assert "6 record line(s) are not written" in r["message"]
 
 
+# -- the order of the lines ----------------------------------------------------------------------------
+
+_SMALL = (
+    b"<tmk:Trademark><com:ApplicationNumber><com:ApplicationNumberText>%d</com:ApplicationNumberText>"
+    b"</com:ApplicationNumber><tmk:MarkCategory>Trademark</tmk:MarkCategory></tmk:Trademark>"
+)
+
+
+def _forward_lines(tmp_path: Path, docs: list[list[int]]) -> list[bytes]:
+    """The partition lines of one file of concatenated bags (one bag per list of numbers)."""
+    src = tmp_path / "s.xml"
+    src.write_bytes(b"".join(bag([_SMALL % n for n in numbers]) for numbers in docs))
+    s = run_bulk([src], tmp_path / "fwd", records=True, jobs=1)
+    assert s.rejects == 0
+    return (tmp_path / "fwd" / "s.jsonl").read_bytes().splitlines()
+
+
+def _reverse(tmp_path: Path, name: str, lines: list[bytes]) -> tuple[Any, list[dict[str, Any]], list[list[str]]]:
+    """Run the way back on *lines*: (summary, rejects, the numbers of each output document)."""
+    (tmp_path / name).mkdir()
+    part = tmp_path / name / "p.jsonl"
+    part.write_bytes(b"\n".join(lines) + b"\n")
+    s = run_bulk([part], tmp_path / (name + "-out"), to_xml=True, jobs=1)
+    rejects = read_jsonl(tmp_path / (name + "-out") / "rejects.jsonl")
+    out = tmp_path / (name + "-out") / "p.xml"
+    docs = _docs(out.read_bytes()) if out.exists() else []
+    numbers = [[e.text or "" for e in etree.fromstring(d).iter("{*}ApplicationNumberText")] for d in docs]
+    return s, rejects, numbers
+
+
+def test_lines_out_of_index_order_are_rejects_naming_the_line(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[10, 11, 12, 13, 14, 15]])
+    assert len(lines) == 7
+    recs, rest = lines[:6], lines[6]
+    # two lines swapped: the first of them (greater than the next) is the reject
+    s, rej, docs = _reverse(tmp_path, "swap", [recs[0], recs[2], recs[1], *recs[3:], rest])
+    assert (s.records, s.exit_code) == (5, 1)
+    (r,) = rej
+    assert (r["code"], r["line"], r["index"]) == ("bulk-order", 2, 2)
+    assert "index order" in r["message"] and "rest line" in r["message"]
+    assert docs == [["10", "11", "13", "14", "15"]]
+    # a line twice: the repeat is the reject
+    s, rej, docs = _reverse(tmp_path, "dup", [*recs[:3], recs[2], *recs[3:], rest])
+    assert [(r["code"], r["line"]) for r in rej] == [("bulk-order", 4)]
+    assert "repeats the index of line 3" in rej[0]["message"]
+    assert docs == [["10", "11", "12", "13", "14", "15"]]
+    # an index edited to 99: that line, not every line after it
+    odd = orjson.loads(recs[2])
+    odd["index"] = 99
+    s, rej, docs = _reverse(tmp_path, "idx", [*recs[:2], orjson.dumps(odd), *recs[3:], rest])
+    assert [(r["code"], r["line"], r["index"]) for r in rej] == [("bulk-order", 3, 99)]
+    assert docs == [["10", "11", "13", "14", "15"]]
+
+
+def test_sorted_lines_of_several_documents_are_not_silently_merged(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[100 + i for i in range(12)], [200, 201], [300 + i for i in range(3)]])
+    assert len(lines) == 17 + 3
+    s, rej, _ = _reverse(tmp_path, "sorted", sorted(lines))  # `sort`: 0, 1, 10, 11, …, 2, …; rests last
+    assert s.exit_code == 1 and rej and {r["code"] for r in rej} == {"bulk-order"}
+    assert all(r["line"] and "index order" in r["message"] for r in rej)
+
+
+def test_rest_line_before_its_records(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2, 3]])
+    normal = _reverse(tmp_path, "normal", lines)
+    # one document of that source: the rest line first is taken as theirs
+    s, rej, docs = _reverse(tmp_path, "first", [lines[-1], *lines[:-1]])
+    assert (s.records, s.rejects, docs) == (3, 0, normal[2])
+    assert (tmp_path / "first-out" / "p.xml").read_bytes() == (tmp_path / "normal-out" / "p.xml").read_bytes()
+    # two documents of one source, rests first: ambiguous, and the rejects say where the rest line is
+    (tmp_path / "two-src").mkdir()
+    two = _forward_lines(tmp_path / "two-src", [[1, 2], [3, 4]])
+    assert len(two) == 6
+    s, rej, docs = _reverse(tmp_path, "two", [two[2], two[0], two[1], two[5], two[3], two[4]])
+    assert (s.records, docs) == (2, [[], ["1", "2"]])  # as the lines say: rest, records + rest, records
+    assert [(r["code"], r["line"]) for r in rej] == [("bulk-no-rest", 5), ("bulk-no-rest", 6)]
+    for r in rej:
+        assert "the rest line of this source is before them (line 4)" in r["message"]
+        assert "2 rest lines of this source (lines 1, 4)" in r["message"]
+        assert "followed by its rest line" in r["message"]
+
+
 # -- resume, jobs ----------------------------------------------------------------------------------------------
 
 
