@@ -57,7 +57,7 @@ from ..api import Converter
 from ..config import Options
 from ..errors import ConversionError, Issue, SchemaError, Xml2JsonError
 from ..io import AtomicFile, loads_json
-from ..plan import DocumentPlan, Plan, RecordSpec, TypePlan
+from ..plan import ELEMENT, DocumentPlan, Plan, RecordSpec, TypePlan
 from ..registry import Registry
 from ..safe import GZIP_MAGIC, check_member_name
 from .inputs import ZIP_MAGIC, Task, open_file, open_member
@@ -447,6 +447,7 @@ class _Skeleton:
     refused: dict[tuple[str, ...], str]  # record path → why its records cannot be placed
     by_name: dict[str, list[RecordSpec]]  # record JSON name → its kinds
     context: Any  # a parent with the root's namespace declarations, for writing records
+    lines: set[int] = field(default_factory=set)  # marks in element-only content: a record per line
     starts: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # tag → (as written, as wanted)
 
 
@@ -456,6 +457,7 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
     target = "xml2json-slot-" + secrets.token_hex(6)
     refused: dict[tuple[str, ...], str] = {}
     marks: dict[tuple[str, ...], Any] = {}
+    element_only: set[Any] = set()  # marks whose container has element-only content
     serial = itertools.count()  # each marker's text: tells the markers apart
     by_container: dict[tuple[str, ...], list[RecordSpec]] = {}
     by_name: dict[str, list[RecordSpec]] = {}
@@ -490,6 +492,8 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
                 k = next((i for i, p in enumerate(positions) if p > at), len(positions))
                 pi = placed[at] = etree.ProcessingInstruction(target, str(next(serial)))
                 container.insert(k + len(placed) - 1, pi)
+                if tp.kind == ELEMENT:
+                    element_only.add(pi)
             marks[spec.path] = pi
     # the cut points in document order: marker serial → its place among the markers
     order = {pi.text: n for n, pi in enumerate(p for p in root.iter(etree.ProcessingInstruction) if p.target == target)}
@@ -497,7 +501,8 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
     parts = re.split(rb"<\?" + target.encode() + rb" \d+\?>", data)
     slots = {path: order[pi.text] for path, pi in marks.items()}
     context = etree.Element(root.tag, nsmap=root.nsmap)
-    return _Skeleton(parts, slots, refused, by_name, context)
+    lines = {order[pi.text] for pi in element_only}
+    return _Skeleton(parts, slots, refused, by_name, context, lines)
 
 
 def _record_bytes(sk: _Skeleton, el: Any) -> bytes:
@@ -553,6 +558,7 @@ def _bag_document(
         parts = sk.parts
         yield parts[0]
         cur = 0
+        open_line = False  # records written at a mark in element-only content: a newline closes them
         for line, raw in _read(fh, g.start, g.end, g.line):
             rec: dict[str, Any] | None = None
             try:
@@ -582,11 +588,12 @@ def _bag_document(
                 continue
             slot = sk.slots[spec.path]
             if slot > cur:
-                yield b"".join(parts[cur + 1 : slot + 1])
+                yield (b"\n" if open_line else b"") + b"".join(parts[cur + 1 : slot + 1])
                 cur = slot
             xdoc.records += 1
-            yield xml
-        yield b"".join(parts[cur + 1 :]) + b"\n"
+            open_line = slot in sk.lines
+            yield b"\n" + xml if open_line else xml
+        yield (b"\n" if open_line else b"") + b"".join(parts[cur + 1 :]) + b"\n"
 
     xdoc.pieces = pieces()
     return xdoc
