@@ -13,9 +13,11 @@ fixtures written here.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -358,6 +360,55 @@ def test_each_record_on_its_own_line_and_the_way_forward_ignores_the_newlines(tm
     after = (tmp_path / "again" / "p.jsonl").read_bytes().splitlines()
     assert [orjson.loads(x)["data"] for x in after] == [orjson.loads(x)["data"] for x in lines]
     assert [orjson.loads(x)["line"] for x in after if orjson.loads(x)["index"] is not None] == [n + 1 for n in starts]
+
+
+def test_folder_walk_takes_gzip_partitions_and_names_what_it_skips(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2, 3]])
+    data = b"\n".join(lines) + b"\n"
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "a.jsonl.gz").write_bytes(gzip.compress(data))
+    s = run_bulk([only], tmp_path / "o1", to_xml=True, jobs=1)  # a folder of .gz only: was no-input
+    assert (s.documents, s.records, s.rejects, s.skipped) == (1, 3, 0, 0)
+    _reverse(tmp_path, "plain", lines)
+    assert (tmp_path / "o1" / "only" / "a.xml").read_bytes() == (tmp_path / "plain-out" / "p.xml").read_bytes()
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    (mix / "b.ndjson.gz").write_bytes(gzip.compress(data))
+    (mix / "notes.txt").write_text("not an input")
+    (mix / "p.json").write_bytes(data)  # JSON Lines under a .json name
+    s = run_bulk([mix], tmp_path / "o2", to_xml=True, jobs=1)
+    assert (s.records, s.skipped, s.skipped_names) == (3, 1, (f"{mix}/notes.txt",))
+    assert json.loads((tmp_path / "o2" / "summary.json").read_text())["inputs"]["skippedNames"] == [f"{mix}/notes.txt"]
+    (r,) = read_jsonl(tmp_path / "o2" / "rejects.jsonl")
+    assert r["code"] == "malformed-json" and "looks like JSON Lines" in r["message"] and ".jsonl" in r["message"]
+    # nothing to convert: the message names what was skipped
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "x.csv").write_text("a,b")
+    with pytest.raises(ConfigError, match=r"1 file\(s\) skipped: .*x\.csv"):
+        run_bulk([tmp_path / "none"], tmp_path / "o3", to_xml=True, jobs=1)
+
+
+def test_a_copied_or_zipped_forward_output_folder_skips_its_bookkeeping(tmp_path: Path) -> None:
+    _forward_lines(tmp_path, [[1, 2], [3]])
+    fwd = tmp_path / "fwd"
+    assert {p.name for p in fwd.iterdir()} >= {"manifest.jsonl", "rejects.jsonl", "summary.json", "s.jsonl"}
+    copy = tmp_path / "copy"
+    shutil.copytree(fwd, copy, ignore=shutil.ignore_patterns(".xml2json"))  # no state folder
+    s = run_bulk([copy], tmp_path / "o1", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.rejects, s.skipped) == (2, 3, 0, 3)
+    assert sorted(n.rsplit("/", 1)[1] for n in s.skipped_names) == ["manifest.jsonl", "rejects.jsonl", "summary.json"]
+    zipped = tmp_path / "fwd.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for p in sorted(copy.iterdir()):
+            zf.write(p, p.name)
+    s = run_bulk([zipped], tmp_path / "o2", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.rejects, s.skipped) == (2, 3, 0, 3)
+    # deeper down, those names are data (a forward run writes data/manifest.xml as data/manifest.jsonl)
+    (copy / "data").mkdir()
+    shutil.copy(copy / "s.jsonl", copy / "data" / "manifest.jsonl")
+    s = run_bulk([copy], tmp_path / "o3", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.skipped) == (4, 6, 3)
 
 
 # -- resume, jobs ----------------------------------------------------------------------------------------------

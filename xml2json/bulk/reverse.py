@@ -683,7 +683,11 @@ def json_document(data: bytes, label: str, conv: Converter) -> XmlDocument:
     try:
         out = conv.json_to_xml(data)
     except Xml2JsonError as exc:
-        return _failed(label, 1, _Bad(exc.issues, schema=isinstance(exc, SchemaError)), None)
+        issues = exc.issues
+        if issues and issues[0].code == "malformed-json" and _HEAD.match(data) is not None:
+            hint = "; it looks like JSON Lines (a bulk --records partition): rename it to .jsonl"
+            issues = (replace(issues[0], message=issues[0].message + hint), *issues[1:])
+        return _failed(label, 1, _Bad(issues, schema=isinstance(exc, SchemaError)), None)
     return XmlDocument(label, out.document, out.version, 1, iter((out.xml + b"\n",)), records=1, warnings=out.warnings)
 
 
