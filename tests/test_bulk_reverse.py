@@ -35,7 +35,7 @@ from xml2json import Converter, Options
 from xml2json.bulk import BulkConfig, iter_xml, run_bulk, write_documents
 from xml2json.bulk.documents import split_documents
 from xml2json.cli import main
-from xml2json.errors import ConfigError
+from xml2json.errors import ConfigError, InputError
 from xml2json.io import dumps_json, loads_json
 from xml2json.registry import default_registry
 from xml2json.roundtrip import compare_xml
@@ -409,6 +409,36 @@ def test_a_copied_or_zipped_forward_output_folder_skips_its_bookkeeping(tmp_path
     shutil.copy(copy / "s.jsonl", copy / "data" / "manifest.jsonl")
     s = run_bulk([copy], tmp_path / "o3", to_xml=True, jobs=1)
     assert (s.documents, s.records, s.skipped) == (4, 6, 3)
+
+
+def test_library_says_what_it_cannot_read_and_the_one_at_a_time_rule(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2], [3]])
+    part = tmp_path / "fwd" / "s.jsonl"
+    zipped = tmp_path / "week.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(part, "s.jsonl")
+    (tmp_path / "p.jsonl.gz").write_bytes(gzip.compress(part.read_bytes()))
+    for name, what in (("week.zip", "zip archive"), ("s.xml", "is XML"), ("p.jsonl.gz", "gzip-compressed")):
+        with pytest.raises(InputError, match=what) as exc:
+            write_documents(tmp_path / name, io.BytesIO())
+        assert exc.value.code == "not-json"
+    # a gzip JSON document is still read (as convert reads it)
+    doc = Converter().xml_to_json(bag([_SMALL % 7])).data
+    (tmp_path / "d.json.gz").write_bytes(gzip.compress(dumps_json(doc)))
+    out = io.BytesIO()
+    assert write_documents(tmp_path / "d.json.gz", out) == [] and b">7<" in out.getvalue()
+    # pieces read after the next document was asked for: a clear error, not "seek of closed file"
+    docs = list(iter_xml(part))
+    assert len(docs) == 2 and len(lines) == 5
+    with pytest.raises(ConfigError, match="before asking for the next one") as err:
+        b"".join(docs[0].pieces)
+    assert err.value.code == "usage"
+    it = iter_xml(part)
+    first = next(it)
+    second = next(it)
+    with pytest.raises(ConfigError):
+        next(first.pieces)
+    assert b">3<" in b"".join(second.pieces)  # the current one reads fine
 
 
 # -- resume, jobs ----------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from lxml import etree
 
 from ..api import Converter
 from ..config import Options
-from ..errors import ConversionError, Issue, SchemaError, Xml2JsonError
+from ..errors import ConfigError, ConversionError, InputError, Issue, SchemaError, Xml2JsonError
 from ..io import AtomicFile, loads_json
 from ..plan import ELEMENT, DocumentPlan, Plan, RecordSpec, TypePlan
 from ..registry import Registry
@@ -719,16 +719,69 @@ def iter_xml(
     Each bag document is rebuilt from its rest line and its record lines, records in index order
     at the place the schema gives them. Lines that cannot be written are in each document's
     ``rejects`` once its pieces are consumed; a document that cannot be rebuilt comes with
-    ``written`` False and its reject."""
+    ``written`` False and its reject.
+
+    Raises :class:`~xml2json.errors.InputError` ``not-json`` for a zip, an XML file or a gzip
+    partition (:func:`xml2json.bulk.run_bulk` with ``to_xml=True`` reads zips and gzip files), and
+    :class:`~xml2json.errors.ConfigError` ``usage`` when a document's pieces are read after the
+    next document was asked for (``list(iter_xml(p))``): the pieces are read from the partition
+    as they are consumed."""
     conv = Converter(options=options, registry=registry)
     path = Path(source)
     label = os.fspath(source)
     with open(path, "rb") as fh:
         head = fh.readline(1 << 16)
-        if not is_partition(path.name, head):
-            yield json_document(_read_limited(path, conv), label, conv)
+        partition = is_partition(path.name, head)
+        _check_json_input(label, head, partition)
+        if not partition:
+            docs: Iterator[XmlDocument] = iter([json_document(_read_limited(path, conv), label, conv)])
+        else:
+            docs = partition_documents(fh, label, conv)
+        current = [0]
+        for n, doc in enumerate(docs, 1):
+            current[0] = n
+            doc.pieces = _one_at_a_time(doc.pieces, n, current, fh)
+            yield doc
+        current[0] = 0
+
+
+def _check_json_input(label: str, head: bytes, partition: bool) -> None:
+    """Refuse what :func:`iter_xml` cannot read with a message that says what it is."""
+    if head.startswith(ZIP_MAGIC):
+        raise InputError(
+            f"{label} is a zip archive: iter_xml and write_documents read one JSON Lines partition or one "
+            "JSON document; convert zips with run_bulk(..., to_xml=True) (xml2json bulk --to-xml)",
+            code="not-json",
+        )
+    if partition and head.startswith(GZIP_MAGIC):  # (a gzip JSON document is read as convert reads it)
+        raise InputError(
+            f"{label} is a gzip-compressed partition: iter_xml and write_documents read it twice, with seeks; "
+            "decompress it, or use run_bulk(..., to_xml=True), which does",
+            code="not-json",
+        )
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise InputError(
+            f"{label} is XML: iter_xml and write_documents read ST.97 JSON (a bulk --records partition or a "
+            "JSON document) and give XML back; read XML with iter_records or Converter.xml_to_json",
+            code="not-json",
+        )
+
+
+def _one_at_a_time(pieces: Iterator[bytes], n: int, current: list[int], fh: IO[bytes]) -> Iterator[bytes]:
+    """*pieces* of the *n*-th document, refused once the next document was asked for or the
+    partition closed (the pieces are read from the partition as they are consumed)."""
+    while True:
+        if current[0] != n or fh.closed:
+            raise ConfigError(
+                f"the pieces of document {n} were read after the next document was asked for (or after "
+                "iter_xml finished, as list(iter_xml(...)) does): consume each document's pieces before "
+                "asking for the next one",
+                code="usage",
+            )
+        piece = next(pieces, None)
+        if piece is None:
             return
-        yield from partition_documents(fh, label, conv)
+        yield piece
 
 
 def _read_limited(path: Path, conv: Converter) -> bytes:
