@@ -13,9 +13,11 @@ fixtures written here.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -33,7 +35,7 @@ from xml2json import Converter, Options
 from xml2json.bulk import BulkConfig, iter_xml, run_bulk, write_documents
 from xml2json.bulk.documents import split_documents
 from xml2json.cli import main
-from xml2json.errors import ConfigError
+from xml2json.errors import ConfigError, InputError
 from xml2json.io import dumps_json, loads_json
 from xml2json.registry import default_registry
 from xml2json.roundtrip import compare_xml
@@ -258,6 +260,185 @@ def test_bad_lines_are_rejects_and_the_rest_is_written(tmp_path: Path) -> None:
         "/data/trademarkTransaction/bogus",
     )
     assert "6 record line(s) are not written" in r["message"]
+
+
+# -- the order of the lines ----------------------------------------------------------------------------
+
+_SMALL = (
+    b"<tmk:Trademark><com:ApplicationNumber><com:ApplicationNumberText>%d</com:ApplicationNumberText>"
+    b"</com:ApplicationNumber><tmk:MarkCategory>Trademark</tmk:MarkCategory></tmk:Trademark>"
+)
+
+
+def _forward_lines(tmp_path: Path, docs: list[list[int]]) -> list[bytes]:
+    """The partition lines of one file of concatenated bags (one bag per list of numbers)."""
+    src = tmp_path / "s.xml"
+    src.write_bytes(b"".join(bag([_SMALL % n for n in numbers]) for numbers in docs))
+    s = run_bulk([src], tmp_path / "fwd", records=True, jobs=1)
+    assert s.rejects == 0
+    return (tmp_path / "fwd" / "s.jsonl").read_bytes().splitlines()
+
+
+def _reverse(tmp_path: Path, name: str, lines: list[bytes]) -> tuple[Any, list[dict[str, Any]], list[list[str]]]:
+    """Run the way back on *lines*: (summary, rejects, the numbers of each output document)."""
+    (tmp_path / name).mkdir()
+    part = tmp_path / name / "p.jsonl"
+    part.write_bytes(b"\n".join(lines) + b"\n")
+    s = run_bulk([part], tmp_path / (name + "-out"), to_xml=True, jobs=1)
+    rejects = read_jsonl(tmp_path / (name + "-out") / "rejects.jsonl")
+    out = tmp_path / (name + "-out") / "p.xml"
+    docs = _docs(out.read_bytes()) if out.exists() else []
+    numbers = [[e.text or "" for e in etree.fromstring(d).iter("{*}ApplicationNumberText")] for d in docs]
+    return s, rejects, numbers
+
+
+def test_lines_out_of_index_order_are_rejects_naming_the_line(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[10, 11, 12, 13, 14, 15]])
+    assert len(lines) == 7
+    recs, rest = lines[:6], lines[6]
+    # two lines swapped: the first of them (greater than the next) is the reject
+    s, rej, docs = _reverse(tmp_path, "swap", [recs[0], recs[2], recs[1], *recs[3:], rest])
+    assert (s.records, s.exit_code) == (5, 1)
+    (r,) = rej
+    assert (r["code"], r["line"], r["index"]) == ("bulk-order", 2, 2)
+    assert "index order" in r["message"] and "rest line" in r["message"]
+    assert docs == [["10", "11", "13", "14", "15"]]
+    # a line twice: the repeat is the reject
+    s, rej, docs = _reverse(tmp_path, "dup", [*recs[:3], recs[2], *recs[3:], rest])
+    assert [(r["code"], r["line"]) for r in rej] == [("bulk-order", 4)]
+    assert "repeats the index of line 3" in rej[0]["message"]
+    assert docs == [["10", "11", "12", "13", "14", "15"]]
+    # an index edited to 99: that line, not every line after it
+    odd = orjson.loads(recs[2])
+    odd["index"] = 99
+    s, rej, docs = _reverse(tmp_path, "idx", [*recs[:2], orjson.dumps(odd), *recs[3:], rest])
+    assert [(r["code"], r["line"], r["index"]) for r in rej] == [("bulk-order", 3, 99)]
+    assert docs == [["10", "11", "13", "14", "15"]]
+
+
+def test_sorted_lines_of_several_documents_are_not_silently_merged(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[100 + i for i in range(12)], [200, 201], [300 + i for i in range(3)]])
+    assert len(lines) == 17 + 3
+    s, rej, _ = _reverse(tmp_path, "sorted", sorted(lines))  # `sort`: 0, 1, 10, 11, …, 2, …; rests last
+    assert s.exit_code == 1 and rej and {r["code"] for r in rej} == {"bulk-order"}
+    assert all(r["line"] and "index order" in r["message"] for r in rej)
+
+
+def test_rest_line_before_its_records(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2, 3]])
+    normal = _reverse(tmp_path, "normal", lines)
+    # one document of that source: the rest line first is taken as theirs
+    s, rej, docs = _reverse(tmp_path, "first", [lines[-1], *lines[:-1]])
+    assert (s.records, s.rejects, docs) == (3, 0, normal[2])
+    assert (tmp_path / "first-out" / "p.xml").read_bytes() == (tmp_path / "normal-out" / "p.xml").read_bytes()
+    # two documents of one source, rests first: ambiguous, and the rejects say where the rest line is
+    (tmp_path / "two-src").mkdir()
+    two = _forward_lines(tmp_path / "two-src", [[1, 2], [3, 4]])
+    assert len(two) == 6
+    s, rej, docs = _reverse(tmp_path, "two", [two[2], two[0], two[1], two[5], two[3], two[4]])
+    assert (s.records, docs) == (2, [[], ["1", "2"]])  # as the lines say: rest, records + rest, records
+    assert [(r["code"], r["line"]) for r in rej] == [("bulk-no-rest", 5), ("bulk-no-rest", 6)]
+    for r in rej:
+        assert "the rest line of this source is before them (line 4)" in r["message"]
+        assert "2 rest lines of this source (lines 1, 4)" in r["message"]
+        assert "followed by its rest line" in r["message"]
+
+
+def test_each_record_on_its_own_line_and_the_way_forward_ignores_the_newlines(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2, 3, 4], [5, 6]])
+    s, rej, docs = _reverse(tmp_path, "lines", lines)
+    assert (s.records, rej, docs) == (6, [], [["1", "2", "3", "4"], ["5", "6"]])
+    out = tmp_path / "lines-out" / "p.xml"
+    text = out.read_bytes().splitlines()
+    starts = [n for n, line in enumerate(text) if line.startswith(b"<tmk:Trademark>")]
+    assert len(starts) == 6  # each record starts a line (an XSD error names its line) …
+    assert all(line.endswith(b"</tmk:Trademark>") for line in (text[n] for n in starts))  # … and ends it
+    assert text[starts[3] + 1].startswith(b"</tmk:TrademarkBag>")  # the bag's end tag on a line of its own
+    # the newlines are whitespace in element-only content: the way forward gives the same records
+    again = run_bulk([out], tmp_path / "again", records=True, jobs=1)
+    assert again.rejects == 0
+    after = (tmp_path / "again" / "p.jsonl").read_bytes().splitlines()
+    assert [orjson.loads(x)["data"] for x in after] == [orjson.loads(x)["data"] for x in lines]
+    assert [orjson.loads(x)["line"] for x in after if orjson.loads(x)["index"] is not None] == [n + 1 for n in starts]
+
+
+def test_folder_walk_takes_gzip_partitions_and_names_what_it_skips(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2, 3]])
+    data = b"\n".join(lines) + b"\n"
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "a.jsonl.gz").write_bytes(gzip.compress(data))
+    s = run_bulk([only], tmp_path / "o1", to_xml=True, jobs=1)  # a folder of .gz only: was no-input
+    assert (s.documents, s.records, s.rejects, s.skipped) == (1, 3, 0, 0)
+    _reverse(tmp_path, "plain", lines)
+    assert (tmp_path / "o1" / "only" / "a.xml").read_bytes() == (tmp_path / "plain-out" / "p.xml").read_bytes()
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    (mix / "b.ndjson.gz").write_bytes(gzip.compress(data))
+    (mix / "notes.txt").write_text("not an input")
+    (mix / "p.json").write_bytes(data)  # JSON Lines under a .json name
+    s = run_bulk([mix], tmp_path / "o2", to_xml=True, jobs=1)
+    assert (s.records, s.skipped, s.skipped_names) == (3, 1, (f"{mix}/notes.txt",))
+    assert json.loads((tmp_path / "o2" / "summary.json").read_text())["inputs"]["skippedNames"] == [f"{mix}/notes.txt"]
+    (r,) = read_jsonl(tmp_path / "o2" / "rejects.jsonl")
+    assert r["code"] == "malformed-json" and "looks like JSON Lines" in r["message"] and ".jsonl" in r["message"]
+    # nothing to convert: the message names what was skipped
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "x.csv").write_text("a,b")
+    with pytest.raises(ConfigError, match=r"1 file\(s\) skipped: .*x\.csv"):
+        run_bulk([tmp_path / "none"], tmp_path / "o3", to_xml=True, jobs=1)
+
+
+def test_a_copied_or_zipped_forward_output_folder_skips_its_bookkeeping(tmp_path: Path) -> None:
+    _forward_lines(tmp_path, [[1, 2], [3]])
+    fwd = tmp_path / "fwd"
+    assert {p.name for p in fwd.iterdir()} >= {"manifest.jsonl", "rejects.jsonl", "summary.json", "s.jsonl"}
+    copy = tmp_path / "copy"
+    shutil.copytree(fwd, copy, ignore=shutil.ignore_patterns(".xml2json"))  # no state folder
+    s = run_bulk([copy], tmp_path / "o1", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.rejects, s.skipped) == (2, 3, 0, 3)
+    assert sorted(n.rsplit("/", 1)[1] for n in s.skipped_names) == ["manifest.jsonl", "rejects.jsonl", "summary.json"]
+    zipped = tmp_path / "fwd.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for p in sorted(copy.iterdir()):
+            zf.write(p, p.name)
+    s = run_bulk([zipped], tmp_path / "o2", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.rejects, s.skipped) == (2, 3, 0, 3)
+    # deeper down, those names are data (a forward run writes data/manifest.xml as data/manifest.jsonl)
+    (copy / "data").mkdir()
+    shutil.copy(copy / "s.jsonl", copy / "data" / "manifest.jsonl")
+    s = run_bulk([copy], tmp_path / "o3", to_xml=True, jobs=1)
+    assert (s.documents, s.records, s.skipped) == (4, 6, 3)
+
+
+def test_library_says_what_it_cannot_read_and_the_one_at_a_time_rule(tmp_path: Path) -> None:
+    lines = _forward_lines(tmp_path, [[1, 2], [3]])
+    part = tmp_path / "fwd" / "s.jsonl"
+    zipped = tmp_path / "week.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(part, "s.jsonl")
+    (tmp_path / "p.jsonl.gz").write_bytes(gzip.compress(part.read_bytes()))
+    for name, what in (("week.zip", "zip archive"), ("s.xml", "is XML"), ("p.jsonl.gz", "gzip-compressed")):
+        with pytest.raises(InputError, match=what) as exc:
+            write_documents(tmp_path / name, io.BytesIO())
+        assert exc.value.code == "not-json"
+    # a gzip JSON document is still read (as convert reads it)
+    doc = Converter().xml_to_json(bag([_SMALL % 7])).data
+    (tmp_path / "d.json.gz").write_bytes(gzip.compress(dumps_json(doc)))
+    out = io.BytesIO()
+    assert write_documents(tmp_path / "d.json.gz", out) == [] and b">7<" in out.getvalue()
+    # pieces read after the next document was asked for: a clear error, not "seek of closed file"
+    docs = list(iter_xml(part))
+    assert len(docs) == 2 and len(lines) == 5
+    with pytest.raises(ConfigError, match="before asking for the next one") as err:
+        b"".join(docs[0].pieces)
+    assert err.value.code == "usage"
+    it = iter_xml(part)
+    first = next(it)
+    second = next(it)
+    with pytest.raises(ConfigError):
+        next(first.pieces)
+    assert b">3<" in b"".join(second.pieces)  # the current one reads fine
 
 
 # -- resume, jobs ----------------------------------------------------------------------------------------------

@@ -180,7 +180,8 @@ class SchemaNotAvailableError(SchemaError):
 class InputError(Xml2JsonError):
     """Base of every problem with the data given to a conversion or check. Raised directly
     for an input that cannot be read (code ``io``), a broken archive (``malformed-zip``,
-    ``malformed-gzip``) or a data-quality report that is not one (``quality-format``); see the
+    ``malformed-gzip``), a data-quality report that is not one (``quality-format``) or a file the
+    JSON → XML reader cannot take (``not-json``: a zip, XML, a gzip partition); see the
     subclasses for the rest.
     """
 

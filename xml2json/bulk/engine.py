@@ -55,7 +55,7 @@ class BulkSummary:
     tasks: int  # units of work in the plan (files, batches of zip members)
     documents: int  # input documents in the plan (files and zip members)
     resumed: int  # tasks skipped because a previous run completed them
-    skipped: int  # files in folders and zip members that are not XML
+    skipped: int  # files in folders and zip members that are not inputs
     records: int
     rejects: int
     reject_codes: dict[str, int] = field(default_factory=dict)
@@ -70,6 +70,7 @@ class BulkSummary:
     #: With validate / check_roundtrip: checks, checked, clean, withIssues and the path of
     #: quality.json (:func:`.quality.summary_part`); None otherwise.
     quality: dict[str, Any] | None = None
+    skipped_names: tuple[str, ...] = ()  # the first few skipped files
 
     @property
     def mb_per_second(self) -> float:
@@ -102,6 +103,7 @@ class BulkSummary:
                 "documents": self.documents,
                 "resumed": self.resumed,
                 "skipped": self.skipped,
+                **({"skippedNames": list(self.skipped_names)} if self.skipped_names else {}),
             },
             "records": self.records,
             "rejects": self.rejects,
@@ -490,7 +492,11 @@ def plan_work(config: BulkConfig, output: OutputFolder) -> WorkPlan:
     )
     if not plan.tasks and not plan.rejects:
         what = "JSON documents or partitions" if config.to_xml else "XML documents"
-        raise ConfigError(f"the inputs hold no {what}", code="no-input")
+        skipped = ""
+        if plan.skipped:
+            more = ", …" if plan.skipped > len(plan.skipped_names) else ""
+            skipped = f" ({plan.skipped} file(s) skipped: {', '.join(plan.skipped_names)}{more})"
+        raise ConfigError(f"the inputs hold no {what}{skipped}", code="no-input")
     done = {e["key"]: e for e in output.previous}
     todo = [t for t in plan.tasks if not _is_done(t, done.get(t.key), out)]
     redo = {t.key for t in todo}
@@ -725,6 +731,7 @@ def _summarise(
         documents=sum(e.get("docs", 0) for e in entries),  # as read: a file may hold several
         resumed=resumed,
         skipped=plan.skipped,
+        skipped_names=tuple(plan.skipped_names),
         records=records,
         rejects=sum(codes.values()),
         reject_codes=dict(sorted(codes.items())),

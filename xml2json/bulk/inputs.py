@@ -53,11 +53,13 @@ BATCH_BYTES = 32 * 1024 * 1024
 RESERVED = frozenset({"manifest.jsonl", "rejects.jsonl", "summary.json", ".xml2json", "quality.json", "quality.html"})
 
 ZIP_MAGIC = b"PK\x03\x04"
+#: How many names of skipped files the plan (and summary.json, ``skippedNames``) keeps.
+SKIPPED_NAMES = 5
 
 #: The JSON → XML direction (``to_xml``, :mod:`.reverse`): what a folder walk takes (JSON
 #: documents, JSON Lines partitions of ``bulk --records``, zips of them), and the suffixes
 #: dropped from a name to make its output name (``a/b.jsonl`` → ``a/b.xml``).
-JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".zip")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".zip", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 JSON_NAME_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _MAGIC = re.compile(r"[*?[]")
 
@@ -119,7 +121,13 @@ class Task:
 class InputPlan:
     tasks: list[Task] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)  # problems found while planning
-    skipped: int = 0  # files in folders and zip members that are not XML
+    skipped: int = 0  # files in folders and zip members that are not inputs
+    skipped_names: list[str] = field(default_factory=list)  # the first SKIPPED_NAMES of them
+
+    def skip(self, name: str) -> None:
+        self.skipped += 1
+        if len(self.skipped_names) < SKIPPED_NAMES:
+            self.skipped_names.append(name)
 
 
 def strip_suffix(rel: str, *, to_xml: bool = False) -> str:
@@ -176,21 +184,22 @@ class _Entry:
     source: str  # as named
     rel: str  # output path relative to the output folder, POSIX, with the input's suffix
     stdin: bool = False
+    top: bool = False  # a file at the top of a folder that is walked
 
 
 def _walk(
     folder: Path, display: str, rel_prefix: str, out_dir: Path, plan: InputPlan, suffixes: tuple[str, ...]
 ) -> Iterator[_Entry]:
-    def skip(_path: Path) -> None:
-        plan.skipped += 1
+    def shown(full: Path) -> str:
+        rel = full.relative_to(folder).as_posix()
+        return f"{display.rstrip('/')}/{rel}" if display else rel
+
+    def skip(path: Path) -> None:
+        plan.skip(shown(path))
 
     for full in walk_folder(folder, exclude=out_dir, skipped=skip, suffixes=suffixes):
         rel = full.relative_to(folder).as_posix()
-        yield _Entry(
-            full.resolve(),
-            f"{display.rstrip('/')}/{rel}" if display else rel,
-            f"{rel_prefix}/{rel}" if rel_prefix else rel,
-        )
+        yield _Entry(full.resolve(), shown(full), f"{rel_prefix}/{rel}" if rel_prefix else rel, top="/" not in rel)
 
 
 def _expand(
@@ -274,16 +283,18 @@ def plan_inputs(
     """Expand *inputs* into tasks (in input order), rejecting what cannot be converted safely.
     With *to_xml* the inputs are ST.97 JSON documents and JSON Lines partitions (:mod:`.reverse`):
     folders are walked for :data:`JSON_SUFFIXES`, every output is ``.xml``, and the files a bulk
-    run writes beside its data (``manifest.jsonl``, ``rejects.jsonl``, ``summary.json`` next to a
-    ``.xml2json`` folder) are skipped (counted)."""
+    run writes beside its data (``manifest.jsonl``, ``rejects.jsonl``, ``summary.json``,
+    ``quality.json``: names a forward run never gives an output at the top of its folder) are
+    skipped, counted and named (:attr:`InputPlan.skipped_names`) — at the top of a folder or a zip
+    that is an input, or next to a ``.xml2json`` folder."""
     plan = InputPlan()
     out_dir = out_dir.resolve()
     seen: set[Path] = set()
     outputs = _Outputs()
     keys: set[str] = set()
     for e in _expand(inputs, out_dir, stdin_path, plan, JSON_SUFFIXES if to_xml else FOLDER_SUFFIXES):
-        if to_xml and e.path.name in RESERVED and (e.path.parent / ".xml2json").is_dir():
-            plan.skipped += 1  # the bookkeeping of the bulk run that wrote this folder, not data
+        if to_xml and e.path.name in RESERVED and (e.top or (e.path.parent / ".xml2json").is_dir()):
+            plan.skip(e.source)  # the bookkeeping of the bulk run that wrote this folder, not data
             continue
         if not e.stdin:
             if e.path in seen:
@@ -365,8 +376,8 @@ def _plan_zip(
             reject(src, zm.issue or Issue("unsafe-zip-path", f"zip member {info.filename!r}: unsafe name"))
             continue
         wanted = JSON_NAME_SUFFIXES if to_xml else (".xml",)
-        if _is_junk_member(safe) or not safe.lower().endswith(wanted):
-            plan.skipped += 1
+        if _is_junk_member(safe) or not safe.lower().endswith(wanted) or (to_xml and safe in RESERVED):
+            plan.skip(src)  # (a forward run's bookkeeping at the top of a zip of its output folder)
             continue
         partition = to_xml and not safe.lower().endswith(".json")  # a JSON Lines partition: no document limit
         if not records and not partition and info.file_size > limits.max_document_bytes:  # records: when read

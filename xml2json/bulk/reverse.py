@@ -12,7 +12,10 @@ A partition is rebuilt with flat memory, never as one tree:
 1. **Scan** (:func:`scan_partition`): one pass over the lines notes where each source document's
    lines start and end and where its rest line is, from the first bytes of each line
    (``{"source":…,"index":null,`` is a rest line) without parsing the records. The rest line
-   comes *after* the records in the file; the scan is what lets the rebuild read it first.
+   comes *after* the records in the file; the scan is what lets the rebuild read it first. The
+   scan also checks the order (docs/bulk.md, "The order of the lines"): record indexes strictly
+   increasing within a document (a line out of it is a reject ``bulk-order``), and a rest line
+   written before its records is theirs only when it is the only one of its source.
 2. **Skeleton**: the rest line is written as an XML tree by the same writer as ``convert``
    (:class:`~xml2json.convert.json_to_xml.JsonToXml`), keeping every standard prefix of the plan
    declared on the root. Into each record container of the document (``TrademarkBag`` …; the
@@ -52,9 +55,9 @@ from lxml import etree
 
 from ..api import Converter
 from ..config import Options
-from ..errors import ConversionError, Issue, SchemaError, Xml2JsonError
+from ..errors import ConfigError, ConversionError, InputError, Issue, SchemaError, Xml2JsonError
 from ..io import AtomicFile, loads_json
-from ..plan import DocumentPlan, Plan, RecordSpec, TypePlan
+from ..plan import ELEMENT, DocumentPlan, Plan, RecordSpec, TypePlan
 from ..registry import Registry
 from ..safe import GZIP_MAGIC, check_member_name
 from .inputs import ZIP_MAGIC, Task, open_file, open_member
@@ -97,6 +100,56 @@ class Group:
     lines: int = 0  # record lines (and lines that could not be read)
     rest: int = -1  # offset of the rest line; -1: none
     rest_line: int = 0
+    alone: bool = False  # a document that is one record (one line, no rest line)
+    #: record lines out of index order (line → why): rejected, not written
+    order: dict[int, str] = field(default_factory=dict)
+    #: without a rest line: the lines of the rest lines of the same source elsewhere in the partition
+    rests_elsewhere: tuple[int, ...] = ()
+
+
+ORDER_RULE = (
+    "a document's record lines must be in index order, followed by its rest line "
+    '("record": null) — the order bulk --records writes; the record is not written'
+)
+
+
+class _OrderCheck:
+    """The record ``index`` sequence of one group: strictly increasing (gaps are records
+    rejected when the XML was read). A line that breaks it is marked in ``Group.order``; a line
+    whose index is greater than the next line's while the next one fits (``0, 1, 99, 3``, or two
+    swapped lines) is the one marked, not every line after it."""
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.last: tuple[int, int] | None = None  # (index, line) of the last record kept
+        self.pending: tuple[int, int] | None = None  # (index, line) awaiting the next line
+
+    def add(self, index: int | None, line: int) -> None:
+        if index is None:
+            return  # not an envelope: rejected when it is read
+        if self.pending is not None:
+            self._decide(self.pending, (index, line))
+        self.pending = (index, line)
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self._decide(self.pending, None)
+            self.pending = None
+
+    def _decide(self, cur: tuple[int, int], nxt: tuple[int, int] | None) -> None:
+        index, line = cur
+        last = self.last
+        if last is not None and index <= last[0]:
+            what = "repeats the index of" if index == last[0] else f"comes after index {last[0]} on"
+            self.group.order[line] = f"record index {index} {what} line {last[1]}: {ORDER_RULE}"
+            return
+        if nxt is not None and (last is None or nxt[0] > last[0]) and nxt[0] < index:
+            self.group.order[line] = (
+                f"record index {index} is greater than the index {nxt[0]} of the next record line "
+                f"{nxt[1]}: {ORDER_RULE}"
+            )
+            return
+        self.last = cur
 
 
 #: Whether a line is a whole document (a document that is one record): (document, version,
@@ -104,21 +157,22 @@ class Group:
 Whole = Callable[[str, str, str], bool]
 
 
-def _peek(body: bytes, whole: Whole | None) -> tuple[bytes | None, bool, bool]:
-    """The raw ``source`` of a line, whether it is a rest line and whether it is a whole document,
-    from its first bytes (the envelope's fixed key order) or, for a line written otherwise, by
-    parsing it."""
+def _peek(body: bytes, whole: Whole | None) -> tuple[bytes | None, bool, bool, int | None]:
+    """The raw ``source`` of a line, whether it is a rest line, whether it is a whole document
+    and its record ``index``, from its first bytes (the envelope's fixed key order) or, for a line
+    written otherwise, by parsing it."""
     m = _HEAD.match(body)
     if m is not None:
         record = m.group(5)
         alone = whole is not None and record is not None and whole(*(x.decode() for x in m.group(3, 4, 5)))
-        return m.group(1), m.group(2) == b"null", alone
+        index = m.group(2)
+        return m.group(1), index == b"null", alone, None if index == b"null" else int(index)
     try:
         obj = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return None, False, False
+        return None, False, False, None
     if not isinstance(obj, dict):
-        return None, False, False
+        return None, False, False, None
     rest = obj.get("record", "") is None and obj.get("index", "") is None
     document, version, record = (obj.get(k) for k in ("document", "st96Version", "record"))
     alone = (
@@ -128,7 +182,9 @@ def _peek(body: bytes, whole: Whole | None) -> tuple[bytes | None, bool, bool]:
         and isinstance(record, str)
         and whole(document, version, record)
     )
-    return orjson.dumps(obj.get("source")), rest, alone
+    index = obj.get("index")
+    index = index if isinstance(index, int) and not isinstance(index, bool) else None
+    return orjson.dumps(obj.get("source")), rest, alone, index
 
 
 def whole_documents(conv: Converter) -> Whole:
@@ -155,9 +211,14 @@ def whole_documents(conv: Converter) -> Whole:
 def scan_partition(fh: IO[bytes], whole: Whole | None = None) -> list[Group]:
     """One pass over a partition (from the start of *fh*): its lines grouped by source document.
     A document ends at its rest line, where the source changes, or is a line of its own
-    (*whole*: a document that is one record)."""
+    (*whole*: a document that is one record). Record lines out of index order are noted in each
+    group's ``order``. A rest line *before* its records (no record line before it, then record
+    lines of the same source without a rest line of their own) is taken as theirs when it is
+    the only rest line of that source in the partition; otherwise which records belong to which
+    document cannot be told and those records are rejected (``bulk-no-rest``)."""
     groups: list[Group] = []
     cur: Group | None = None
+    check: _OrderCheck | None = None
     off = n = 0
     for raw in fh:
         n += 1
@@ -166,25 +227,71 @@ def scan_partition(fh: IO[bytes], whole: Whole | None = None) -> list[Group]:
         body = raw.rstrip(b"\r\n")
         if not body.strip():
             continue
-        source, rest, alone = _peek(body, whole)
+        source, rest, alone, index = _peek(body, whole)
         if alone:
-            groups.append(Group(here, n, source, end=off, lines=1))
-            cur = None
+            if check is not None:
+                check.close()
+            groups.append(Group(here, n, source, end=off, lines=1, alone=True))
+            cur = check = None
             continue
         if cur is not None and source is not None and cur.source is not None and source != cur.source:
             cur = None
         if cur is None:
+            if check is not None:
+                check.close()
             cur = Group(here, n, source, end=here)
+            check = _OrderCheck(cur)
             groups.append(cur)
         elif cur.source is None:
             cur.source = source
         if rest:
             cur.rest, cur.rest_line = here, n
-            cur = None
+            if check is not None:
+                check.close()
+            cur = check = None
         else:
             cur.lines += 1
             cur.end = off
-    return groups
+            if check is not None:
+                check.add(index, n)
+    if check is not None:
+        check.close()
+    return _rest_first(groups)
+
+
+def _rest_first(groups: list[Group]) -> list[Group]:
+    """Join a rest line written before its records to them when that is unambiguous (see
+    :func:`scan_partition`); note for the other groups without a rest line where the rest lines
+    of their source are."""
+    rests: dict[bytes, list[int]] = {}
+    for g in groups:
+        if g.rest >= 0 and g.source is not None:
+            rests.setdefault(g.source, []).append(g.rest_line)
+    out: list[Group] = []
+    i = 0
+    while i < len(groups):
+        g = groups[i]
+        nxt = groups[i + 1] if i + 1 < len(groups) else None
+        if (
+            nxt is not None
+            and g.rest >= 0
+            and not g.lines
+            and g.source is not None
+            and nxt.source == g.source
+            and nxt.rest < 0
+            and nxt.lines
+            and not nxt.alone
+            and len(rests[g.source]) == 1
+        ):
+            nxt.rest, nxt.rest_line = g.rest, g.rest_line
+            out.append(nxt)
+            i += 2
+            continue
+        if g.rest < 0 and not g.alone and g.source is not None:
+            g.rests_elsewhere = tuple(rests.get(g.source, ()))
+        out.append(g)
+        i += 1
+    return out
 
 
 def _read(fh: IO[bytes], start: int, end: int, line: int) -> Iterator[tuple[int, bytes]]:
@@ -340,6 +447,7 @@ class _Skeleton:
     refused: dict[tuple[str, ...], str]  # record path → why its records cannot be placed
     by_name: dict[str, list[RecordSpec]]  # record JSON name → its kinds
     context: Any  # a parent with the root's namespace declarations, for writing records
+    lines: set[int] = field(default_factory=set)  # marks in element-only content: a record per line
     starts: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # tag → (as written, as wanted)
 
 
@@ -349,6 +457,7 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
     target = "xml2json-slot-" + secrets.token_hex(6)
     refused: dict[tuple[str, ...], str] = {}
     marks: dict[tuple[str, ...], Any] = {}
+    element_only: set[Any] = set()  # marks whose container has element-only content
     serial = itertools.count()  # each marker's text: tells the markers apart
     by_container: dict[tuple[str, ...], list[RecordSpec]] = {}
     by_name: dict[str, list[RecordSpec]] = {}
@@ -383,6 +492,8 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
                 k = next((i for i, p in enumerate(positions) if p > at), len(positions))
                 pi = placed[at] = etree.ProcessingInstruction(target, str(next(serial)))
                 container.insert(k + len(placed) - 1, pi)
+                if tp.kind == ELEMENT:
+                    element_only.add(pi)
             marks[spec.path] = pi
     # the cut points in document order: marker serial → its place among the markers
     order = {pi.text: n for n, pi in enumerate(p for p in root.iter(etree.ProcessingInstruction) if p.target == target)}
@@ -390,7 +501,8 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
     parts = re.split(rb"<\?" + target.encode() + rb" \d+\?>", data)
     slots = {path: order[pi.text] for path, pi in marks.items()}
     context = etree.Element(root.tag, nsmap=root.nsmap)
-    return _Skeleton(parts, slots, refused, by_name, context)
+    lines = {order[pi.text] for pi in element_only}
+    return _Skeleton(parts, slots, refused, by_name, context, lines)
 
 
 def _record_bytes(sk: _Skeleton, el: Any) -> bytes:
@@ -446,10 +558,14 @@ def _bag_document(
         parts = sk.parts
         yield parts[0]
         cur = 0
+        open_line = False  # records written at a mark in element-only content: a newline closes them
         for line, raw in _read(fh, g.start, g.end, g.line):
             rec: dict[str, Any] | None = None
             try:
                 rec = _envelope(raw, conv)
+                why = g.order.get(line)
+                if why is not None:
+                    raise _Bad((Issue("bulk-order", why),), "/index")
                 if rec["document"] != doc.name:
                     raise _Bad((Issue("bulk-envelope", f"a {rec['document']} line among {doc.name} lines"),))
                 spec = _spec_for(sk, rec)
@@ -472,11 +588,12 @@ def _bag_document(
                 continue
             slot = sk.slots[spec.path]
             if slot > cur:
-                yield b"".join(parts[cur + 1 : slot + 1])
+                yield (b"\n" if open_line else b"") + b"".join(parts[cur + 1 : slot + 1])
                 cur = slot
             xdoc.records += 1
-            yield xml
-        yield b"".join(parts[cur + 1 :]) + b"\n"
+            open_line = slot in sk.lines
+            yield b"\n" + xml if open_line else xml
+        yield (b"\n" if open_line else b"") + b"".join(parts[cur + 1 :]) + b"\n"
 
     xdoc.pieces = pieces()
     return xdoc
@@ -530,20 +647,28 @@ def _group_documents(fh: IO[bytes], g: Group, label: str, conv: Converter) -> It
             env = _envelope(raw, conv)
             plan, doc = _plan_of(env, conv)
             if record_layout(plan, doc).streaming:
-                raise _Bad(
-                    (
-                        Issue(
-                            "bulk-no-rest",
-                            f"a {env['document']} record without the rest of its document (the line with "
-                            '"record": null after its records); was the document rejected when it was read?',
-                        ),
-                    )
-                )
+                raise _Bad((Issue("bulk-no-rest", _no_rest(env["document"], g)),))
             if env.get("record") != doc.json_root:
                 raise _Bad((Issue("bulk-envelope", f"'record' is not {doc.json_root!r}"),), "/record")
             yield _whole(env, label, line, conv, plan, doc)
         except _Bad as bad:
             yield _failed(label, line, bad, env)
+
+
+def _no_rest(document: str, g: Group) -> str:
+    what = f'a {document} record without the rest of its document after it (the line with "record": null)'
+    if not g.rests_elsewhere:
+        return what + "; was the document rejected when it was read?"
+    where = ", ".join(str(n) for n in g.rests_elsewhere[:5]) + (" …" if len(g.rests_elsewhere) > 5 else "")
+    before = [n for n in g.rests_elsewhere if n < g.line]
+    placed = f"before them (line {before[-1]})" if before else f"elsewhere (line {where})"
+    many = (
+        f"; the partition holds {len(g.rests_elsewhere)} rest lines of this source (lines {where}), so which "
+        "records belong to which document cannot be told"
+        if len(g.rests_elsewhere) > 1
+        else ""
+    )
+    return f"{what}: the rest line of this source is {placed}{many}; {ORDER_RULE.rsplit(';', 1)[0]}"
 
 
 def partition_documents(fh: IO[bytes], label: str, conv: Converter) -> Iterator[XmlDocument]:
@@ -558,7 +683,11 @@ def json_document(data: bytes, label: str, conv: Converter) -> XmlDocument:
     try:
         out = conv.json_to_xml(data)
     except Xml2JsonError as exc:
-        return _failed(label, 1, _Bad(exc.issues, schema=isinstance(exc, SchemaError)), None)
+        issues = exc.issues
+        if issues and issues[0].code == "malformed-json" and _HEAD.match(data) is not None:
+            hint = "; it looks like JSON Lines (a bulk --records partition): rename it to .jsonl"
+            issues = (replace(issues[0], message=issues[0].message + hint), *issues[1:])
+        return _failed(label, 1, _Bad(issues, schema=isinstance(exc, SchemaError)), None)
     return XmlDocument(label, out.document, out.version, 1, iter((out.xml + b"\n",)), records=1, warnings=out.warnings)
 
 
@@ -590,16 +719,69 @@ def iter_xml(
     Each bag document is rebuilt from its rest line and its record lines, records in index order
     at the place the schema gives them. Lines that cannot be written are in each document's
     ``rejects`` once its pieces are consumed; a document that cannot be rebuilt comes with
-    ``written`` False and its reject."""
+    ``written`` False and its reject.
+
+    Raises :class:`~xml2json.errors.InputError` ``not-json`` for a zip, an XML file or a gzip
+    partition (:func:`xml2json.bulk.run_bulk` with ``to_xml=True`` reads zips and gzip files), and
+    :class:`~xml2json.errors.ConfigError` ``usage`` when a document's pieces are read after the
+    next document was asked for (``list(iter_xml(p))``): the pieces are read from the partition
+    as they are consumed."""
     conv = Converter(options=options, registry=registry)
     path = Path(source)
     label = os.fspath(source)
     with open(path, "rb") as fh:
         head = fh.readline(1 << 16)
-        if not is_partition(path.name, head):
-            yield json_document(_read_limited(path, conv), label, conv)
+        partition = is_partition(path.name, head)
+        _check_json_input(label, head, partition)
+        if not partition:
+            docs: Iterator[XmlDocument] = iter([json_document(_read_limited(path, conv), label, conv)])
+        else:
+            docs = partition_documents(fh, label, conv)
+        current = [0]
+        for n, doc in enumerate(docs, 1):
+            current[0] = n
+            doc.pieces = _one_at_a_time(doc.pieces, n, current, fh)
+            yield doc
+        current[0] = 0
+
+
+def _check_json_input(label: str, head: bytes, partition: bool) -> None:
+    """Refuse what :func:`iter_xml` cannot read with a message that says what it is."""
+    if head.startswith(ZIP_MAGIC):
+        raise InputError(
+            f"{label} is a zip archive: iter_xml and write_documents read one JSON Lines partition or one "
+            "JSON document; convert zips with run_bulk(..., to_xml=True) (xml2json bulk --to-xml)",
+            code="not-json",
+        )
+    if partition and head.startswith(GZIP_MAGIC):  # (a gzip JSON document is read as convert reads it)
+        raise InputError(
+            f"{label} is a gzip-compressed partition: iter_xml and write_documents read it twice, with seeks; "
+            "decompress it, or use run_bulk(..., to_xml=True), which does",
+            code="not-json",
+        )
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise InputError(
+            f"{label} is XML: iter_xml and write_documents read ST.97 JSON (a bulk --records partition or a "
+            "JSON document) and give XML back; read XML with iter_records or Converter.xml_to_json",
+            code="not-json",
+        )
+
+
+def _one_at_a_time(pieces: Iterator[bytes], n: int, current: list[int], fh: IO[bytes]) -> Iterator[bytes]:
+    """*pieces* of the *n*-th document, refused once the next document was asked for or the
+    partition closed (the pieces are read from the partition as they are consumed)."""
+    while True:
+        if current[0] != n or fh.closed:
+            raise ConfigError(
+                f"the pieces of document {n} were read after the next document was asked for (or after "
+                "iter_xml finished, as list(iter_xml(...)) does): consume each document's pieces before "
+                "asking for the next one",
+                code="usage",
+            )
+        piece = next(pieces, None)
+        if piece is None:
             return
-        yield from partition_documents(fh, label, conv)
+        yield piece
 
 
 def _read_limited(path: Path, conv: Converter) -> bytes:

@@ -273,6 +273,8 @@ def cmd_bulk(args: argparse.Namespace) -> int:
                 if s.mode == "to-xml"
                 else f", {s.skipped:,} non-XML file(s) skipped"
             )
+            if s.skipped_names:
+                done += ": " + ", ".join(s.skipped_names) + (", …" if s.skipped > len(s.skipped_names) else "")
         print(f"bulk → {s.out_dir}: {done}")
         if s.mode in ("records", "to-xml"):
             print(f"  records: {s.records:,}")
