@@ -733,3 +733,16 @@ def test_strict_does_not_apply_to_xml_output(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         BulkConfig([tmp_path / "x.jsonl"], tmp_path / "o", to_xml=True, options=Options(strict=True))
     assert err.value.issues[0].code == "bulk-to-xml-strict"
+
+
+def test_the_quality_report_of_a_to_xml_folder_says_why_there_is_none(tmp_path: Path) -> None:
+    from xml2json.bulk import run_bulk
+    from xml2json.bulk.report import load_quality
+    from xml2json.errors import ConfigError
+
+    run_bulk([EXAMPLE], tmp_path / "json", records=True, jobs=1)
+    run_bulk([tmp_path / "json"], tmp_path / "xml", to_xml=True, jobs=1)
+    with pytest.raises(ConfigError) as err:
+        load_quality(tmp_path / "xml")
+    assert err.value.issues[0].code == "no-quality-report"
+    assert "JSON → XML" in err.value.issues[0].message  # not advice to validate a run that cannot

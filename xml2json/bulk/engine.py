@@ -243,7 +243,7 @@ def _refuse_inputs_among_outputs(config: BulkConfig, out: Path, entries: list[di
         if hit is not None:
             raise ConfigError(
                 f"the input {text} is or holds {hit}, an output of the earlier bulk run in {out}: starting "
-                "over there would delete it; write this run into another output folder",
+                "over there would delete it, so this run cannot write into that folder",
                 code="bulk-input-is-output",
             )
 

@@ -200,6 +200,15 @@ def _unfinished_checking_run(folder: Path) -> bool:
     return isinstance(header, dict) and bool(header.get("validate") or header.get("checkRoundtrip"))
 
 
+def _manifest_header(folder: Path) -> dict[str, Any]:
+    try:
+        with open(folder / "manifest.jsonl", "rb") as fh:
+            header = json.loads(fh.readline())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return header if isinstance(header, dict) else {}
+
+
 def _is_bulk_output(folder: Path) -> bool:
     return any((folder / m).exists() for m in _BULK_MARKERS)
 
@@ -230,6 +239,13 @@ def load_quality(out_dir: str | Path) -> dict[str, Any]:
                     "(the report is written at its end); run the same bulk command again with --resume to "
                     "finish it",
                     code="run-not-finished",
+                )
+            if _manifest_header(p).get("toXml"):
+                raise ConfigError(
+                    f"{p} holds a JSON → XML bulk run (to_xml), which writes no {QUALITY_JSON}: the data-quality "
+                    "checks belong to XML → JSON runs; the report of the data is in the folder of the run that "
+                    "converted it to JSON, if that run validated it",
+                    code="no-quality-report",
                 )
             raise ConfigError(
                 f"{p} has no {QUALITY_JSON}: a data-quality report is written only by bulk runs that validate "

@@ -130,7 +130,7 @@ HINTS: dict[str, list[tuple[str, str | None]]] = {
     "output-folder-missing": [("create the folder first (mkdir -p), or give another path", None)],
     "no-quality-report": [
         (
-            "a bulk run writes it when run with --validate json|xsd|both or --check-roundtrip: "
+            "an XML → JSON bulk run writes it when run with --validate json|xsd|both or --check-roundtrip: "
             "`xml2json bulk IN... -o OUTDIR --validate both --overwrite` converts and checks again",
             None,
         )

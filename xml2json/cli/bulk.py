@@ -123,7 +123,7 @@ HINTS = {
     "bulk-to-xml-records": "--to-xml reads the partitions of --records as they are: drop --records",
     "bulk-to-xml-pretty": "--pretty does not apply to --to-xml",
     "bulk-to-xml-stdin": "save standard input to a file and name it",
-    "bulk-input-is-output": "give -o a new folder (for example OUTDIR-xml); --overwrite would delete the input",
+    "bulk-input-is-output": "give -o a new folder, for example OUTDIR-xml",
     "bulk-to-xml-strict": "drop --strict from the --to-xml run (it applies to reading XML)",
     "bulk-to-xml-checks": "drop --validate/--strict-valid/--check-roundtrip from the --to-xml run",
     "dask-scheduler": "--engine dask needs --scheduler ADDRESS",
