@@ -12,6 +12,7 @@ difference provoked on purpose.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import USPTO, WIPO_V6, require_shared
+from conftest import ROOT, USPTO, WIPO_V6, XSD_V6, require_shared
 from lxml import etree
 from test_bulk import TMK, numbered, read_jsonl, record_lines, uspto_records, write_bulk
 from test_bulk_memory import _can_reset_peak, _measure
@@ -538,3 +539,30 @@ def test_the_page_of_a_real_run_shows_the_totals_of_its_quality_json(tmp_path: P
     assert q["checked"] == 4 and q["byPath"], q  # a report with rows, not an empty page
     seen = check_quality_page(chromium, out / "quality.html", q)
     assert seen  # the probe ran in the browser
+
+
+def test_workers_take_the_environment_of_the_run_not_of_the_fork_server(tmp_path: Path) -> None:
+    """Pool workers come from a fork server started at the first run of a process, with that
+    moment's environment; a later run with another $XML2JSON_XSD_PATH must still validate in its
+    workers against the XSDs it names (the CI failure of a split-file test once other tests had
+    started the server)."""
+    import subprocess
+
+    files = [str(f) for f in tsdr_files()]
+    script = f"""
+import os, sys
+from xml2json.bulk import run_bulk
+os.environ["XML2JSON_XSD_PATH"] = {str(tmp_path / "nowhere")!r}
+run_bulk({files!r}, {str(tmp_path / "first")!r}, records=True, jobs=2)  # starts the fork server
+os.environ["XML2JSON_XSD_PATH"] = {str(XSD_V6)!r}
+s = run_bulk({files!r}, {str(tmp_path / "second")!r}, records=True, jobs=2, validate="xsd")
+print(s.rejects, s.quality["checked"], s.schema_missing)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "XML2JSON_XSD_PATH"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rejects, checked, missing = done.stdout.split()
+    # the unknown-root TSDR file is the one reject of a forward run of these files
+    expected = run_bulk(tsdr_files(), tmp_path / "here", records=True, jobs=1, validate="xsd")
+    assert (int(rejects), int(checked), missing) == (expected.rejects, expected.quality["checked"], "False")

@@ -30,7 +30,7 @@ from .executors import Results, clean_parts, crashed_result, default_jobs, run_l
 from .inputs import InputPlan, Task, named_base, plan_inputs
 from .progress import Progress
 from .report import QUALITY_HTML, QUALITY_JSON
-from .runtime import STATE_DIR, RunConfig, TaskResult, converter_for, rejects_path
+from .runtime import STATE_DIR, RunConfig, TaskResult, converter_for, rejects_path, run_environment
 from .worker import refuse_in_worker, run_task
 
 MANIFEST = "manifest.jsonl"
@@ -444,6 +444,7 @@ def open_output(config: BulkConfig) -> Iterator[OutputFolder]:
         strict_valid=config.strict_valid,
         check_roundtrip=config.check_roundtrip,
         to_xml=config.to_xml,
+        environment=run_environment(),
     )
     header = _header(cfg)
     with _Lock(out / STATE_DIR / "lock"):

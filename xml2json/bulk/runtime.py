@@ -8,6 +8,7 @@ failure (:func:`issues_of`). The XML → JSON runner is :mod:`.worker`, the JSON
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 import traceback
@@ -45,13 +46,34 @@ class RunConfig:
     validate: tuple[str, ...] = ()  # "json", "xsd": the data-quality checks (docs/bulk.md)
     strict_valid: bool = False  # a unit with validation issues is a reject
     check_roundtrip: bool = False
+    to_xml: bool = False  # JSON → XML (:mod:`.reverse`)
+    #: The ``XML2JSON_*`` environment variables of the process that started the run (where the
+    #: XSDs, the cache of compiled versions are): a local pool worker comes from a fork server
+    #: that kept the environment of the first run in this process, so it takes these instead
+    #: (:func:`apply_environment`).
+    environment: tuple[tuple[str, str], ...] = ()
 
     @property
     def checks(self) -> bool:
         """Whether units are checked (and quality.json written)."""
         return bool(self.validate) or self.check_roundtrip
 
-    to_xml: bool = False  # JSON → XML (:mod:`.reverse`)
+
+#: The prefix of the environment variables a run passes on to its local workers.
+ENV_PREFIX = "XML2JSON_"
+
+
+def run_environment() -> tuple[tuple[str, str], ...]:
+    """This process's ``XML2JSON_*`` environment variables, for :attr:`RunConfig.environment`."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+
+
+def apply_environment(cfg: RunConfig) -> None:
+    """In a local pool worker: the run's ``XML2JSON_*`` variables replace this process's own."""
+    wanted = dict(cfg.environment)
+    for k in [k for k in os.environ if k.startswith(ENV_PREFIX) and k not in wanted]:
+        del os.environ[k]
+    os.environ.update(wanted)
 
 
 @dataclass(slots=True)

@@ -37,6 +37,7 @@ from .runtime import (
     Reporter,
     RunConfig,
     TaskResult,
+    apply_environment,
     converter_for,
     freeze_after_load,
     rejects_path,
@@ -99,6 +100,7 @@ def init_pool_worker(cfg: RunConfig, progress: Any) -> None:
     main process is gone (:func:`watch_parent`); load the plan once."""
     global _PROGRESS, IN_WORKER
     IN_WORKER = True
+    apply_environment(cfg)  # the fork server may hold the environment of an earlier run
     freeze_after_load()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent()
