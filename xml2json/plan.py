@@ -258,6 +258,22 @@ class TypePlan:
     interleave: Mapping[str, int] = field(default_factory=dict)
 
 
+def schema_index(tp: TypePlan) -> dict[str, int]:
+    """Clark tag → position of the child in *tp*'s schema order; the members of ordered content
+    share the position of the first of them (the round-trip comparer, the bulk JSON → XML
+    writer's record places)."""
+    index: dict[str, int] = {}
+    first_ordered = None
+    for i, c in enumerate(tp.order):
+        if c.ordered:
+            if first_ordered is None:
+                first_ordered = i
+            index[c.tag] = first_ordered
+        else:
+            index[c.tag] = i
+    return index
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentPlan:
     name: str

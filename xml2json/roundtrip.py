@@ -27,7 +27,7 @@ from itertools import pairwise
 from typing import Any
 
 from .errors import Issue
-from .plan import LEAF, MIXED, SIMPLE, CodecError, Plan, TypePlan
+from .plan import LEAF, MIXED, SIMPLE, CodecError, Plan, TypePlan, schema_index
 from .policy import XSI_NS
 
 _XSI = f"{{{XSI_NS}}}"
@@ -331,7 +331,7 @@ class CanonicalComparer:
         ka = [ch for ch in a if isinstance(ch.tag, str)]
         kb = [ch for ch in b if isinstance(ch.tag, str)]
         if _tags(ka) != _tags(kb):
-            index = _schema_index(tp)
+            index = schema_index(tp)
             written = _writer_order(ka, _group_index(tp, index), {c.tag for c in tp.order if c.ordered})
             if written is not None:
                 # the input's known children were out of schema order: the writer writes schema
@@ -371,20 +371,6 @@ def _tags(els: list[Any]) -> list[str]:
 
 def _stray_pieces(el: Any) -> list[str]:
     return [p if p and not p.isspace() else "" for p in [el.text, *(ch.tail for ch in el)]]
-
-
-def _schema_index(tp: TypePlan) -> dict[str, int]:
-    """Clark tag → position in schema order; the members of ordered content share one."""
-    index: dict[str, int] = {}
-    first_ordered = None
-    for i, c in enumerate(tp.order):
-        if c.ordered:
-            if first_ordered is None:
-                first_ordered = i
-            index[c.tag] = first_ordered
-        else:
-            index[c.tag] = i
-    return index
 
 
 def _group_index(tp: TypePlan, index: dict[str, int]) -> dict[str, int]:

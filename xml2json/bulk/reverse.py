@@ -57,7 +57,7 @@ from ..api import Converter
 from ..config import Options
 from ..errors import ConfigError, ConversionError, InputError, Issue, SchemaError, Xml2JsonError
 from ..io import AtomicFile, loads_json
-from ..plan import ELEMENT, DocumentPlan, Plan, RecordSpec, TypePlan
+from ..plan import ELEMENT, DocumentPlan, Plan, RecordSpec, TypePlan, schema_index
 from ..registry import Registry
 from ..safe import GZIP_MAGIC, check_member_name
 from .inputs import ZIP_MAGIC, Task, open_file, open_member
@@ -426,20 +426,6 @@ def _find(root: Any, path: tuple[str, ...]) -> list[Any]:
     return found
 
 
-def _schema_index(tp: TypePlan) -> dict[str, int]:
-    """Clark tag → position in schema order; the members of ordered content share one."""
-    index: dict[str, int] = {}
-    first_ordered = None
-    for i, c in enumerate(tp.order):
-        if c.ordered:
-            if first_ordered is None:
-                first_ordered = i
-            index[c.tag] = first_ordered
-        else:
-            index[c.tag] = i
-    return index
-
-
 @dataclass
 class _Skeleton:
     parts: list[bytes]  # the document cut at its marks: parts[i] comes before mark i
@@ -478,7 +464,7 @@ def _skeleton(root: Any, plan: Plan, doc: DocumentPlan) -> _Skeleton:
                 refused[spec.path] = why
             continue
         (container,) = found
-        index = _schema_index(tp)
+        index = schema_index(tp)
         known = -1
         positions = []  # schema position of each existing child (an unknown one: the one before it)
         for ch in container:
