@@ -316,39 +316,22 @@ class JsonToXml:
         written: dict[str, int] | None = {} if unknown else None  # anchor -> index in parts
         special = self._special
         for _pos, k, v, (_, cq, ctp, leaf, as_is, array) in items:
-            if array:
-                if not isinstance(v, list):
-                    raise _Fallback
-                for i, item in enumerate(v):
-                    if written is not None:
-                        written[f"{k}/{i}"] = len(parts)
-                    if leaf is not None and not isinstance(item, dict):
-                        if not as_is or type(item) is not str:
-                            try:
-                                item = leaf.encode(item)
-                            except CodecError:
-                                raise _Fallback from None
-                        if special.search(item) if special is not None else ("&" in item or "<" in item or ">" in item):
-                            item = _esc_text(item)
-                        parts.append(f"<{cq}>{item}</{cq}>")
-                    else:
-                        parts.append(self._frag(cq, item, ctp, depth + 1))
-            else:
-                if isinstance(v, list):
-                    raise _Fallback
+            if isinstance(v, list) is not array:  # an array member holds a list, any other member none
+                raise _Fallback
+            for i, item in enumerate(v if array else (v,)):
                 if written is not None:
-                    written[k] = len(parts)
-                if leaf is not None and not isinstance(v, dict):
-                    if not as_is or type(v) is not str:
+                    written[f"{k}/{i}" if array else k] = len(parts)
+                if leaf is not None and not isinstance(item, dict):
+                    if not as_is or type(item) is not str:
                         try:
-                            v = leaf.encode(v)
+                            item = leaf.encode(item)
                         except CodecError:
                             raise _Fallback from None
-                    if special.search(v) if special is not None else ("&" in v or "<" in v or ">" in v):
-                        v = _esc_text(v)
-                    parts.append(f"<{cq}>{v}</{cq}>")
+                    if special.search(item) if special is not None else ("&" in item or "<" in item or ">" in item):
+                        item = _esc_text(item)
+                    parts.append(f"<{cq}>{item}</{cq}>")
                 else:
-                    parts.append(self._frag(cq, v, ctp, depth + 1))
+                    parts.append(self._frag(cq, item, ctp, depth + 1))
         if written is not None:
             parts = self._frag_unknowns(value, depth, parts, written, tp.children_json)
         if not parts:
