@@ -29,6 +29,7 @@ import pytest
 from conftest import EXAMPLE, ROOT, WIPO_V6, require_shared
 from lxml import etree
 from test_bulk import HEAD, TAIL, make_corpus, numbered, read_jsonl, tree_bytes, uspto_records, wipo_record, write_bulk
+from test_bulk_memory import _can_reset_peak
 from test_bulk_parallel import assert_same_output
 
 from xml2json import Converter, Options
@@ -563,10 +564,7 @@ def _measure(src: Path, out: Path) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak RSS reset needs Linux /proc")
 def test_memory_stays_flat(tmp_path: Path) -> None:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
+    if not _can_reset_peak():
         pytest.skip("/proc/self/clear_refs is not writable here: the peak RSS cannot be reset")
     recs = uspto_records()
     seed = tmp_path / "seed.xml"
